@@ -1,0 +1,32 @@
+/** The public surface of the browser client (CometClient), shared by the element and page scripts. */
+import type { AuthInfo, DeliveryReport, DeleteNotice, IncomingMessage, PresenceUser, TypingNotice } from '../protocol/wire.js';
+
+export interface CometClientOptions {
+  /** Server URL, e.g. "https://chat.example.com". */
+  server: string;
+  devId: string | number;
+  userId?: string | number;
+  userKey?: string;
+  /** Signed user token, instead of userId + userKey. */
+  token?: string;
+  /** Transports to use; default ["websocket"]. */
+  transports?: ('websocket' | 'polling')[];
+  /** Reconnect backoff: first delay and cap in ms (jitter is always applied). */
+  reconnectDelay?: number;
+  reconnectDelayMax?: number;
+}
+
+export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
+
+/** Events a CometClient emits (it is an EventTarget; `detail` carries the payload). */
+export interface CometClientEventMap {
+  status: ConnectionStatus;
+  auth: AuthInfo;
+  /** Every live message, history catch-up included, once per marker, per subscribed target. */
+  message: IncomingMessage;
+  delete: DeleteNotice;
+  typing: TypingNotice;
+  error: { error: string; message: string };
+}
+
+export type { AuthInfo, DeliveryReport, DeleteNotice, IncomingMessage, PresenceUser, TypingNotice };

@@ -1,0 +1,26 @@
+/** Limits shared by the server (which enforces them) and the browser client (which checks early). */
+
+/** Pipe names: 3–64 characters of `[A-Za-z0-9_-]` (CppComet's rule). */
+export const PIPE_NAME_MIN = 3;
+export const PIPE_NAME_MAX = 64;
+/** Event names: 1–64 characters of the same charset. */
+export const EVENT_NAME_MAX = 64;
+/** CppComet allows at most 32 pipes per connection; so do we. */
+export const MAX_PIPES_PER_CONNECTION = 32;
+/** Default largest serialized `data` of one message, in bytes (CppComet drops frames over 64 KiB). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
+/** History length of a pipe may be 0–1000 messages. */
+export const HISTORY_LENGTH_MAX = 1000;
+/** Default history length of `web_` pipes (configurable per server and per pipe). */
+export const DEFAULT_WEB_HISTORY_LENGTH = 100;
+/** Most entries one history request returns. */
+export const HISTORY_PAGE_MAX = 200;
+/** User keys (CppComet `users_auth.hash`): at most 32 chars of `[0-9A-Za-z=+/_]`. */
+export const USER_KEY_MAX = 32;
+/** Longest display name the server accepts or stamps. */
+export const USER_NAME_MAX = 64;
+/** Default publish rate limit per connection: a token bucket. */
+export const DEFAULT_PUBLISH_BURST = 20;
+export const DEFAULT_PUBLISH_PER_SECOND = 10;
+/** Typing notices per connection and pipe: at most one per this many milliseconds. */
+export const TYPING_INTERVAL_MS = 1000;

@@ -1,0 +1,139 @@
+/**
+ * The Socket.IO wire protocol between the browser client and the server.
+ * Every client→server event carries one payload and an acknowledgement callback;
+ * the ack always answers `{ error: "" , ... }` on success or `{ error: CODE, message }` on failure.
+ */
+
+/** Machine-readable error codes (the seed's `error` field; "" means no error). */
+export type ErrorCode =
+  | 'invalid'         // payload failed its schema
+  | 'invalid_pipe'    // bad pipe or event name
+  | 'too_large'       // data over the message size limit
+  | 'rate_limited'    // publish / typing rate limit hit
+  | 'forbidden'       // this connection may not publish into this pipe
+  | 'too_many_pipes'  // over MAX_PIPES_PER_CONNECTION
+  | 'banned'          // user or connection banned (app-wide or in this pipe)
+  | 'not_found'
+  | 'internal';
+
+export interface Failure {
+  error: ErrorCode;
+  message: string;
+}
+export type Result<T extends object = object> = ({ error: '' } & T) | Failure;
+
+/** What the server adds to every message; never taken from the sender. */
+export interface ServerInfo {
+  pipe: string;
+  event: string;
+  /** 0 = anonymous. */
+  user_id: number;
+  /** Display name of an authorized user when the backend gave one. */
+  user_name?: string;
+  /** True when the message comes from pipe history, not live. */
+  history: boolean;
+  /** Stable id of the message, increasing within an app: for paging and de-duplication. */
+  marker: number;
+  /** Server time, milliseconds since the epoch. */
+  time: number;
+}
+
+/** What subscribers receive (the seed's shape). `data` is whatever the sender sent. */
+export interface IncomingMessage<D = unknown> {
+  data: D;
+  server_info: ServerInfo;
+}
+
+/** The sender's report for one publish (the seed's `#pipe` answer). */
+export interface DeliveryReport {
+  /** How many subscribers the message was handed to, across every node of the app. */
+  number_messages: number;
+  /** "" when fine. */
+  error: ErrorCode | '';
+  /** Marker of the published message (absent on error). */
+  marker?: number;
+  /** Human-readable detail when `error` is set. */
+  message?: string;
+}
+
+/** Handshake `auth` object of the Socket.IO connection. */
+export interface HandshakeAuth {
+  dev_id: string | number;
+  user_id?: string | number;
+  user_key?: string;
+  /** Signed user token (HS256 JWT over the app secret) instead of id + key. */
+  token?: string;
+}
+
+/** Sent by the server right after connecting: who this connection is. */
+export interface AuthInfo {
+  authorized: boolean;
+  user_id: number;
+  user_name?: string;
+  /** Why authorization failed (absent when it succeeded or none was asked). */
+  reason?: 'bad_key' | 'bad_token' | 'expired_token' | 'revoked_token' | 'unknown_app' | 'origin';
+}
+
+export interface PresenceUser {
+  user_id: number;
+  user_name?: string;
+}
+
+/* ---- client → server payloads ---- */
+export interface SubscribeRequest {
+  /** `pipe` or `pipe.event` targets. */
+  pipes: string[];
+}
+export interface PublishRequest {
+  pipe: string;
+  event?: string;
+  data: unknown;
+}
+export interface HistoryRequest {
+  pipe: string;
+  /** At most HISTORY_PAGE_MAX; default 50. */
+  limit?: number;
+  /** Only messages with a marker below this one (paging back). */
+  before?: number;
+  /** Only messages with a marker above this one (catching up after a reconnect). */
+  after?: number;
+}
+export interface PresenceRequest {
+  pipe: string;
+}
+export interface TypingRequest {
+  pipe: string;
+}
+
+/* ---- server → client payloads ---- */
+export interface DeleteNotice {
+  pipe: string;
+  marker: number;
+}
+export interface TypingNotice {
+  pipe: string;
+  user_id: number;
+  /** For anonymous users: the name the client sent along in `data.name` is not used; only stamped names. */
+  user_name?: string;
+}
+
+/** Event names and their payload / ack types. */
+export interface ClientToServerEvents {
+  subscribe: (req: SubscribeRequest, ack: (res: Result<{ subscribed: string[] }>) => void) => void;
+  unsubscribe: (req: SubscribeRequest, ack: (res: Result) => void) => void;
+  publish: (req: PublishRequest, ack: (res: DeliveryReport) => void) => void;
+  history: (req: HistoryRequest, ack: (res: Result<{ messages: IncomingMessage[] }>) => void) => void;
+  presence: (req: PresenceRequest, ack: (res: Result<{ count: number; users: PresenceUser[] }>) => void) => void;
+  typing: (req: TypingRequest, ack?: (res: Result) => void) => void;
+}
+
+export interface ServerToClientEvents {
+  auth: (info: AuthInfo) => void;
+  /** Live messages. The optional ack is answered by clients so the server can count receipts. */
+  message: (msg: IncomingMessage, ack?: () => void) => void;
+  delete: (notice: DeleteNotice) => void;
+  typing: (notice: TypingNotice) => void;
+}
+
+export const CLIENT_EVENTS = ['subscribe', 'unsubscribe', 'publish', 'history', 'presence', 'typing'] as const;
+export type ClientEventName = (typeof CLIENT_EVENTS)[number];
