@@ -19,7 +19,8 @@ const USER_KEY_CHARS = /^[0-9A-Za-z=+/_]+$/;
 export function isValidPipeName(name: unknown): name is string {
   return (
     typeof name === 'string' &&
-    ((name.length >= PIPE_NAME_MIN && name.length <= PIPE_NAME_MAX) || name === MSG_PIPE) &&
+    name.length >= PIPE_NAME_MIN &&
+    name.length <= PIPE_NAME_MAX &&
     NAME_CHARS.test(name)
   );
 }

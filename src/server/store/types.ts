@@ -1,0 +1,135 @@
+/**
+ * The one storage interface of the server. Memory, SQLite and Redis implement it; the core talks only to it.
+ *
+ * Rules every implementation keeps:
+ * - Every method is async (Redis is remote) and takes the app id first: apps never share a row/key.
+ * - Times are milliseconds since the epoch unless a name says otherwise.
+ * - Message `data` is any JSON value; implementations store it serialized and give back an equal value.
+ * - Nothing here validates names or sizes: the core has done that before calling.
+ *
+ * What is NOT here: presence and subscriber counts. Those are derived from Socket.IO rooms
+ * (`fetchSockets` / `broadcastWithAck` through the adapter), so with the Redis adapter they are
+ * cluster-wide without any store bookkeeping, and a crashed node leaves no stale entries behind.
+ */
+
+/** One message as kept in pipe history or a personal-message queue. */
+export interface StoredMessage {
+  /** From `nextMarker(appId)`: unique and increasing within the app. */
+  marker: number;
+  pipe: string;
+  event: string;
+  /** 0 = anonymous or the backend. */
+  user_id: number;
+  user_name?: string;
+  time: number;
+  data: unknown;
+}
+
+/** Which page of a pipe's history to read. Results always come back oldest first (ascending marker). */
+export interface HistoryRange {
+  /** Most entries to return (the core passes 1..HISTORY_PAGE_MAX). */
+  limit: number;
+  /** Only markers strictly below this one. */
+  before?: number;
+  /**
+   * Only markers strictly above this one. When given, the page is the OLDEST `limit` entries
+   * above it (catching up forward); otherwise it is the NEWEST `limit` entries (paging back).
+   */
+  after?: number;
+}
+
+/** Who a ban hits: a user id or one connection id. */
+export type BanSubject = { user_id: number; conn_id?: undefined } | { conn_id: string; user_id?: undefined };
+
+/** A ban: app-wide when `pipe` is absent, else only in that pipe. */
+export type BanTarget = BanSubject & { pipe?: string };
+
+/** The registered key of a user (CppComet `users_auth`), with the display name the backend gave. */
+export interface UserKeyRecord {
+  key: string;
+  name?: string;
+}
+
+export interface Store {
+  /* ---- markers ---- */
+
+  /** The next marker of an app: a positive integer, strictly greater than every marker handed out before (also across restarts and nodes). */
+  nextMarker(appId: string): Promise<number>;
+
+  /* ---- pipe history ---- */
+
+  /**
+   * Appends a message to its pipe's history and trims that pipe to its newest `keep` entries
+   * (`keep` is the pipe's history length, ≥ 1; the core skips the call when the length is 0).
+   */
+  appendHistory(appId: string, msg: StoredMessage, keep: number): Promise<void>;
+  /** One page of a pipe's history, oldest first (see HistoryRange). */
+  readHistory(appId: string, pipe: string, range: HistoryRange): Promise<StoredMessage[]>;
+  /** Drops one entry; true when it was there. */
+  deleteHistory(appId: string, pipe: string, marker: number): Promise<boolean>;
+  /** Keeps only the newest `keep` entries of a pipe (0 = clear). */
+  trimHistory(appId: string, pipe: string, keep: number): Promise<void>;
+
+  /* ---- pipe settings (CppComet `pipes_settings`) ---- */
+
+  /** The history length set for a pipe, or undefined when none was set (the core then applies its default). */
+  getPipeLength(appId: string, pipe: string): Promise<number | undefined>;
+  setPipeLength(appId: string, pipe: string, length: number): Promise<void>;
+  /** Forgets the pipe's setting (back to the default). */
+  deletePipeLength(appId: string, pipe: string): Promise<void>;
+
+  /* ---- user keys (CppComet `users_auth`) ---- */
+
+  setUserKey(appId: string, userId: number, record: UserKeyRecord): Promise<void>;
+  getUserKey(appId: string, userId: number): Promise<UserKeyRecord | undefined>;
+  /** True when a key was there. */
+  deleteUserKey(appId: string, userId: number): Promise<boolean>;
+
+  /* ---- revoked tokens ---- */
+
+  /**
+   * Remembers a revoked token. `expiresAt` (ms) is when the token would have expired anyway:
+   * after it the entry may be forgotten (null = keep).
+   */
+  revokeToken(appId: string, token: string, expiresAt: number | null): Promise<void>;
+  unrevokeToken(appId: string, token: string): Promise<void>;
+  isTokenRevoked(appId: string, token: string): Promise<boolean>;
+
+  /* ---- bans ---- */
+
+  /** Adds or replaces a ban. `expiresAt` in ms; null = until removed. */
+  addBan(appId: string, target: BanTarget, expiresAt: number | null): Promise<void>;
+  /** Removes exactly that ban (same subject and same pipe / app-wide). */
+  removeBan(appId: string, target: BanTarget): Promise<void>;
+  /**
+   * Is any unexpired ban hitting this speaker in this pipe? Checks the app-wide and the per-pipe
+   * bans of the user id (when user_id > 0) and of the connection id.
+   */
+  isBanned(appId: string, who: { user_id: number; conn_id: string }, pipe: string, now: number): Promise<boolean>;
+
+  /* ---- personal messages (CppComet `users_messages`) ---- */
+
+  /** Queues a personal message for an offline user, keeping at most `max` newest per user. */
+  enqueuePersonal(appId: string, userId: number, msg: StoredMessage, max: number): Promise<void>;
+  /** Takes (and removes) the user's queued messages, oldest first. */
+  drainPersonal(appId: string, userId: number): Promise<StoredMessage[]>;
+
+  /* ---- users' last-seen time (CppComet `users_time`) ---- */
+
+  /** Unix seconds of the last time the user was connected. */
+  setLastSeen(appId: string, userId: number, unixSeconds: number): Promise<void>;
+  getLastSeen(appId: string, userId: number): Promise<number | undefined>;
+
+  /* ---- per-app settings ---- */
+
+  setWebhook(appId: string, url: string | null): Promise<void>;
+  getWebhook(appId: string): Promise<string | null>;
+  /**
+   * The app's stored secret; when none is stored yet, stores `candidate` and returns it.
+   * Atomic across nodes, so every node of a cluster ends up with the same secret.
+   */
+  ensureAppSecret(appId: string, candidate: string): Promise<string>;
+
+  /** Releases connections / file handles. */
+  close(): Promise<void>;
+}
