@@ -14,6 +14,8 @@ export interface CometClientOptions {
   /** Reconnect backoff: first delay and cap in ms (jitter is always applied). */
   reconnectDelay?: number;
   reconnectDelayMax?: number;
+  /** How long a request (publish, history, presence, subscribe) may wait for its answer; default 10000 ms. */
+  requestTimeout?: number;
 }
 
 export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
@@ -22,6 +24,8 @@ export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecti
 export interface CometClientEventMap {
   status: ConnectionStatus;
   auth: AuthInfo;
+  /** After each (re)connect, once every subscription is re-sent and the missed messages are emitted. */
+  ready: AuthInfo;
   /** Every live message, history catch-up included, once per marker, per subscribed target. */
   message: IncomingMessage;
   delete: DeleteNotice;

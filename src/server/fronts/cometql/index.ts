@@ -1,11 +1,13 @@
 /**
- * CometQL front: the seed's backend API over the MySQL client/server protocol.
- * It only translates SQL into BackendApi calls; it never touches a store.
+ * CometQL front: the seed's backend API over the MySQL client/server protocol
+ * (`mysqli_connect(host, dev_id, secret, "CometQL_v1")`). It only translates SQL into
+ * BackendApi calls; it never touches a store. See docs/cometql.md.
  */
 import { createServer, type Socket } from 'node:net';
 import type { BackendApi } from '../../core/api.js';
+import { Session } from './session.js';
 
-/** Where the front reports connection-level trouble; never given passwords. */
+/** Where the front reports connection-level trouble; it is never given a password. */
 export interface CometQLLogger {
   info(message: string): void;
   warn(message: string): void;
@@ -15,7 +17,9 @@ export interface CometQLOptions {
   port: number;
   host: string;
   logger?: CometQLLogger;
-  /** Close connections silent for this long (default 8 hours, as MySQL's wait_timeout). */
+  /** Close a connection that has not finished logging in after this long (default 10 s). */
+  handshakeTimeoutMs?: number;
+  /** Close a logged-in connection silent for this long (default 8 hours, MySQL's wait_timeout). */
   idleTimeoutMs?: number;
 }
 
@@ -25,12 +29,18 @@ export interface CometQLServer {
 }
 
 export async function startCometQL(core: BackendApi, opts: CometQLOptions): Promise<CometQLServer> {
-  void core;
   const sockets = new Set<Socket>();
+  let nextConnectionId = 1;
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    socket.destroy();
+    new Session(socket, {
+      core,
+      connectionId: nextConnectionId++,
+      handshakeTimeoutMs: opts.handshakeTimeoutMs ?? 10_000,
+      idleTimeoutMs: opts.idleTimeoutMs ?? 8 * 3600_000,
+      ...(opts.logger ? { logger: opts.logger } : {}),
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -39,8 +49,10 @@ export async function startCometQL(core: BackendApi, opts: CometQLOptions): Prom
       resolve();
     });
   });
+  server.on('error', (err) => opts.logger?.warn(`${err.message}`));
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : opts.port;
+  opts.logger?.info(`listening on ${opts.host}:${port}`);
   return {
     port,
     close: () =>

@@ -1,0 +1,52 @@
+// Browser bundles (the npm entry points come from tsc into lib/), each with a source map beside it:
+// - dist/comet-chat.js: one self-contained, minified ES module that registers <comet-chat>;
+// - dist/CometServerApi.js: a classic script (IIFE) with the seed's CometServerApi facade.
+// Sizes are checked against the budget by scripts/build-size.mjs, run right after this.
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+import esbuild from 'rollup-plugin-esbuild';
+import { browserFieldOverrides } from './scripts/build-browser-field.mjs';
+import { websocketAndPollingOnly } from './scripts/build-transports.mjs';
+
+/** Browsers that run module scripts and custom elements; lit 3 itself is ES2021. */
+const TARGET = 'es2021';
+
+/** The plugin chain of every browser build, the size baseline included (so the ratio is fair). */
+export function browserPlugins() {
+  return [
+    websocketAndPollingOnly(),
+    // With browser: true, socket.io-client and engine.io-client resolve to their browser files
+    // (no ws, no Node globals); browserFieldOverrides carries that into their own imports.
+    browserFieldOverrides(),
+    nodeResolve({ browser: true, preferBuiltins: false }),
+    esbuild({ target: TARGET, tsconfig: 'tsconfig.json', sourceMap: true }),
+    // Only the banner's /*! comment survives: one notice instead of a copy per lit module.
+    terser({ ecma: 2020, compress: { passes: 2 }, format: { comments: /^!/ } }),
+  ];
+}
+
+const SIO = 'socket.io-client (MIT, Guillermo Rauch)';
+const banner = (...bundled) => `/*! comet-chat (MIT). Bundles ${bundled.join(' and ')}. */`;
+
+/** A build that pulls node-only code into the browser bundle is a bug: fail, don't warn. */
+function onwarn(warning, warn) {
+  if (warning.code === 'UNRESOLVED_IMPORT' || warning.code === 'MISSING_GLOBAL_NAME' || warning.code === 'MISSING_NAME_OPTION_FOR_IIFE_EXPORT') {
+    throw new Error(`${warning.code}: ${warning.message}`);
+  }
+  warn(warning);
+}
+
+export default [
+  {
+    input: 'src/element/define.ts',
+    output: { file: 'dist/comet-chat.js', format: 'es', sourcemap: true, banner: banner('lit (BSD-3-Clause, Google LLC)', SIO) },
+    plugins: browserPlugins(),
+    onwarn,
+  },
+  {
+    input: 'src/compat/global.ts',
+    output: { file: 'dist/CometServerApi.js', format: 'iife', sourcemap: true, banner: banner(SIO) },
+    plugins: browserPlugins(),
+    onwarn,
+  },
+];

@@ -1,0 +1,459 @@
+/**
+ * CometClient: the browser client of a comet-chat server, over socket.io-client.
+ * No DOM and no lit, so page scripts, the <comet-chat> element, the CometServerApi facade and
+ * Node tests all share it. See docs/client.md for the reconnect and catch-up semantics.
+ */
+import { io, type Socket } from 'socket.io-client';
+import { HISTORY_PAGE_MAX, TYPING_INTERVAL_MS } from '../protocol/limits.js';
+import { MSG_PIPE, isValidEventName, isValidPipeName } from '../protocol/names.js';
+import type {
+  AuthInfo,
+  ClientToServerEvents,
+  DeleteNotice,
+  DeliveryReport,
+  HandshakeAuth,
+  IncomingMessage,
+  PresenceUser,
+  ServerToClientEvents,
+  TypingNotice,
+} from '../protocol/wire.js';
+import { MarkerWindow } from './dedupe.js';
+import { CometClientError } from './errors.js';
+import { SubscriptionSet } from './subscriptions.js';
+import type { CometClientEventMap, CometClientOptions, ConnectionStatus } from './types.js';
+
+type WireSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface HistoryOptions {
+  /** At most HISTORY_PAGE_MAX (200); the server's default is 50. */
+  limit?: number;
+  /** Only messages with a marker below this one: paging back. */
+  before?: number;
+  /** Only messages with a marker above this one. */
+  after?: number;
+}
+
+export interface PresenceInfo {
+  count: number;
+  users: PresenceUser[];
+}
+
+/** A listener for one CometClient event. */
+export type CometClientListener<K extends keyof CometClientEventMap> = (event: CustomEvent<CometClientEventMap[K]>) => void;
+
+/** The successful answer of each request, once its `error: ""` is checked. */
+interface Answers {
+  subscribe: { subscribed: string[] };
+  unsubscribe: object;
+  publish: DeliveryReport;
+  history: { messages: IncomingMessage[] };
+  presence: PresenceInfo;
+}
+
+const DEFAULT_REQUEST_TIMEOUT = 10_000;
+
+/** Per pipe: what was emitted already, and live messages held back while catching up. */
+interface PipeState {
+  seen: MarkerWindow;
+  /** Non-null while history catch-up runs: live messages wait here, then follow in marker order. */
+  held: IncomingMessage[] | null;
+  /** The newest app marker known when the server confirmed the subscription: catch-up never starts below it. */
+  since: number;
+}
+
+export interface CometClient {
+  addEventListener<K extends keyof CometClientEventMap>(
+    type: K,
+    listener: CometClientListener<K>,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof CometClientEventMap>(
+    type: K,
+    listener: CometClientListener<K>,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
+}
+
+/**
+ * Events (CustomEvent, payload in `detail`): `status`, `auth`, `ready`, `message`, `delete`,
+ * `typing`, `error` (see CometClientEventMap).
+ *
+ * Requests (`publish`, `history`, `presence`, `subscribe`, `unsubscribe`) return promises that
+ * reject with a CometClientError whose `code` is a wire ErrorCode, `disconnected` or `timeout`.
+ */
+export class CometClient extends EventTarget {
+  readonly options: Readonly<CometClientOptions>;
+  private socket: WireSocket | null = null;
+  private currentStatus: ConnectionStatus = 'idle';
+  private lastAuth: AuthInfo | null = null;
+  private readonly subs = new SubscriptionSet();
+  private readonly pipes = new Map<string, PipeState>();
+  /** Bumped on every (dis)connection so a stale catch-up never touches a newer session. */
+  private session = 0;
+  private readonly lastTyping = new Map<string, number>();
+  /** Highest marker seen on any pipe: markers grow app-wide, so it bounds what a new subscription has missed. */
+  private appHigh = 0;
+  /** True between the end of a (re)connect's resync and the next disconnect. */
+  private synced = false;
+
+  constructor(options: CometClientOptions) {
+    super();
+    this.options = { ...options };
+  }
+
+  /** Current connection state. */
+  get status(): ConnectionStatus {
+    return this.currentStatus;
+  }
+
+  /** What the server said about this connection's identity last (null before the first `auth`). */
+  get auth(): AuthInfo | null {
+    return this.lastAuth;
+  }
+
+  /** Targets currently wanted (`pipe` or `pipe.event`), canonical form. */
+  get subscriptions(): string[] {
+    return this.subs.targets();
+  }
+
+  /** Starts connecting (no-op when already started). Reconnects by itself until `disconnect()`. */
+  connect(): void {
+    if (this.socket) return;
+    const o = this.options;
+    const auth: HandshakeAuth = { dev_id: o.devId };
+    if (o.token !== undefined) auth.token = o.token;
+    else if (o.userId !== undefined && o.userId !== '') {
+      auth.user_id = o.userId;
+      if (o.userKey !== undefined) auth.user_key = o.userKey;
+    }
+    const socket: WireSocket = io(o.server, {
+      transports: o.transports ?? ['websocket'],
+      auth: { ...auth },
+      forceNew: true,
+      reconnection: true,
+      reconnectionDelay: o.reconnectDelay ?? 1000,
+      reconnectionDelayMax: o.reconnectDelayMax ?? 30_000,
+      // Jitter: each delay is spread ±50% so clients dropped together do not return together.
+      randomizationFactor: 0.5,
+    });
+    this.socket = socket;
+    this.setStatus('connecting');
+    socket.on('auth', (info) => this.onAuth(info));
+    socket.on('message', (msg, ack) => {
+      if (typeof ack === 'function') ack();
+      this.onLive(msg);
+    });
+    socket.on('delete', (notice: DeleteNotice) => this.emit('delete', notice));
+    socket.on('typing', (notice: TypingNotice) => this.emit('typing', notice));
+    socket.on('disconnect', (reason) => {
+      this.session++;
+      this.synced = false;
+      for (const state of this.pipes.values()) state.held = null;
+      // The server dropping us on purpose (key removed, banned) is final until connect() is called
+      // again; anything else is retried by socket.io's backoff.
+      if (reason === 'io server disconnect') {
+        socket.removeAllListeners();
+        if (this.socket === socket) this.socket = null;
+        this.setStatus('disconnected');
+      } else {
+        this.setStatus('reconnecting');
+      }
+    });
+    socket.on('connect_error', (err: Error) => {
+      this.emit('error', { error: 'disconnected', message: err.message });
+      if (this.currentStatus !== 'connecting') this.setStatus('reconnecting');
+    });
+  }
+
+  /** Closes the connection and stops reconnecting. Subscriptions are kept for a later `connect()`. */
+  disconnect(): void {
+    const socket = this.socket;
+    if (!socket) return;
+    this.socket = null;
+    this.session++;
+    this.synced = false;
+    socket.removeAllListeners();
+    socket.disconnect();
+    for (const state of this.pipes.values()) state.held = null;
+    this.setStatus('disconnected');
+  }
+
+  /**
+   * Resolves once connected with every subscription confirmed and missed messages emitted
+   * (immediately when that is the case now), with the connection's AuthInfo.
+   */
+  ready(): Promise<AuthInfo> {
+    if (this.synced && this.isConnected() && this.lastAuth) return Promise.resolve(this.lastAuth);
+    return new Promise((resolve) => {
+      const off = this.on('ready', (info) => {
+        off();
+        resolve(info);
+      });
+    });
+  }
+
+  /**
+   * Subscribes to `pipe` (every event) or `pipe.event` (one event). Remembered: re-sent after every
+   * reconnect. Before connecting it only records the target and resolves.
+   */
+  async subscribe(target: string): Promise<void> {
+    const key = this.subs.add(target);
+    if (key === null) throw new CometClientError('invalid_pipe', `not a valid "pipe" or "pipe.event": ${String(target)}`);
+    const pipe = key.split('.')[0]!;
+    const state = this.pipeState(pipe);
+    // Personal messages reach every connection of the user unasked: `msg` is a local filter only.
+    if (!this.isConnected() || pipe === MSG_PIPE) return;
+    const session = this.session;
+    try {
+      await this.request('subscribe', { pipes: [key] });
+    } catch (err) {
+      this.subs.delete(key);
+      if (!this.subs.hasPipe(pipe)) this.pipes.delete(pipe);
+      throw err;
+    }
+    if (session === this.session) await this.confirmed(pipe, state, session);
+  }
+
+  /** Drops a target; the pipe's state is forgotten once no target of it is left. */
+  async unsubscribe(target: string): Promise<void> {
+    const key = this.subs.add(target);
+    if (key === null) throw new CometClientError('invalid_pipe', `not a valid "pipe" or "pipe.event": ${String(target)}`);
+    this.subs.delete(key);
+    const pipe = key.split('.')[0]!;
+    if (!this.subs.hasPipe(pipe)) this.pipes.delete(pipe);
+    if (this.isConnected() && pipe !== MSG_PIPE) await this.request('unsubscribe', { pipes: [key] });
+  }
+
+  /**
+   * Publishes `data` into a pipe (browsers may publish into `web_` pipes, and `webauth_` when
+   * authorized). Resolves with the delivery report; rejects with `disconnected` when not connected
+   * (nothing is queued: a chat should show the message as unsent rather than send it late).
+   */
+  async publish(pipe: string, data: unknown, event?: string): Promise<DeliveryReport> {
+    if (!isValidPipeName(pipe)) throw new CometClientError('invalid_pipe', `not a valid pipe name: ${String(pipe)}`);
+    if (event !== undefined && !isValidEventName(event)) {
+      throw new CometClientError('invalid_pipe', `not a valid event name: ${String(event)}`);
+    }
+    const report = await this.request('publish', event === undefined ? { pipe, data } : { pipe, event, data });
+    // Our own message never comes back live; remember it so catch-up does not replay it either.
+    if (typeof report.marker === 'number') {
+      this.noteMarker(report.marker);
+      this.pipes.get(pipe)?.seen.add(report.marker);
+    }
+    return report;
+  }
+
+  /** Stored messages of a pipe, oldest first (`server_info.history` is true). Does not emit events. */
+  async history(pipe: string, options: HistoryOptions = {}): Promise<IncomingMessage[]> {
+    if (!isValidPipeName(pipe)) throw new CometClientError('invalid_pipe', `not a valid pipe name: ${String(pipe)}`);
+    const req: { pipe: string; limit?: number; before?: number; after?: number } = { pipe };
+    if (options.limit !== undefined) req.limit = Math.min(options.limit, HISTORY_PAGE_MAX);
+    if (options.before !== undefined) req.before = options.before;
+    if (options.after !== undefined) req.after = options.after;
+    const res = await this.request('history', req);
+    const messages = [...res.messages].sort((a, b) => a.server_info.marker - b.server_info.marker);
+    const newest = messages[messages.length - 1]?.server_info.marker;
+    if (typeof newest === 'number') {
+      this.noteMarker(newest);
+      // What the caller fetched itself need not be replayed by a later catch-up.
+      this.pipes.get(pipe)?.seen.raise(newest);
+    }
+    return messages;
+  }
+
+  /** Who is in a pipe now: distinct users, anonymous connections listed with user_id 0. */
+  async presence(pipe: string): Promise<PresenceInfo> {
+    if (!isValidPipeName(pipe)) throw new CometClientError('invalid_pipe', `not a valid pipe name: ${String(pipe)}`);
+    const res = await this.request('presence', { pipe });
+    return { count: res.count, users: res.users };
+  }
+
+  /**
+   * Tells the pipe's other subscribers that this user is typing. Fire and forget; calls closer than
+   * TYPING_INTERVAL_MS per pipe are dropped here (the server enforces the same limit).
+   */
+  typing(pipe: string): void {
+    if (!isValidPipeName(pipe) || !this.isConnected()) return;
+    const now = Date.now();
+    if (now - (this.lastTyping.get(pipe) ?? 0) < TYPING_INTERVAL_MS) return;
+    this.lastTyping.set(pipe, now);
+    this.socket!.emit('typing', { pipe });
+  }
+
+  /** Adds a listener and returns the function that removes it. */
+  on<K extends keyof CometClientEventMap>(type: K, listener: (detail: CometClientEventMap[K]) => void): () => void {
+    const wrapped = (e: CustomEvent<CometClientEventMap[K]>) => listener(e.detail);
+    this.addEventListener(type, wrapped);
+    return () => this.removeEventListener(type, wrapped);
+  }
+
+  /* ---- internals ---- */
+
+  private isConnected(): boolean {
+    return this.currentStatus === 'connected' && this.socket !== null && this.socket.connected;
+  }
+
+  private setStatus(status: ConnectionStatus): void {
+    if (status === this.currentStatus) return;
+    this.currentStatus = status;
+    this.emit('status', status);
+  }
+
+  private emit<K extends keyof CometClientEventMap>(type: K, detail: CometClientEventMap[K]): void {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  private pipeState(pipe: string): PipeState {
+    let state = this.pipes.get(pipe);
+    if (!state) {
+      state = { seen: new MarkerWindow(), held: null, since: 0 };
+      this.pipes.set(pipe, state);
+    }
+    return state;
+  }
+
+  /** Sends one request and unwraps its `{error: ""}` / `{error: CODE, message}` answer. */
+  private async request<E extends keyof Answers>(event: E, payload: Parameters<ClientToServerEvents[E]>[0]): Promise<Answers[E]> {
+    const socket = this.socket;
+    if (!socket || !this.isConnected()) throw new CometClientError('disconnected', 'not connected to the comet server');
+    let res: { error: string; message?: string };
+    try {
+      const timeout = this.options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT;
+      const emitter = socket.timeout(timeout) as unknown as {
+        emitWithAck(ev: string, arg: unknown): Promise<{ error: string; message?: string }>;
+      };
+      res = await emitter.emitWithAck(event, payload);
+    } catch {
+      throw socket.connected
+        ? new CometClientError('timeout', `no answer to "${event}" in time`)
+        : new CometClientError('disconnected', 'the connection dropped before the server answered');
+    }
+    if (!res || typeof res !== 'object') throw new CometClientError('internal', `malformed answer to "${event}"`);
+    if (res.error !== '') {
+      throw new CometClientError(res.error as CometClientError['code'], res.message ?? res.error);
+    }
+    return res as unknown as Answers[E];
+  }
+
+  private onAuth(info: AuthInfo): void {
+    this.lastAuth = info;
+    this.emit('auth', info);
+    this.setStatus('connected');
+    const session = this.session;
+    void this.resync(session).then(() => {
+      if (session !== this.session) return;
+      this.synced = true;
+      this.emit('ready', info);
+    });
+  }
+
+  /** After every (re)connect: re-subscribe everything, then replay what each pipe missed. */
+  private async resync(session: number): Promise<void> {
+    const targets = this.subs.targets().filter((t) => t.split('.')[0] !== MSG_PIPE);
+    if (targets.length === 0) return;
+    const pipes = this.subs.pipes().filter((p) => p !== MSG_PIPE);
+    for (const pipe of pipes) this.pipeState(pipe).held = [];
+    try {
+      await this.request('subscribe', { pipes: targets });
+    } catch (err) {
+      if (session === this.session) {
+        for (const pipe of pipes) this.release(pipe, []);
+        this.reportError(err);
+      }
+      return;
+    }
+    await Promise.all(pipes.map((pipe) => this.catchUp(pipe, session)));
+  }
+
+  /** The server confirmed a subscription: fix the point a later catch-up starts from. */
+  private async confirmed(pipe: string, state: PipeState, session: number): Promise<void> {
+    if (state.since === 0) state.since = this.appHigh;
+    // Nothing known about the app yet: ask the pipe itself for its newest marker.
+    if (state.since === 0 && state.seen.high === 0) await this.learnLatest(pipe, session);
+  }
+
+  /** Emits the messages a pipe got while we were away (marker order), then the live ones held meanwhile. */
+  private async catchUp(pipe: string, session: number): Promise<void> {
+    const state = this.pipes.get(pipe);
+    if (!state) return;
+    const start = Math.max(state.seen.high, state.since);
+    if (start === 0) {
+      // Never subscribed before: there is no gap to fill, only a starting point to learn.
+      await this.confirmed(pipe, state, session);
+      if (session === this.session) this.release(pipe, []);
+      return;
+    }
+    const missed: IncomingMessage[] = [];
+    try {
+      let after = start;
+      for (;;) {
+        const page = await this.history(pipe, { after, limit: HISTORY_PAGE_MAX });
+        const fresh = page.filter((m) => m.server_info.marker > after);
+        missed.push(...fresh);
+        if (page.length < HISTORY_PAGE_MAX || fresh.length === 0) break;
+        after = fresh[fresh.length - 1]!.server_info.marker;
+      }
+    } catch (err) {
+      if (session === this.session) this.reportError(err);
+    }
+    if (session === this.session) this.release(pipe, missed);
+  }
+
+  /** Learns the newest marker of a pipe so that a later catch-up starts there, not at the beginning. */
+  private async learnLatest(pipe: string, session: number): Promise<void> {
+    try {
+      const latest = await this.history(pipe, { limit: 1 });
+      const state = this.pipes.get(pipe);
+      const marker = latest[latest.length - 1]?.server_info.marker;
+      if (state && session === this.session && marker !== undefined) {
+        state.seen.raise(marker);
+        state.since = Math.max(state.since, marker);
+      }
+    } catch {
+      // No history for this pipe (or no answer): catch-up will simply have nothing to start from.
+    }
+  }
+
+  private release(pipe: string, missed: IncomingMessage[]): void {
+    const state = this.pipes.get(pipe);
+    if (!state) return;
+    const held = state.held ?? [];
+    state.held = null;
+    const all = [...missed, ...held].sort((a, b) => a.server_info.marker - b.server_info.marker);
+    for (const msg of all) this.deliver(msg);
+  }
+
+  private onLive(msg: IncomingMessage): void {
+    const info = msg?.server_info;
+    if (!info || typeof info.pipe !== 'string') return;
+    const state = this.pipes.get(info.pipe);
+    if (state?.held) {
+      state.held.push(msg);
+      return;
+    }
+    this.deliver(msg);
+  }
+
+  /** Emits a message once per marker, and only when some subscription (or `msg`) wants it. */
+  private deliver(msg: IncomingMessage): void {
+    const { pipe, event, marker } = msg.server_info;
+    if (!this.subs.wants(pipe, event)) return;
+    if (typeof marker === 'number' && marker > 0) {
+      const state = this.pipeState(pipe);
+      if (!state.seen.add(marker)) return;
+      this.noteMarker(marker);
+    }
+    this.emit('message', msg);
+  }
+
+  private noteMarker(marker: number): void {
+    if (marker > this.appHigh) this.appHigh = marker;
+  }
+
+  private reportError(err: unknown): void {
+    const e = err instanceof CometClientError ? err : new CometClientError('internal', String(err));
+    this.emit('error', { error: e.code, message: e.message });
+  }
+}

@@ -1,0 +1,15 @@
+import type { ErrorCode } from '../protocol/wire.js';
+
+/** Every reason a client call can fail: the server's codes plus two the client alone can know. */
+export type ClientErrorCode = ErrorCode | 'disconnected' | 'timeout';
+
+/** What CometClient promises reject with: `code` is machine-readable, `message` is for people. */
+export class CometClientError extends Error {
+  readonly code: ClientErrorCode;
+
+  constructor(code: ClientErrorCode, message: string) {
+    super(message);
+    this.name = 'CometClientError';
+    this.code = code;
+  }
+}

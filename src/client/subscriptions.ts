@@ -1,0 +1,53 @@
+import { MSG_PIPE, formatSubscription, parseSubscription, type Subscription } from '../protocol/names.js';
+
+/** The set of `pipe` / `pipe.event` targets a client wants, and which messages they let through. */
+export class SubscriptionSet {
+  private readonly byTarget = new Map<string, Subscription>();
+
+  /** Parses and adds a target; returns its canonical form, or null when the name is invalid. */
+  add(target: string): string | null {
+    const sub = parseSubscription(target);
+    if (!sub) return null;
+    const key = formatSubscription(sub);
+    this.byTarget.set(key, sub);
+    return key;
+  }
+
+  /** Removes a target; returns true when it was there. */
+  delete(target: string): boolean {
+    return this.byTarget.delete(target);
+  }
+
+  has(target: string): boolean {
+    return this.byTarget.has(target);
+  }
+
+  targets(): string[] {
+    return [...this.byTarget.keys()];
+  }
+
+  /** Distinct pipes among the targets. */
+  pipes(): string[] {
+    return [...new Set([...this.byTarget.values()].map((s) => s.pipe))];
+  }
+
+  hasPipe(pipe: string): boolean {
+    for (const s of this.byTarget.values()) if (s.pipe === pipe) return true;
+    return false;
+  }
+
+  /** Does some target want this message? Personal messages (`msg`) always pass. */
+  wants(pipe: string, event: string): boolean {
+    if (pipe === MSG_PIPE) return true;
+    for (const s of this.byTarget.values()) {
+      if (s.pipe === pipe && (s.event === undefined || s.event === event)) return true;
+    }
+    return false;
+  }
+}
+
+/** Does a message on `pipe` with `event` match one subscription target (`pipe` or `pipe.event`)? */
+export function targetMatches(target: string, pipe: string, event: string): boolean {
+  const sub = parseSubscription(target);
+  return sub !== null && sub.pipe === pipe && (sub.event === undefined || sub.event === event);
+}

@@ -1,0 +1,89 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CometClientError } from '../../src/client/errors.js';
+import type { ConnectionStatus } from '../../src/client/types.js';
+import { APP, ClientPool, nextEvent, startServer, type CometServerHandle } from './helpers.js';
+
+describe('CometClient: connecting and authorization', { timeout: 30_000 }, () => {
+  let server: CometServerHandle;
+  const pool = new ClientPool();
+
+  before(async () => {
+    server = await startServer();
+  });
+  after(async () => {
+    pool.closeAll();
+    await server.close();
+  });
+
+  test('an anonymous client connects, goes through the statuses and gets auth user 0', async () => {
+    const client = pool.make(server.url);
+    const statuses: ConnectionStatus[] = [];
+    client.on('status', (s) => statuses.push(s));
+    assert.equal(client.status, 'idle');
+    const auth = nextEvent(client, 'auth');
+    client.connect();
+    const info = await auth;
+    assert.equal(info.authorized, false);
+    assert.equal(info.user_id, 0);
+    assert.equal(info.reason, undefined);
+    assert.equal(client.status, 'connected');
+    assert.deepEqual(client.auth, info);
+    assert.deepEqual(statuses, ['connecting', 'connected']);
+    client.disconnect();
+    assert.equal(client.status, 'disconnected');
+    assert.deepEqual(statuses, ['connecting', 'connected', 'disconnected']);
+  });
+
+  test('a user id + key registered by the backend authorizes the connection', async () => {
+    await server.core.setUserKey(APP, 7, 'key7secret', 'Seven');
+    const client = await pool.connected(server.url, { userId: 7, userKey: 'key7secret' });
+    assert.equal(client.auth?.authorized, true);
+    assert.equal(client.auth?.user_id, 7);
+    assert.equal(client.auth?.user_name, 'Seven');
+  });
+
+  test('removing the user key drops the connection for good; connect() starts again', async () => {
+    await server.core.setUserKey(APP, 12, 'k12');
+    const client = await pool.connected(server.url, { userId: 12, userKey: 'k12' });
+    const dropped = nextEvent(client, 'status', (s) => s === 'disconnected');
+    await server.core.removeUserKey(APP, 12);
+    await dropped;
+    const back = client.ready();
+    client.connect();
+    const info = await back;
+    assert.equal(info.authorized, false, 'the key is gone: anonymous now');
+    assert.equal(info.reason, 'bad_key');
+  });
+
+  test('a wrong key connects as anonymous and says why', async () => {
+    await server.core.setUserKey(APP, 8, 'rightkey');
+    const client = await pool.connected(server.url, { userId: 8, userKey: 'wrongkey' });
+    assert.equal(client.auth?.authorized, false);
+    assert.equal(client.auth?.user_id, 0);
+    assert.equal(client.auth?.reason, 'bad_key');
+  });
+
+  test('requests while not connected reject with "disconnected"; bad names are refused locally', async () => {
+    const client = pool.make(server.url);
+    await assert.rejects(client.publish('web_x_pipe', { text: 'hi' }), (e: unknown) => e instanceof CometClientError && e.code === 'disconnected');
+    await assert.rejects(client.history('web_x_pipe'), (e: unknown) => e instanceof CometClientError && e.code === 'disconnected');
+    await assert.rejects(client.publish('no', 1), (e: unknown) => e instanceof CometClientError && e.code === 'invalid_pipe');
+    await assert.rejects(client.publish('web_ok', 1, 'bad event'), (e: unknown) => e instanceof CometClientError && e.code === 'invalid_pipe');
+    await assert.rejects(client.subscribe('web chat'), (e: unknown) => e instanceof CometClientError && e.code === 'invalid_pipe');
+    await assert.rejects(client.presence('x'), (e: unknown) => e instanceof CometClientError && e.code === 'invalid_pipe');
+    assert.deepEqual(client.subscriptions, []);
+  });
+
+  test('an unknown app is answered over the wire, not by a hang', async () => {
+    const client = pool.make(server.url, { devId: 'no-such-app' });
+    const outcome = Promise.race([
+      nextEvent(client, 'auth').then((a) => `auth:${a.reason ?? ''}`),
+      nextEvent(client, 'error').then((e) => `error:${e.error}`),
+    ]);
+    client.connect();
+    const got = await outcome;
+    assert.ok(got === 'auth:unknown_app' || got === 'error:disconnected', got);
+    assert.notEqual(client.auth?.authorized, true);
+  });
+});

@@ -1,0 +1,35 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MarkerWindow } from '../../src/client/dedupe.js';
+import { SubscriptionSet, targetMatches } from '../../src/client/subscriptions.js';
+
+test('MarkerWindow admits each marker once and stays bounded', () => {
+  const w = new MarkerWindow(4);
+  assert.equal(w.add(5), true);
+  assert.equal(w.add(5), false);
+  for (const m of [6, 7, 8, 9, 10]) assert.equal(w.add(m), true);
+  assert.equal(w.high, 10);
+  assert.equal(w.has(5), true, 'evicted markers stay seen through the floor');
+  assert.equal(w.add(6), false);
+  assert.equal(w.add(11), true);
+  w.raise(20);
+  assert.equal(w.high, 20);
+  assert.equal(w.has(15), false, 'raising the catch-up point does not mark anything seen');
+});
+
+test('SubscriptionSet keeps canonical targets and lets through what they want', () => {
+  const s = new SubscriptionSet();
+  assert.equal(s.add('loginPipe.userLogin'), 'loginPipe.userLogin');
+  assert.equal(s.add('web_chat'), 'web_chat');
+  assert.equal(s.add('bad pipe'), null);
+  assert.deepEqual(s.pipes().sort(), ['loginPipe', 'web_chat']);
+  assert.equal(s.wants('loginPipe', 'userLogin'), true);
+  assert.equal(s.wants('loginPipe', 'userExit'), false);
+  assert.equal(s.wants('web_chat', 'anything'), true);
+  assert.equal(s.wants('msg', 'undefined'), true);
+  assert.equal(s.wants('other_pipe', 'undefined'), false);
+  assert.equal(s.delete('web_chat'), true);
+  assert.equal(s.hasPipe('web_chat'), false);
+  assert.equal(targetMatches('web_chat.x', 'web_chat', 'x'), true);
+  assert.equal(targetMatches('web_chat.x', 'web_chat', 'y'), false);
+});

@@ -1,0 +1,212 @@
+/**
+ * The CometQL wire protocol against a real server, with a raw client: greeting, native-password
+ * check, the switch away from caching_sha2_password, sequence ids, both result-set endings,
+ * and bad input answered with an ERR packet or a clean close.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { nativePasswordToken, verifyNativePassword } from '../../src/server/fronts/cometql/handshake.js';
+import { PacketFramer, PacketTooLarge, frame } from '../../src/server/fronts/cometql/packets.js';
+import { BASE_CAPS, CAPS, RawClient, isOk, parseErr, startServer, type CometServerHandle } from './cometql-support.js';
+
+const COM_QUIT = 0x01;
+const COM_INIT_DB = 0x02;
+const COM_QUERY = 0x03;
+const COM_PING = 0x0e;
+const COM_STMT_PREPARE = 0x16;
+
+describe('CometQL packet codec', () => {
+  it('reassembles packets split across chunks and keeps sequence ids', () => {
+    const framer = new PacketFramer();
+    const bytes = Buffer.concat([frame(3, Buffer.from('hello')).bytes, frame(4, Buffer.from('')).bytes]);
+    for (const b of bytes) framer.push(Buffer.from([b]));
+    assert.deepEqual(framer.next(), { seq: 3, payload: Buffer.from('hello') });
+    assert.deepEqual(framer.next(), { seq: 4, payload: Buffer.alloc(0) });
+    assert.equal(framer.next(), null);
+  });
+
+  it('refuses a packet of 16 MiB or more before buffering it', () => {
+    const framer = new PacketFramer();
+    framer.push(Buffer.from([0xff, 0xff, 0xff, 0]));
+    assert.throws(() => framer.next(), PacketTooLarge);
+  });
+
+  it('splits a 16 MiB payload into a full frame and an empty one', () => {
+    const { bytes, nextSeq } = frame(0, Buffer.alloc(0xffffff));
+    assert.equal(bytes.length, 4 + 0xffffff + 4);
+    assert.equal(nextSeq, 2);
+  });
+
+  it('checks mysql_native_password tokens', () => {
+    const scramble = Buffer.from('abcdefghijklmnopqrst');
+    assert.ok(verifyNativePassword('s3cret', scramble, nativePasswordToken('s3cret', scramble)));
+    assert.ok(!verifyNativePassword('s3cret', scramble, nativePasswordToken('s3creT', scramble)));
+    assert.ok(!verifyNativePassword('s3cret', scramble, Buffer.alloc(0)));
+  });
+});
+
+describe('CometQL protocol over a socket', () => {
+  let server: CometServerHandle & { cometqlPort: number };
+  const clients: RawClient[] = [];
+  const open = async (): Promise<RawClient> => {
+    const c = await RawClient.open(server.cometqlPort);
+    clients.push(c);
+    return c;
+  };
+
+  before(async () => {
+    server = await startServer();
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    await server.close();
+  });
+
+  it('greets with protocol 10, the CometQL version, a 20-byte scramble and mysql_native_password', async () => {
+    const c = await open();
+    const g = await c.greeting();
+    assert.equal(g.protocol, 10);
+    assert.equal(g.version, '5.7.0-CometQL-comet-chat');
+    assert.equal(g.scramble.length, 20);
+    assert.equal(g.plugin, 'mysql_native_password');
+    assert.ok([45, 255].includes(g.charset));
+    for (const cap of [CAPS.PROTOCOL_41, CAPS.SECURE_CONNECTION, CAPS.PLUGIN_AUTH, CAPS.CONNECT_WITH_DB]) assert.ok(g.capabilities & cap);
+    const other = await (await open()).greeting();
+    assert.notDeepEqual(other.scramble, g.scramble);
+  });
+
+  it('logs in with dev id + app secret (OK at seq 2) and answers commands from seq 1', async () => {
+    const c = await open();
+    const ok = await c.connectAs('1', server.app1Secret);
+    assert.ok(isOk(ok));
+    assert.equal(ok!.seq, 2);
+    c.command(COM_PING);
+    const pong = await c.next();
+    assert.ok(isOk(pong));
+    assert.equal(pong!.seq, 1);
+    c.command(COM_INIT_DB, 'CometQL_v1');
+    assert.ok(isOk(await c.next()));
+    c.command(COM_INIT_DB, 'mysql');
+    assert.equal(parseErr(await c.next()).errno, 1049);
+  });
+
+  it('refuses a wrong secret, an unknown dev id and an unknown database, then closes', async () => {
+    for (const [user, password, db, errno, state] of [
+      ['1', 'wrong', 'CometQL_v1', 1045, '28000'],
+      ['nope', server.app1Secret, 'CometQL_v1', 1045, '28000'],
+      ['1', server.app1Secret, 'mysql', 1049, '42000'],
+    ] as const) {
+      const c = await open();
+      const err = parseErr(await c.connectAs(user, password, db));
+      assert.equal(err.errno, errno);
+      assert.equal(err.state, state);
+      assert.equal(await c.next(), null, 'the connection is closed');
+    }
+  });
+
+  it('reads nothing more after refusing a login', async () => {
+    const c = await open();
+    const g = await c.greeting();
+    c.login({ user: '1', auth: nativePasswordToken('wrong', g.scramble), database: 'CometQL_v1' });
+    c.login({ user: '1', auth: nativePasswordToken(server.app1Secret, g.scramble), database: 'CometQL_v1' });
+    assert.equal(parseErr(await c.next()).errno, 1045);
+    assert.equal(await c.next(), null, 'the second attempt on the same connection is never answered');
+  });
+
+  it('switches a caching_sha2_password client to mysql_native_password', async () => {
+    const c = await open();
+    const g = await c.greeting();
+    c.login({ user: '1', auth: Buffer.alloc(32, 7), database: 'CometQL_v1', plugin: 'caching_sha2_password' });
+    const sw = (await c.next())!;
+    assert.equal(sw.seq, 2);
+    assert.equal(sw.payload[0], 0xfe);
+    const nul = sw.payload.indexOf(0, 1);
+    assert.equal(sw.payload.subarray(1, nul).toString(), 'mysql_native_password');
+    const scramble = sw.payload.subarray(nul + 1, nul + 21);
+    assert.deepEqual(scramble, g.scramble);
+    c.send(3, nativePasswordToken(server.app1Secret, scramble));
+    const ok = await c.next();
+    assert.ok(isOk(ok));
+    assert.equal(ok!.seq, 4);
+  });
+
+  it('ends result sets with EOF packets, or with an 0xFE OK under CLIENT_DEPRECATE_EOF', async () => {
+    // column count, column definition ('def' → 3), [EOF], row ('1' → length 1), terminator
+    const expected: [number, number[]][] = [
+      [BASE_CAPS, [1, 3, 0xfe, 1, 0xfe]],
+      [BASE_CAPS | CAPS.DEPRECATE_EOF, [1, 3, 1, 0xfe]],
+    ];
+    for (const [caps, headers] of expected) {
+      const c = await open();
+      assert.ok(isOk(await c.connectAs('1', server.app1Secret, 'CometQL_v1', caps)));
+      c.command(COM_QUERY, 'SELECT 1');
+      const packets = [];
+      for (let i = 0; i < headers.length; i++) packets.push((await c.next())!);
+      assert.deepEqual(packets.map((p) => p.payload[0]), headers);
+      assert.deepEqual(packets.map((p) => p.seq), headers.map((_, i) => i + 1));
+      c.command(COM_PING);
+      const pong = await c.next();
+      assert.ok(isOk(pong), 'nothing else followed the result set');
+      assert.equal(pong!.seq, 1);
+    }
+  });
+
+  it('answers unknown commands with 1047 and keeps the connection', async () => {
+    const c = await open();
+    assert.ok(isOk(await c.connectAs('1', server.app1Secret)));
+    c.command(COM_STMT_PREPARE, 'SELECT 1');
+    const err = parseErr(await c.next());
+    assert.equal(err.errno, 1047);
+    assert.equal(err.state, '08S01');
+    c.send(0, Buffer.alloc(0));
+    assert.equal(parseErr(await c.next()).errno, 1047);
+    c.command(COM_PING);
+    assert.ok(isOk(await c.next()));
+    c.command(COM_QUIT);
+    assert.equal(await c.next(), null);
+  });
+
+  it('closes cleanly on a garbage handshake, an oversized packet and a TLS request', async () => {
+    const garbage = await open();
+    await garbage.greeting();
+    garbage.send(1, Buffer.from('not a handshake'));
+    assert.equal(parseErr(await garbage.next()).errno, 1043);
+    assert.equal(await garbage.next(), null);
+
+    const big = await open();
+    assert.ok(isOk(await big.connectAs('1', server.app1Secret)));
+    big.socket.write(Buffer.from([0xff, 0xff, 0xff, 0x00, COM_QUERY]));
+    assert.equal(parseErr(await big.next()).errno, 1153);
+    assert.equal(await big.next(), null);
+
+    const hugeLogin = await open();
+    await hugeLogin.greeting();
+    hugeLogin.socket.write(Buffer.from([0x00, 0x00, 0x02, 0x01]));
+    assert.equal(parseErr(await hugeLogin.next()).errno, 1153, 'no 128 KiB login packets');
+    assert.equal(await hugeLogin.next(), null);
+
+    const tls = await open();
+    await tls.greeting();
+    const sslRequest = Buffer.alloc(32);
+    sslRequest.writeUInt32LE(BASE_CAPS | (1 << 11));
+    tls.send(1, sslRequest);
+    assert.equal(parseErr(await tls.next()).errno, 1043);
+    assert.equal(await tls.next(), null);
+
+    const after = await open();
+    assert.ok(isOk(await after.connectAs('1', server.app1Secret)), 'the server still serves');
+  });
+
+  it('closes a connection that never logs in once the handshake timeout passes', async () => {
+    const { startCometQL } = await import('../../src/server/fronts/cometql/index.js');
+    const front = await startCometQL(server.core, { port: 0, host: '127.0.0.1', handshakeTimeoutMs: 50 });
+    try {
+      const c = await RawClient.open(front.port);
+      clients.push(c);
+      await c.greeting();
+      assert.equal(await c.next(), null);
+    } finally {
+      await front.close();
+    }
+  });
+});

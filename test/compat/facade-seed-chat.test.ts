@@ -1,0 +1,46 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import { SEED_CHAT, compatBundle, launchBrowser, openOnServer, startServer, type CometServerHandle } from './facade-support.js';
+
+/** Waits (by polling the core, not a clock) until `n` connections are in the pipe. */
+async function untilPresent(server: CometServerHandle, pipe: string, n: number): Promise<void> {
+  while ((await server.core.presence('1', pipe)).count < n) await new Promise((r) => setTimeout(r, 20));
+}
+
+describe('the seed chat.html on CometServerApi.js', { timeout: 60_000 }, () => {
+  let server: CometServerHandle;
+  let browser: Browser;
+  let bundle: string | null;
+
+  before(async () => {
+    [server, browser, bundle] = await Promise.all([startServer(), launchBrowser(), compatBundle()]);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('two pages chat, and the sender sees the delivery report', async () => {
+    const alice = await openOnServer(browser, server.url, SEED_CHAT, bundle);
+    const bob = await openOnServer(browser, server.url, SEED_CHAT, bundle);
+    await untilPresent(server, 'web_chat_pipe', 2);
+
+    await alice.fill('#WebChatNameID', 'Алиса');
+    await alice.fill('#WebChatTextID', 'Привет, Боб');
+    await alice.click('input[type=button]');
+
+    await bob.locator('#WebChatFormForm p').filter({ hasText: 'Привет, Боб' }).waitFor();
+    assert.equal(await bob.locator('#WebChatFormForm p').first().innerText(), 'Алиса: Привет, Боб');
+    await alice.locator('#answer_div').filter({ hasText: 'Сообщение доставлено' }).waitFor();
+    assert.equal((await alice.locator('#answer_div').innerText()).trim(), 'Сообщение доставлено 1 получателям.');
+    assert.equal(await alice.locator('#WebChatTextID').inputValue(), '', 'the page cleared its input');
+    assert.equal(await alice.locator('#WebChatFormForm p').count(), 1, 'the sender shows its own line once (no echo)');
+
+    await bob.fill('#WebChatNameID', 'Боб');
+    await bob.fill('#WebChatTextID', 'И тебе привет');
+    await bob.click('input[type=button]');
+    await alice.locator('#WebChatFormForm p').filter({ hasText: 'И тебе привет' }).waitFor();
+    assert.equal(await alice.locator('#WebChatFormForm p').nth(1).innerText(), 'Боб: И тебе привет');
+  });
+});

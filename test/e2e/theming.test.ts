@@ -1,0 +1,80 @@
+/**
+ * Demo 3: three looks made of custom properties and ::part() rules from the page's stylesheet, a dark
+ * mode, and the demo site's index linking every demo (each page loads without errors or CSP reports).
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser, Locator } from 'playwright-core';
+import type { CometServer } from '../../src/server/index.js';
+import { chat, launchBrowser, newWatchedPage, part, say, screenshot, startDemoServer, waitConnected, waitForInFeed } from './harness.js';
+
+let server: CometServer;
+let browser: Browser;
+
+before(async () => {
+  server = await startDemoServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const style = (target: Locator, property: string): Promise<string> =>
+  target.evaluate((el, p) => getComputedStyle(el).getPropertyValue(p), property);
+
+test('the index links the four demos, and each page loads cleanly', async () => {
+  const { page, watch } = await newWatchedPage(await browser.newContext());
+  await page.goto(`${server.url}/`);
+  const links = await page.locator('.cards a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).pathname));
+  assert.deepEqual(links, ['/anonymous/', '/auth/', '/theming/', '/csp/']);
+  await screenshot(page, 'demo-index');
+  for (const path of links) {
+    const res = await page.goto(`${server.url}${path}`);
+    assert.equal(res?.status(), 200, path);
+  }
+  assert.deepEqual(watch.errors, []);
+  assert.deepEqual(watch.cspViolations, []);
+  await page.context().close();
+});
+
+test('three looks through parts and custom properties, a dark mode, and one pipe between them', async () => {
+  const { page, watch } = await newWatchedPage(await browser.newContext({ viewport: { width: 1280, height: 1100 } }));
+  await page.goto(`${server.url}/theming/`);
+  const [plain, paper, terminal, bubbles] = [0, 1, 2, 3].map((i) => chat(page, i)) as [Locator, Locator, Locator, Locator];
+  for (const c of [plain, paper, terminal, bubbles]) await waitConnected(c);
+
+  // Custom properties reach inside; ::part() rules style the named parts.
+  assert.equal(await style(plain, 'background-color'), 'rgb(255, 255, 255)');
+  assert.equal(await style(terminal, 'background-color'), 'rgb(10, 15, 10)');
+  assert.match(await style(part(terminal, 'feed'), 'font-family'), /monospace/);
+  assert.equal(await style(part(paper, 'title'), 'font-variant-caps'), 'small-caps');
+  assert.match(await style(part(bubbles, 'header'), 'background-image'), /linear-gradient/);
+  assert.equal(await style(part(bubbles, 'send-button'), 'border-top-left-radius'), '999px');
+  // The Russian-speaking look speaks Russian.
+  assert.notEqual(await part(bubbles, 'send-button').innerText(), await part(plain, 'send-button').innerText());
+
+  await say(paper, 'Written on paper');
+  for (const c of [plain, terminal, bubbles]) await waitForInFeed(c, 'message', 'Written on paper');
+  await say(bubbles, 'Пузыри отвечают');
+  await waitForInFeed(paper, 'message', 'Пузыри отвечают');
+  await screenshot(page, 'demo-theming-light');
+
+  await page.locator('input[name="theme"][value="dark"]').check();
+  await plain.locator('[part~="header"]').waitFor();
+  assert.equal(await plain.getAttribute('theme'), 'dark');
+  assert.equal(await style(plain, 'background-color'), 'rgb(13, 17, 23)');
+  assert.equal(await style(bubbles, 'background-color'), 'rgb(22, 17, 34)');
+  assert.equal(await style(paper, 'background-color'), 'rgb(42, 35, 28)');
+  await screenshot(page, 'demo-theming-dark');
+
+  await page.locator('input[name="theme"][value="auto"]').check();
+  await page.emulateMedia({ colorScheme: 'light' });
+  assert.equal(await style(plain, 'background-color'), 'rgb(255, 255, 255)');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  assert.equal(await style(plain, 'background-color'), 'rgb(13, 17, 23)');
+
+  assert.deepEqual(watch.errors, []);
+  assert.deepEqual(watch.cspViolations, []);
+  await page.context().close();
+});
