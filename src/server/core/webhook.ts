@@ -74,7 +74,14 @@ export class WebhookDispatcher {
   enqueue(appId: string, url: string, message: IncomingMessage): void {
     if (this.closed) return;
     const body: WebhookBody = { app: appId, message };
-    this.push({ appId, url, body: JSON.stringify(body), attempt: 0 });
+    let text: string;
+    try {
+      text = JSON.stringify(body);
+    } catch {
+      this.giveUp({ appId, url, body: '', attempt: 0 }, 'failed', 'message not serializable');
+      return;
+    }
+    this.push({ appId, url, body: text, attempt: 0 });
   }
 
   /** Messages not yet delivered or given up on (queued, waiting to retry, or in flight). */
@@ -109,10 +116,13 @@ export class WebhookDispatcher {
   private pump(): void {
     while (!this.closed && this.inFlight.size < this.concurrency && this.queue.length > 0) {
       const job = this.queue.shift()!;
-      const run = this.attempt(job).finally(() => {
-        this.inFlight.delete(run);
-        this.pump();
-      });
+      // attempt() handles its own failures; the catch only keeps a bug from becoming an unhandled rejection.
+      const run = this.attempt(job)
+        .catch(() => undefined)
+        .finally(() => {
+          this.inFlight.delete(run);
+          this.pump();
+        });
       this.inFlight.add(run);
     }
   }
@@ -176,7 +186,11 @@ export class WebhookDispatcher {
   private giveUp(job: Job, outcome: 'failed' | 'dropped', reason: string): void {
     this.metrics?.webhook(outcome);
     this.metrics?.error(outcome === 'dropped' ? 'webhook_dropped' : 'webhook_failed');
-    this.options.onGiveUp?.(job.appId, job.url, reason);
+    try {
+      this.options.onGiveUp?.(job.appId, job.url, reason);
+    } catch {
+      // A failing logger must not stop deliveries.
+    }
   }
 }
 

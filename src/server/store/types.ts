@@ -133,3 +133,4 @@ export interface Store {
   /** Releases connections / file handles. */
   close(): Promise<void>;
 }
+

@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// The server command; the code is compiled from src/server/cli.ts by `npm run build`.
+import { runCli } from '../lib/server/cli.js';
+
+const status = await runCli(process.argv.slice(2));
+if (status !== undefined) process.exit(status);

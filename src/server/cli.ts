@@ -1,0 +1,148 @@
+/**
+ * `comet-chat-server`: flags and environment variables → createCometServer, a start-up banner,
+ * and a graceful stop on SIGINT / SIGTERM. Bad usage exits with status 2.
+ */
+import { parseArgs } from 'node:util';
+import { createCometServer, DEFAULT_COMETQL_PORT, DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, type CometServerOptions } from './index.js';
+
+export const USAGE = `Usage: comet-chat-server [options]
+
+Options (each also an environment variable):
+  --port N            HTTP + Socket.IO port (COMET_PORT, default ${DEFAULT_PORT}; 0 = random)
+  --host ADDR         address to listen on (COMET_HOST, default ${DEFAULT_HOST})
+  --data DIR          SQLite data directory (COMET_DATA, default ./${DEFAULT_DATA_DIR})
+  --memory            keep everything in memory, nothing on disk (COMET_MEMORY=1)
+  --config FILE       JSON config file: apps, limits… (COMET_CONFIG)
+  --cometql-port N    CometQL (MySQL protocol) port (COMET_COMETQL_PORT, default ${DEFAULT_COMETQL_PORT})
+  --no-cometql        do not start CometQL (COMET_COMETQL_PORT=off)
+  --redis URL         scale out over Redis (COMET_REDIS_URL)
+  --demo              serve the demo site at / (COMET_DEMO=1)
+  --help              show this help
+
+Docs: docs/configuration.md`;
+
+/** Wrong flags or values: reported with the usage hint, exit status 2. */
+export class UsageError extends Error {}
+
+export type CliCommand = { help: true } | { help: false; options: CometServerOptions };
+
+/** Reads flags (which win) and environment variables into server options. Throws UsageError. */
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliCommand {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        data: { type: 'string' },
+        memory: { type: 'boolean' },
+        config: { type: 'string' },
+        'cometql-port': { type: 'string' },
+        'no-cometql': { type: 'boolean' },
+        redis: { type: 'string' },
+        demo: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.help) return { help: true };
+
+  const options: CometServerOptions = {};
+  const port = values.port ?? env.COMET_PORT;
+  if (port !== undefined) options.port = portNumber(port, values.port !== undefined ? '--port' : 'COMET_PORT');
+  const host = values.host ?? env.COMET_HOST;
+  if (host !== undefined) options.host = nonEmpty(host, '--host');
+  const memory = values.memory ?? flag(env.COMET_MEMORY);
+  const data = values.data ?? env.COMET_DATA;
+  if (memory && data !== undefined) throw new UsageError('--memory and --data exclude each other');
+  if (memory) options.memory = true;
+  if (data !== undefined) options.dataDir = nonEmpty(data, '--data');
+  const config = values.config ?? env.COMET_CONFIG;
+  if (config !== undefined) options.configFile = nonEmpty(config, '--config');
+
+  if (values['no-cometql'] && values['cometql-port'] !== undefined) {
+    throw new UsageError('--cometql-port and --no-cometql exclude each other');
+  }
+  if (values['no-cometql']) options.cometqlPort = false;
+  else {
+    const cq = values['cometql-port'] ?? env.COMET_COMETQL_PORT;
+    if (cq !== undefined) {
+      options.cometqlPort = cq === 'off' ? false : portNumber(cq, values['cometql-port'] !== undefined ? '--cometql-port' : 'COMET_COMETQL_PORT');
+    }
+  }
+  const redis = values.redis ?? env.COMET_REDIS_URL;
+  if (redis !== undefined) options.redisUrl = nonEmpty(redis, '--redis');
+  if (values.demo ?? flag(env.COMET_DEMO)) options.demo = true;
+  return { help: false, options };
+}
+
+function portNumber(text: string, name: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 65535) throw new UsageError(`${name} must be a port number 0-65535, not "${text}"`);
+  return n;
+}
+
+function nonEmpty(text: string, name: string): string {
+  if (text.trim() === '') throw new UsageError(`${name} needs a value`);
+  return text;
+}
+
+function flag(value: string | undefined): boolean {
+  return value !== undefined && ['1', 'true', 'yes', 'on'].includes(value.toLowerCase());
+}
+
+/** Runs the server until SIGINT / SIGTERM. Returns the exit status for usage errors and failed starts. */
+export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number | undefined> {
+  let command: CliCommand;
+  try {
+    command = parseCli(argv, env);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`comet-chat-server: ${err.message}\nTry --help.`);
+    return 2;
+  }
+  if (command.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  let server;
+  try {
+    server = await createCometServer(command.options);
+  } catch (err) {
+    console.error(`comet-chat-server: could not start: ${(err as Error).message}`);
+    return 1;
+  }
+  // Handlers first: whoever reads the banner may signal at once.
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      // A second signal while closing: stop waiting.
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`${signal}: shutting down`);
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error('comet-chat-server: shutdown failed', err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  console.log(`comet-chat server listening on ${server.url}`);
+  console.log(`  dev id: 1 (the default app; any origin may connect)`);
+  if (server.app1SecretFile) console.log(`  app 1 secret: in ${server.app1SecretFile}`);
+  else if (server.storage === 'redis') console.log(`  app 1 secret: ${server.app1Secret} (kept in Redis, shared by every node)`);
+  else console.log(`  app 1 secret: ${server.app1Secret} (memory mode: a new one on every start)`);
+  if (server.cometqlPort !== undefined) console.log(`  CometQL (MySQL protocol): ${server.host}:${server.cometqlPort}`);
+  if (command.options.demo) console.log(`  demo: ${server.url}/`);
+
+  return undefined;
+}

@@ -1,0 +1,57 @@
+/**
+ * The server's JSON config file (docs/configuration.md): one schema, read once at start.
+ * Options given in code or on the command line win over the file.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { HISTORY_LENGTH_MAX } from '../protocol/limits.js';
+import { APP_ID_PATTERN } from './core/apps.js';
+
+export const appConfigSchema = z.strictObject({
+  id: z.string().regex(APP_ID_PATTERN, 'app ids are 1-64 characters of [A-Za-z0-9_-]'),
+  secret: z.string().min(16, 'secrets are at least 16 characters').max(256).optional(),
+  origins: z.union([z.literal('*'), z.array(z.string().url())]).optional(),
+  webhook: z.string().url().optional(),
+  receipts: z.boolean().optional(),
+});
+
+export const configFileSchema = z.strictObject({
+  port: z.number().int().min(0).max(65535).optional(),
+  host: z.string().min(1).optional(),
+  dataDir: z.string().min(1).optional(),
+  memory: z.boolean().optional(),
+  redisUrl: z.string().min(1).optional(),
+  cometqlPort: z.union([z.number().int().min(0).max(65535), z.literal(false)]).optional(),
+  webHistoryLength: z.number().int().min(0).max(HISTORY_LENGTH_MAX).optional(),
+  maxMessageBytes: z.number().int().min(1).max(16 * 1024 * 1024).optional(),
+  publishRate: z.strictObject({ burst: z.number().int().min(1), perSecond: z.number().positive() }).optional(),
+  demo: z.boolean().optional(),
+  apps: z.array(appConfigSchema).optional(),
+});
+
+export type AppConfig = z.infer<typeof appConfigSchema>;
+export type ConfigFile = z.infer<typeof configFileSchema>;
+
+/** Reads and checks a config file; a relative dataDir is taken relative to the file. Throws a readable Error. */
+export function readConfigFile(path: string): ConfigFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  const parsed = configFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new Error(`bad config file ${path}: ${issues}`);
+  }
+  const config = parsed.data;
+  if (config.dataDir !== undefined) config.dataDir = resolve(dirname(path), config.dataDir);
+  const ids = new Set<string>();
+  for (const app of config.apps ?? []) {
+    if (ids.has(app.id)) throw new Error(`bad config file ${path}: app ${app.id} is listed twice`);
+    ids.add(app.id);
+  }
+  return config;
+}

@@ -1,0 +1,45 @@
+/** The apps (tenants) a server knows: dev id, secret, allowed origins, receipt mode. */
+import { randomBytes } from 'node:crypto';
+
+/** App ids share the pipe charset so they can be embedded in room and key names safely. */
+export const APP_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** The demo app: always present, any origin may connect. */
+export const DEFAULT_APP_ID = '1';
+
+export interface App {
+  id: string;
+  secret: string;
+  /** Origins allowed to open browser connections, or '*' for any. */
+  origins: readonly string[] | '*';
+  /** Count delivery receipts acknowledged by receivers instead of connections handed to. */
+  receipts: boolean;
+}
+
+/** A fresh secret: 32 random bytes, URL-safe. */
+export function generateSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export class AppRegistry {
+  private readonly apps = new Map<string, App>();
+
+  constructor(apps: Iterable<App>) {
+    for (const app of apps) this.apps.set(app.id, app);
+  }
+
+  get(id: string): App | undefined {
+    return this.apps.get(id);
+  }
+
+  all(): App[] {
+    return [...this.apps.values()];
+  }
+
+  /**
+   * May a page from `origin` connect to this app? Connections without an Origin header are not
+   * browsers (a server-side client could send any header anyway), so they are let through.
+   */
+  allowsOrigin(app: App, origin: string | undefined): boolean {
+    return app.origins === '*' || origin === undefined || app.origins.includes(origin);
+  }
+}

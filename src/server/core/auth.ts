@@ -1,0 +1,41 @@
+/** Who a new connection is: from a registered user key or a signed token; anything wrong ⇒ anonymous with a reason. */
+import { timingSafeEqual } from 'node:crypto';
+import type { AuthInfo } from '../../protocol/wire.js';
+import { isValidUserKey } from '../../protocol/names.js';
+import type { Store } from '../store/types.js';
+import type { App } from './apps.js';
+import { verifyToken } from './tokens.js';
+
+export interface Credentials {
+  user_id?: string | number;
+  user_key?: string;
+  token?: string;
+}
+
+const ANONYMOUS: AuthInfo = { authorized: false, user_id: 0 };
+
+export async function authenticate(store: Store, app: App, creds: Credentials): Promise<AuthInfo> {
+  if (creds.token !== undefined) {
+    const check = verifyToken(app.secret, creds.token);
+    if (!check.ok) return { ...ANONYMOUS, reason: check.reason };
+    if (await store.isTokenRevoked(app.id, creds.token)) return { ...ANONYMOUS, reason: 'revoked_token' };
+    const { user_id, name } = check.claims;
+    return name === undefined ? { authorized: true, user_id } : { authorized: true, user_id, user_name: name };
+  }
+  if (creds.user_id === undefined && creds.user_key === undefined) return ANONYMOUS;
+  const userId = Number(creds.user_id);
+  if (!Number.isSafeInteger(userId) || userId <= 0 || !isValidUserKey(creds.user_key)) {
+    return { ...ANONYMOUS, reason: 'bad_key' };
+  }
+  const record = await store.getUserKey(app.id, userId);
+  if (!record || !sameText(record.key, creds.user_key)) return { ...ANONYMOUS, reason: 'bad_key' };
+  return record.name === undefined
+    ? { authorized: true, user_id: userId }
+    : { authorized: true, user_id: userId, user_name: record.name };
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

@@ -1,0 +1,568 @@
+/**
+ * The transport-free core: every rule of the pipe server lives here. Browser connections come in
+ * through the socket front (the `conn*` methods), backends through the BackendApi methods; both end
+ * in the same publish path. Out goes only through the Fanout port and the Store.
+ */
+import {
+  DEFAULT_EVENT,
+  MSG_PIPE,
+  TRACK_EVENTS,
+  browserMayPublish,
+  formatSubscription,
+  isTrackPipe,
+  isValidEventName,
+  isValidPipeName,
+  isValidUserKey,
+  isWebPipe,
+  parseSubscription,
+} from '../../protocol/names.js';
+import {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_PUBLISH_BURST,
+  DEFAULT_PUBLISH_PER_SECOND,
+  DEFAULT_WEB_HISTORY_LENGTH,
+  HISTORY_LENGTH_MAX,
+  HISTORY_PAGE_MAX,
+  MAX_PIPES_PER_CONNECTION,
+  TYPING_INTERVAL_MS,
+  USER_NAME_MAX,
+} from '../../protocol/limits.js';
+import type {
+  AuthInfo,
+  DeliveryReport,
+  IncomingMessage,
+  PresenceUser,
+  PublishRequest,
+  Result,
+} from '../../protocol/wire.js';
+import type { Metrics } from '../metrics.js';
+import type { BanTarget, Store, StoredMessage } from '../store/types.js';
+import type {
+  AppInfo,
+  BackendApi,
+  BanSpec,
+  HistoryQuery,
+  PersonalResult,
+  PublishResult,
+} from './api.js';
+import { AppRegistry, type App } from './apps.js';
+import { authenticate, type Credentials } from './auth.js';
+import { isMember, newConnection, type Connection } from './connection.js';
+import { CoreError } from './errors.js';
+import type { Fanout } from './fanout.js';
+import { peekExpiry, signToken } from './tokens.js';
+
+/** Personal messages kept per offline user; older ones are dropped first. */
+export const PERSONAL_QUEUE_MAX = 100;
+/** Default lifetime of an issued token. */
+export const DEFAULT_TOKEN_TTL_SECONDS = 24 * 3600;
+const DEFAULT_HISTORY_PAGE = 50;
+
+/** Where published messages are copied for the app's backend (the webhook dispatcher). */
+export interface WebhookSink {
+  enqueue(appId: string, url: string, message: IncomingMessage): void;
+}
+
+export interface CoreOptions {
+  store: Store;
+  apps: AppRegistry;
+  metrics: Metrics;
+  webhooks?: WebhookSink;
+  webHistoryLength?: number;
+  maxMessageBytes?: number;
+  publishRate?: { burst: number; perSecond: number };
+}
+
+/** Who publishes: stamped into server_info, never taken from the payload. */
+interface Sender {
+  user_id: number;
+  user_name?: string;
+  /** The connection not to echo to. */
+  connId?: string;
+}
+
+export type OpenResult = { ok: true; conn: Connection; auth: AuthInfo } | { ok: false; reason: 'unknown_app' | 'origin' };
+
+export class Core implements BackendApi {
+  readonly apps: AppRegistry;
+  private readonly store: Store;
+  private readonly metrics: Metrics;
+  private readonly webhooks: WebhookSink | undefined;
+  private readonly webHistoryLength: number;
+  private readonly maxMessageBytes: number;
+  private readonly publishRate: { burst: number; perSecond: number };
+  private fanout: Fanout | undefined;
+
+  constructor(options: CoreOptions) {
+    this.store = options.store;
+    this.apps = options.apps;
+    this.metrics = options.metrics;
+    this.webhooks = options.webhooks;
+    this.webHistoryLength = options.webHistoryLength ?? DEFAULT_WEB_HISTORY_LENGTH;
+    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.publishRate = options.publishRate ?? { burst: DEFAULT_PUBLISH_BURST, perSecond: DEFAULT_PUBLISH_PER_SECOND };
+  }
+
+  /** The socket front plugs itself in once it exists (it needs the core first). */
+  attach(fanout: Fanout): void {
+    this.fanout = fanout;
+  }
+
+  private get out(): Fanout {
+    if (!this.fanout) throw new CoreError('internal', 'no transport attached');
+    return this.fanout;
+  }
+
+  /* ================= browser connections ================= */
+
+  /**
+   * Identifies a new connection. Refuses unknown apps and foreign origins. Credentials that failed
+   * validation at the front arrive as the reason they failed: the connection is then anonymous.
+   */
+  async openConnection(
+    connId: string,
+    devId: string,
+    creds: Credentials | 'bad_key' | 'bad_token',
+    origin: string | undefined,
+  ): Promise<OpenResult> {
+    const app = this.apps.get(devId);
+    if (!app) return { ok: false, reason: 'unknown_app' };
+    if (!this.apps.allowsOrigin(app, origin)) return { ok: false, reason: 'origin' };
+    const auth: AuthInfo =
+      typeof creds === 'string' ? { authorized: false, user_id: 0, reason: creds } : await authenticate(this.store, app, creds);
+    const identity = {
+      appId: app.id,
+      user_id: auth.user_id,
+      authorized: auth.authorized,
+      ...(auth.user_name === undefined ? {} : { user_name: auth.user_name }),
+    };
+    this.metrics.connectionOpened();
+    return { ok: true, conn: newConnection(connId, identity, this.publishRate), auth };
+  }
+
+  /** After the `auth` event went out: hand over queued personal messages and note the user online. */
+  async connectionReady(conn: Connection): Promise<void> {
+    if (conn.user_id <= 0) return;
+    await this.store.setLastSeen(conn.appId, conn.user_id, nowSeconds());
+    const queued = await this.store.drainPersonal(conn.appId, conn.user_id);
+    for (const msg of queued) this.out.sendTo(conn.id, toIncoming(msg, false));
+    if (queued.length > 0) this.metrics.messagesOut(queued.length);
+  }
+
+  async connectionClosed(conn: Connection): Promise<void> {
+    if (conn.closed) return;
+    conn.closed = true;
+    this.metrics.connectionClosed();
+    const pipes = new Set([...conn.subscriptions.values()].map((s) => s.pipe));
+    conn.subscriptions.clear();
+    for (const pipe of pipes) {
+      this.metrics.setPipeSubscribers(conn.appId, pipe, this.out.localMemberCount(conn.appId, pipe));
+      if (isTrackPipe(pipe)) await this.track(conn, pipe, TRACK_EVENTS.unsubscription);
+    }
+    if (conn.user_id > 0) await this.store.setLastSeen(conn.appId, conn.user_id, nowSeconds());
+  }
+
+  async connSubscribe(conn: Connection, targets: string[]): Promise<Result<{ subscribed: string[] }>> {
+    const subs = targets.map((t) => parseSubscription(t));
+    if (subs.some((s) => s === null)) return { error: 'invalid_pipe', message: 'bad pipe or event name' };
+    const fresh = new Map<string, NonNullable<(typeof subs)[number]>>();
+    for (const sub of subs) {
+      const key = formatSubscription(sub!);
+      if (!conn.subscriptions.has(key)) fresh.set(key, sub!);
+    }
+    if (conn.subscriptions.size + fresh.size > MAX_PIPES_PER_CONNECTION) {
+      return { error: 'too_many_pipes', message: `at most ${MAX_PIPES_PER_CONNECTION} subscriptions per connection` };
+    }
+    const joinedPipes = new Set<string>();
+    for (const [key, sub] of fresh) {
+      if (!isMember(conn, sub.pipe)) joinedPipes.add(sub.pipe);
+      conn.subscriptions.set(key, sub);
+      this.out.join(conn.id, conn.appId, sub);
+    }
+    for (const pipe of joinedPipes) {
+      this.metrics.setPipeSubscribers(conn.appId, pipe, this.out.localMemberCount(conn.appId, pipe));
+      if (isTrackPipe(pipe)) await this.track(conn, pipe, TRACK_EVENTS.subscription);
+    }
+    return { error: '', subscribed: subs.map((s) => formatSubscription(s!)) };
+  }
+
+  async connUnsubscribe(conn: Connection, targets: string[]): Promise<Result> {
+    const subs = targets.map((t) => parseSubscription(t));
+    if (subs.some((s) => s === null)) return { error: 'invalid_pipe', message: 'bad pipe or event name' };
+    const leftPipes = new Set<string>();
+    for (const sub of subs) {
+      const key = formatSubscription(sub!);
+      if (!conn.subscriptions.delete(key)) continue;
+      this.out.leave(conn.id, conn.appId, sub!);
+      if (!isMember(conn, sub!.pipe)) leftPipes.add(sub!.pipe);
+    }
+    for (const pipe of leftPipes) {
+      this.metrics.setPipeSubscribers(conn.appId, pipe, this.out.localMemberCount(conn.appId, pipe));
+      if (isTrackPipe(pipe)) await this.track(conn, pipe, TRACK_EVENTS.unsubscription);
+    }
+    return { error: '' };
+  }
+
+  /** A browser's publish: pipe rules, rate limit, size limit, bans; then the common path. */
+  async connPublish(conn: Connection, req: PublishRequest): Promise<DeliveryReport> {
+    const refuse = (error: DeliveryReport['error'], message: string): DeliveryReport => {
+      this.metrics.error(error);
+      return { number_messages: 0, error, message };
+    };
+    if (req.pipe === MSG_PIPE || !browserMayPublish(req.pipe, conn.authorized)) {
+      return refuse('forbidden', `browsers may not publish into ${req.pipe}`);
+    }
+    if (!conn.publishBucket.take()) return refuse('rate_limited', 'too many messages; slow down');
+    const size = this.dataSize(req.data);
+    if (size > this.maxMessageBytes) return refuse('too_large', `data is ${size} bytes; the limit is ${this.maxMessageBytes}`);
+    if (await this.store.isBanned(conn.appId, { user_id: conn.user_id, conn_id: conn.id }, req.pipe, Date.now())) {
+      return refuse('banned', 'you are banned from this pipe');
+    }
+    const sender: Sender = { user_id: conn.user_id, connId: conn.id };
+    if (conn.user_name !== undefined) sender.user_name = conn.user_name;
+    const result = await this.publishAs(conn.appId, req.pipe, req.event, req.data ?? null, sender);
+    return { error: '', number_messages: result.number_messages, marker: result.marker };
+  }
+
+  async connTyping(conn: Connection, pipe: string): Promise<Result> {
+    if (!browserMayPublish(pipe, conn.authorized)) {
+      this.metrics.error('forbidden');
+      return { error: 'forbidden', message: `browsers may not type into ${pipe}` };
+    }
+    const now = Date.now();
+    if (now - (conn.typingAt.get(pipe) ?? 0) < TYPING_INTERVAL_MS) {
+      return { error: 'rate_limited', message: 'one typing notice per second' };
+    }
+    if (await this.store.isBanned(conn.appId, { user_id: conn.user_id, conn_id: conn.id }, pipe, now)) {
+      return { error: 'banned', message: 'you are banned from this pipe' };
+    }
+    conn.typingAt.set(pipe, now);
+    const notice = { pipe, user_id: conn.user_id, ...(conn.user_name === undefined ? {} : { user_name: conn.user_name }) };
+    this.out.notifyTyping(conn.appId, notice, conn.id);
+    return { error: '' };
+  }
+
+  /* ================= the publish path ================= */
+
+  private dataSize(data: unknown): number {
+    return Buffer.byteLength(JSON.stringify(data ?? null) ?? 'null');
+  }
+
+  private async publishAs(
+    appId: string,
+    pipe: string,
+    event: string | undefined,
+    data: unknown,
+    sender: Sender,
+  ): Promise<PublishResult> {
+    const app = this.requireApp(appId);
+    const marker = await this.store.nextMarker(appId);
+    const stored: StoredMessage = {
+      marker,
+      pipe,
+      event: event ?? DEFAULT_EVENT,
+      user_id: sender.user_id,
+      time: Date.now(),
+      data,
+    };
+    if (sender.user_name !== undefined) stored.user_name = sender.user_name;
+    const length = await this.pipeLength(appId, pipe);
+    if (length > 0) await this.store.appendHistory(appId, stored, length);
+    const live = toIncoming(stored, false);
+    this.metrics.messageIn(appId);
+    const count = await this.out.deliver(appId, live, sender.connId, app.receipts);
+    if (app.receipts) this.metrics.delivered(count);
+    else this.metrics.messagesOut(count);
+    const webhook = await this.store.getWebhook(appId);
+    if (webhook && this.webhooks) this.webhooks.enqueue(appId, webhook, live);
+    return { marker, number_messages: count };
+  }
+
+  /** The server's own message into a track_ pipe about one connection joining or leaving it. */
+  private async track(conn: Connection, pipe: string, event: string): Promise<void> {
+    const data = { user_id: conn.user_id, ...(conn.user_name === undefined ? {} : { user_name: conn.user_name }) };
+    const sender: Sender = { user_id: conn.user_id, connId: conn.id };
+    if (conn.user_name !== undefined) sender.user_name = conn.user_name;
+    await this.publishAs(conn.appId, pipe, event, data, sender);
+  }
+
+  private async pipeLength(appId: string, pipe: string): Promise<number> {
+    const set = await this.store.getPipeLength(appId, pipe);
+    if (set !== undefined) return set;
+    return isWebPipe(pipe) ? this.webHistoryLength : 0;
+  }
+
+  /* ================= BackendApi ================= */
+
+  getApp(devId: string): AppInfo | undefined {
+    const app = this.apps.get(devId);
+    return app && { id: app.id, secret: app.secret };
+  }
+
+  async publish(appId: string, pipe: string, event: string | undefined, data: unknown): Promise<PublishResult> {
+    this.requireApp(appId);
+    checkPipe(pipe);
+    if (pipe === MSG_PIPE) throw new CoreError('invalid_pipe', 'personal messages go through sendToUser');
+    if (event !== undefined) checkEvent(event);
+    const size = this.dataSize(data);
+    if (size > this.maxMessageBytes) throw new CoreError('too_large', `data is ${size} bytes; the limit is ${this.maxMessageBytes}`);
+    return this.publishAs(appId, pipe, event, data ?? null, { user_id: 0 });
+  }
+
+  async history(appId: string, pipe: string, query: HistoryQuery = {}): Promise<IncomingMessage[]> {
+    this.requireApp(appId);
+    checkPipe(pipe);
+    const limit = query.limit ?? DEFAULT_HISTORY_PAGE;
+    if (!Number.isInteger(limit) || limit < 1 || limit > HISTORY_PAGE_MAX) {
+      throw new CoreError('invalid', `limit must be 1-${HISTORY_PAGE_MAX}`);
+    }
+    for (const m of [query.before, query.after]) {
+      if (m !== undefined && (!Number.isSafeInteger(m) || m < 0)) throw new CoreError('invalid', 'markers are non-negative integers');
+    }
+    const range = { limit, ...(query.before === undefined ? {} : { before: query.before }), ...(query.after === undefined ? {} : { after: query.after }) };
+    const rows = await this.store.readHistory(appId, pipe, range);
+    return rows.map((m) => toIncoming(m, true));
+  }
+
+  async deleteMessage(appId: string, pipe: string, marker: number): Promise<boolean> {
+    this.requireApp(appId);
+    checkPipe(pipe);
+    if (!Number.isSafeInteger(marker) || marker <= 0) throw new CoreError('invalid', 'markers are positive integers');
+    const found = await this.store.deleteHistory(appId, pipe, marker);
+    // Live-only messages (pipes without history) are on screens too: always tell subscribers.
+    this.out.notifyDelete(appId, { pipe, marker });
+    return found;
+  }
+
+  async pipeStats(appId: string, pipe: string): Promise<{ pipe: string; users: number }> {
+    this.requireApp(appId);
+    checkPipe(pipe);
+    return { pipe, users: (await this.out.members(appId, pipe)).length };
+  }
+
+  async presence(appId: string, pipe: string): Promise<{ count: number; users: PresenceUser[] }> {
+    this.requireApp(appId);
+    checkPipe(pipe);
+    const users: PresenceUser[] = [];
+    const seen = new Set<number>();
+    for (const m of await this.out.members(appId, pipe)) {
+      if (m.user_id > 0) {
+        if (seen.has(m.user_id)) continue;
+        seen.add(m.user_id);
+      }
+      users.push(m.user_name === undefined ? { user_id: m.user_id } : { user_id: m.user_id, user_name: m.user_name });
+    }
+    return { count: users.length, users };
+  }
+
+  async getPipeSettings(appId: string, pipe: string): Promise<{ pipe: string; length: number }> {
+    this.requireApp(appId);
+    checkPipe(pipe);
+    return { pipe, length: await this.pipeLength(appId, pipe) };
+  }
+
+  async setPipeSettings(appId: string, pipe: string, settings: { length: number }): Promise<void> {
+    this.requireApp(appId);
+    checkPipe(pipe);
+    const { length } = settings;
+    if (!Number.isInteger(length) || length < 0 || length > HISTORY_LENGTH_MAX) {
+      throw new CoreError('invalid', `history length must be 0-${HISTORY_LENGTH_MAX}`);
+    }
+    await this.store.setPipeLength(appId, pipe, length);
+    await this.store.trimHistory(appId, pipe, length);
+  }
+
+  async resetPipeSettings(appId: string, pipe: string): Promise<void> {
+    this.requireApp(appId);
+    checkPipe(pipe);
+    await this.store.deletePipeLength(appId, pipe);
+    await this.store.trimHistory(appId, pipe, 0);
+  }
+
+  async setUserKey(appId: string, userId: number, key: string, name?: string): Promise<void> {
+    this.requireApp(appId);
+    checkUserId(userId);
+    if (!isValidUserKey(key)) throw new CoreError('invalid', 'user keys are 1-32 characters of [0-9A-Za-z=+/_]');
+    if (name !== undefined) checkName(name);
+    await this.store.setUserKey(appId, userId, name === undefined ? { key } : { key, name });
+  }
+
+  async getUserKey(appId: string, userId: number): Promise<string | undefined> {
+    this.requireApp(appId);
+    checkUserId(userId);
+    return (await this.store.getUserKey(appId, userId))?.key;
+  }
+
+  async removeUserKey(appId: string, userId: number): Promise<void> {
+    this.requireApp(appId);
+    checkUserId(userId);
+    await this.store.deleteUserKey(appId, userId);
+    this.out.disconnectUser(appId, userId);
+  }
+
+  async issueToken(
+    appId: string,
+    claims: { user_id: number; name?: string; ttl_seconds?: number },
+  ): Promise<{ token: string; expires: number }> {
+    const app = this.requireApp(appId);
+    checkUserId(claims.user_id);
+    if (claims.name !== undefined) checkName(claims.name);
+    const ttl = claims.ttl_seconds ?? DEFAULT_TOKEN_TTL_SECONDS;
+    if (!Number.isInteger(ttl) || ttl <= 0) throw new CoreError('invalid', 'ttl_seconds must be a positive integer');
+    const exp = nowSeconds() + ttl;
+    const token = signToken(app.secret, {
+      user_id: claims.user_id,
+      ...(claims.name === undefined ? {} : { name: claims.name }),
+      exp,
+    });
+    return { token, expires: exp };
+  }
+
+  async revokeToken(appId: string, token: string): Promise<void> {
+    this.requireApp(appId);
+    checkToken(token);
+    const exp = peekExpiry(token);
+    await this.store.revokeToken(appId, token, exp === null ? null : exp * 1000);
+  }
+
+  async unrevokeToken(appId: string, token: string): Promise<void> {
+    this.requireApp(appId);
+    checkToken(token);
+    await this.store.unrevokeToken(appId, token);
+  }
+
+  async isTokenRevoked(appId: string, token: string): Promise<boolean> {
+    this.requireApp(appId);
+    checkToken(token);
+    return this.store.isTokenRevoked(appId, token);
+  }
+
+  async sendToUser(appId: string, userId: number, event: string | undefined, data: unknown): Promise<PersonalResult> {
+    this.requireApp(appId);
+    checkUserId(userId);
+    if (event !== undefined) checkEvent(event);
+    const size = this.dataSize(data);
+    if (size > this.maxMessageBytes) throw new CoreError('too_large', `data is ${size} bytes; the limit is ${this.maxMessageBytes}`);
+    const stored: StoredMessage = {
+      marker: await this.store.nextMarker(appId),
+      pipe: MSG_PIPE,
+      event: event ?? DEFAULT_EVENT,
+      user_id: 0,
+      time: Date.now(),
+      data: data ?? null,
+    };
+    this.metrics.messageIn(appId);
+    const delivered = await this.out.deliverToUser(appId, userId, toIncoming(stored, false));
+    this.metrics.messagesOut(delivered);
+    if (delivered > 0) return { delivered, queued: false };
+    await this.store.enqueuePersonal(appId, userId, stored, PERSONAL_QUEUE_MAX);
+    return { delivered: 0, queued: true };
+  }
+
+  async userTime(appId: string, userId: number): Promise<number> {
+    this.requireApp(appId);
+    checkUserId(userId);
+    if ((await this.out.userConnections(appId, userId)) > 0) return 0;
+    return (await this.store.getLastSeen(appId, userId)) ?? -1;
+  }
+
+  async ban(appId: string, spec: BanSpec): Promise<void> {
+    this.requireApp(appId);
+    const target = banTarget(spec);
+    if (spec.seconds !== undefined && (!Number.isFinite(spec.seconds) || spec.seconds <= 0)) {
+      throw new CoreError('invalid', 'seconds must be positive');
+    }
+    await this.store.addBan(appId, target, spec.seconds === undefined ? null : Date.now() + spec.seconds * 1000);
+  }
+
+  async unban(appId: string, spec: BanSpec): Promise<void> {
+    this.requireApp(appId);
+    await this.store.removeBan(appId, banTarget(spec));
+  }
+
+  async setWebhook(appId: string, url: string | null): Promise<void> {
+    this.requireApp(appId);
+    if (url !== null) checkWebhookUrl(url);
+    await this.store.setWebhook(appId, url);
+  }
+
+  async getWebhook(appId: string): Promise<string | null> {
+    this.requireApp(appId);
+    return this.store.getWebhook(appId);
+  }
+
+  private requireApp(appId: string): App {
+    const app = this.apps.get(appId);
+    if (!app) throw new CoreError('not_found', `no app ${appId}`);
+    return app;
+  }
+}
+
+export function toIncoming(m: StoredMessage, history: boolean): IncomingMessage {
+  return {
+    data: m.data,
+    server_info: {
+      pipe: m.pipe,
+      event: m.event,
+      user_id: m.user_id,
+      ...(m.user_name === undefined ? {} : { user_name: m.user_name }),
+      history,
+      marker: m.marker,
+      time: m.time,
+    },
+  };
+}
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+function checkPipe(pipe: string): void {
+  if (!isValidPipeName(pipe)) throw new CoreError('invalid_pipe', 'pipe names are 3-64 characters of [A-Za-z0-9_-]');
+}
+
+function checkEvent(event: string): void {
+  if (!isValidEventName(event)) throw new CoreError('invalid_pipe', 'event names are 1-64 characters of [A-Za-z0-9_-]');
+}
+
+function checkUserId(userId: number): void {
+  if (!Number.isSafeInteger(userId) || userId <= 0) throw new CoreError('invalid', 'user ids are positive integers');
+}
+
+function checkName(name: string): void {
+  if (typeof name !== 'string' || name.length > USER_NAME_MAX) {
+    throw new CoreError('invalid', `names are at most ${USER_NAME_MAX} characters`);
+  }
+}
+
+function checkToken(token: string): void {
+  if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw new CoreError('invalid', 'bad token');
+}
+
+function checkWebhookUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new CoreError('invalid', 'the webhook must be an absolute http(s) URL');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new CoreError('invalid', 'the webhook must be an absolute http(s) URL');
+  }
+}
+
+function banTarget(spec: BanSpec): BanTarget {
+  if (spec.pipe !== undefined) checkPipe(spec.pipe);
+  const pipe = spec.pipe === undefined ? {} : { pipe: spec.pipe };
+  if (spec.user_id !== undefined && spec.conn_id === undefined) {
+    checkUserId(spec.user_id);
+    return { user_id: spec.user_id, ...pipe };
+  }
+  if (spec.conn_id !== undefined && spec.user_id === undefined) {
+    if (typeof spec.conn_id !== 'string' || spec.conn_id.length === 0 || spec.conn_id.length > 64) {
+      throw new CoreError('invalid', 'bad connection id');
+    }
+    return { conn_id: spec.conn_id, ...pipe };
+  }
+  throw new CoreError('invalid', 'a ban names either user_id or conn_id');
+}

@@ -1,0 +1,44 @@
+/**
+ * The core's one way out to connections: a port the socket front implements over Socket.IO rooms.
+ * Every method is cluster-wide when the transport is (Socket.IO's Redis adapter makes it so).
+ */
+import type { DeleteNotice, IncomingMessage, TypingNotice } from '../../protocol/wire.js';
+import type { Subscription } from '../../protocol/names.js';
+
+/** What the transport knows about one connection (kept on the connection, readable from any node). */
+export interface ConnectionIdentity {
+  appId: string;
+  user_id: number;
+  user_name?: string;
+}
+
+/** One subscribed connection, as the presence query sees it. */
+export interface Member extends ConnectionIdentity {
+  connId: string;
+}
+
+export interface Fanout {
+  /** Adds a connection to a `pipe` / `pipe.event` subscription. */
+  join(connId: string, appId: string, sub: Subscription): void;
+  leave(connId: string, appId: string, sub: Subscription): void;
+  /**
+   * Hands a message to every connection subscribed to its pipe or to its pipe.event (one copy
+   * each), except `exceptConnId`. Resolves with how many connections it was handed to on every
+   * node; with `receipts`, with how many acknowledged it within the receipt timeout instead.
+   */
+  deliver(appId: string, msg: IncomingMessage, exceptConnId: string | undefined, receipts: boolean): Promise<number>;
+  /** Personal message to every connection of a user; resolves with how many it reached. */
+  deliverToUser(appId: string, userId: number, msg: IncomingMessage): Promise<number>;
+  /** Sends a message to one connection of this node (queued personal messages on connect). */
+  sendTo(connId: string, msg: IncomingMessage): void;
+  notifyDelete(appId: string, notice: DeleteNotice): void;
+  /** Volatile: may be dropped under load, never stored. */
+  notifyTyping(appId: string, notice: TypingNotice, exceptConnId: string): void;
+  /** Every connection subscribed to the pipe (whole or any of its events), on every node. */
+  members(appId: string, pipe: string): Promise<Member[]>;
+  /** Connections of a user on every node. */
+  userConnections(appId: string, userId: number): Promise<number>;
+  /** Subscribers of a pipe on this node only (for the metrics gauge). */
+  localMemberCount(appId: string, pipe: string): number;
+  disconnectUser(appId: string, userId: number): void;
+}

@@ -1,0 +1,119 @@
+/**
+ * The HTTP front: one Node request handler for the backend API (/api/v1), the health and metrics
+ * endpoints, the public browser bundles and, in demo mode, the demo pages.
+ * It only translates HTTP to BackendApi calls; it never touches a store.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import type { BackendApi } from '../../core/api.js';
+import type { Metrics } from '../../metrics.js';
+import { API_PREFIX, handleApi } from './api.js';
+import { DEFAULT_MAX_BODY_BYTES } from './body.js';
+import { HttpError, sendError, sendJson } from './respond.js';
+import { packageRoot, PUBLIC_SCRIPTS, serveFile, serveFromFolder } from './static.js';
+
+export interface HttpFrontDeps {
+  core: BackendApi;
+  metrics: Metrics;
+  /** False while starting or shutting down: /healthz answers 503. */
+  isReady: () => boolean;
+  /** Where the files come from; defaults are `<package>/dist` and `<package>/demo`. */
+  staticRoots?: { dist?: string; demo?: string };
+  /** Serve the demo/ folder at `/`. */
+  demo?: boolean;
+  /**
+   * Extra routes (e.g. the demo backend), tried after the API and before static files.
+   * Return true when the request was answered.
+   */
+  extraRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+  /** Largest accepted request body; default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Where internal faults are reported (never to the client); default console.error. */
+  log?: (message: string, err: unknown) => void;
+}
+
+/** Folders of demo/ that hold the demo's server-side code, not pages: never served. */
+const DEMO_PRIVATE_DIRS = ['backend'];
+/** Public scripts may be cached a little: a release changes them, the ETag catches it. */
+const SCRIPT_CACHE_CONTROL = 'public, max-age=300';
+
+export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function createHttpFront(deps: HttpFrontDeps): HttpHandler {
+  const distDir = deps.staticRoots?.dist ?? join(packageRoot(), 'dist');
+  const demoDir = deps.staticRoots?.demo ?? join(packageRoot(), 'demo');
+  const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const log = deps.log ?? ((message: string, err: unknown) => console.error(`[http] ${message}`, err));
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = parseUrl(req.url);
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+
+    if (path.startsWith(API_PREFIX)) return handleApi(deps.core, req, res, url, maxBodyBytes);
+    if (path === '/api' || path.startsWith('/api/')) throw new HttpError(404, 'not_found', `no route ${method} ${path}`);
+
+    if (path === '/healthz') {
+      readOnly(method);
+      const ready = deps.isReady();
+      return sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : 'unavailable' });
+    }
+    if (path === '/metrics') {
+      readOnly(method);
+      const text = deps.metrics.render();
+      res.writeHead(200, {
+        'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
+        'Content-Length': Buffer.byteLength(text),
+        'Cache-Control': 'no-store',
+      });
+      res.end(text);
+      return;
+    }
+
+    if (deps.extraRoutes && (await deps.extraRoutes(req, res))) return;
+
+    const script = PUBLIC_SCRIPTS[path];
+    if (script !== undefined) {
+      if (method === 'OPTIONS') return preflightForScripts(res);
+      readOnly(method);
+      if (await serveFile(req, res, join(distDir, script), { cacheControl: SCRIPT_CACHE_CONTROL, cors: true })) return;
+      throw new HttpError(404, 'not_found', `${path} is not built (run npm run build)`);
+    }
+    if (deps.demo && (method === 'GET' || method === 'HEAD') && (await serveFromFolder(req, res, demoDir, path, DEMO_PRIVATE_DIRS))) return;
+    throw new HttpError(404, 'not_found', `no route ${method} ${path}`);
+  }
+
+  return (req, res) => {
+    res.on('finish', () => deps.metrics.httpResponse(res.statusCode));
+    route(req, res).catch((err: unknown) => {
+      const status = sendError(res, err, log);
+      if (status >= 500) deps.metrics.error('http_internal');
+    });
+  };
+}
+
+/** The request target as a URL; `//x` stays a path (never read as a host). */
+function parseUrl(target: string | undefined): URL {
+  if (!target?.startsWith('/')) throw new HttpError(400, 'invalid', 'malformed request target');
+  try {
+    return new URL(`http://localhost${target}`);
+  } catch {
+    throw new HttpError(400, 'invalid', 'malformed request target');
+  }
+}
+
+function readOnly(method: string): void {
+  if (method !== 'GET' && method !== 'HEAD') {
+    throw new HttpError(405, 'method_not_allowed', 'use GET or HEAD', { Allow: 'GET, HEAD' });
+  }
+}
+
+function preflightForScripts(res: ServerResponse): void {
+  res.writeHead(204, {
+    'Access-Control-Allow-Origin': '*',
+    'Access-Control-Allow-Methods': 'GET, HEAD',
+    'Access-Control-Max-Age': '86400',
+    'Content-Length': 0,
+  });
+  res.end();
+}

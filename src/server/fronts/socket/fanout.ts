@@ -1,0 +1,220 @@
+/**
+ * The core's Fanout port over Socket.IO rooms. Broadcasts go through the namespace adapter, so with
+ * the Redis adapter they reach, and count, the subscribers of every node.
+ */
+import type { Subscription } from '../../../protocol/names.js';
+import type { DeleteNotice, IncomingMessage, TypingNotice } from '../../../protocol/wire.js';
+import type { Fanout, Member } from '../../core/fanout.js';
+import { eventRoom, isSubscriptionRoomOf, memberRoom, pipeRoom, userRoom } from './rooms.js';
+import type { CometIo } from './types.js';
+
+/** socket.io-parser's EVENT packet type. */
+const EVENT_PACKET = 2;
+/** Between nodes: "how many of your sockets are in these rooms, these excepted?" */
+const COUNT_EVENT = 'comet:count';
+
+export interface SocketFanoutOptions {
+  /** How long a report waits for receipts (receipt mode) or for other nodes' counts. Default 3000 ms. */
+  ackTimeoutMs?: number;
+  /** True when the adapter spans several nodes (Redis): counts must then be collected from every node. */
+  clustered?: boolean;
+}
+
+/** socket.io internals the stale-ack sweep reads: the namespace's packet id counter and each socket's pending acks. */
+interface AckInternals {
+  _ids: number;
+  sockets: Map<string, { acks: Map<number, unknown> }>;
+}
+
+export class SocketFanout implements Fanout {
+  private readonly ackTimeoutMs: number;
+  private readonly clustered: boolean;
+  private readonly sweeper: NodeJS.Timeout;
+  private sweptBelow = 0;
+
+  constructor(
+    private readonly io: CometIo,
+    options: SocketFanoutOptions = {},
+  ) {
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 3000;
+    this.clustered = options.clustered ?? false;
+    // Answer the other nodes' count queries (see broadcastAndCount).
+    io.on(COUNT_EVENT, (query, reply) => reply(this.localCount(new Set(query.rooms), new Set(query.except))));
+    this.sweeper = setInterval(() => this.sweepStaleAcks(), Math.max(2 * this.ackTimeoutMs, 1000)).unref();
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+  }
+
+  /**
+   * Receipt mode hands each socket an ack id; socket.io keeps it until the client answers, so a client
+   * that never answers would grow the server's memory with every message. Every report has timed out
+   * by the next sweep, so ids handed out before the previous sweep are dropped.
+   */
+  private sweepStaleAcks(): void {
+    const nsp = this.io.of('/') as unknown as AckInternals;
+    const below = this.sweptBelow;
+    this.sweptBelow = nsp._ids;
+    for (const socket of nsp.sockets.values()) {
+      // Ids grow with insertion order, so the stale ones come first.
+      for (const id of socket.acks.keys()) {
+        if (id >= below) break;
+        socket.acks.delete(id);
+      }
+    }
+  }
+
+  private socket(connId: string) {
+    return this.io.of('/').sockets.get(connId);
+  }
+
+  join(connId: string, appId: string, sub: Subscription): void {
+    const socket = this.socket(connId);
+    if (!socket) return;
+    socket.join([roomOf(appId, sub), memberRoom(appId, sub.pipe)]);
+  }
+
+  leave(connId: string, appId: string, sub: Subscription): void {
+    const socket = this.socket(connId);
+    if (!socket) return;
+    socket.leave(roomOf(appId, sub));
+    const stillIn = [...socket.rooms].some((room) => isSubscriptionRoomOf(room, appId, sub.pipe));
+    if (!stillIn) socket.leave(memberRoom(appId, sub.pipe));
+  }
+
+  deliver(appId: string, msg: IncomingMessage, exceptConnId: string | undefined, receipts: boolean): Promise<number> {
+    const { pipe, event } = msg.server_info;
+    const rooms = new Set([pipeRoom(appId, pipe), eventRoom(appId, pipe, event)]);
+    return this.broadcastCounting(rooms, exceptConnId, msg, receipts);
+  }
+
+  deliverToUser(appId: string, userId: number, msg: IncomingMessage): Promise<number> {
+    return this.broadcastCounting(new Set([userRoom(appId, userId)]), undefined, msg, false);
+  }
+
+  /**
+   * One `message` packet to the union of `rooms` (each socket once), counted across nodes: how many
+   * sockets it was handed to, or in receipt mode how many clients called the packet's ack.
+   */
+  private broadcastCounting(
+    rooms: Set<string>,
+    exceptConnId: string | undefined,
+    msg: IncomingMessage,
+    receipts: boolean,
+  ): Promise<number> {
+    const adapter = this.io.of('/').adapter;
+    const packet = { type: EVENT_PACKET, data: ['message', msg], nsp: '/' };
+    const except = new Set(exceptConnId === undefined ? [] : [exceptConnId]);
+    if (!this.clustered && !receipts) {
+      // One node and no receipts: count here and send without an ack id, so no client owes an answer.
+      const count = this.localCount(rooms, except);
+      adapter.broadcast(packet as never, { rooms, except });
+      return Promise.resolve(count);
+    }
+    if (!receipts) return this.broadcastAndCount(packet, rooms, except);
+    return this.broadcastCountingReceipts(packet, rooms, except);
+  }
+
+  /** Receipt mode: count the clients, on every node, that acknowledged the packet within the timeout. */
+  private broadcastCountingReceipts(packet: object, rooms: Set<string>, except: Set<string>): Promise<number> {
+    const adapter = this.io.of('/').adapter;
+    return new Promise((resolve) => {
+      let expectedServers = -1;
+      let servers = 0;
+      let clients = 0;
+      let acks = 0;
+      let done = false;
+      const finish = (): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        resolve(acks);
+      };
+      const check = (): void => {
+        if (servers === expectedServers && acks >= clients) finish();
+      };
+      const timer = setTimeout(finish, this.ackTimeoutMs);
+      const opts = { rooms, except, flags: { timeout: this.ackTimeoutMs } };
+      adapter.broadcastWithAck(
+        packet as never,
+        opts,
+        (count: number) => {
+          clients += count;
+          servers += 1;
+          check();
+        },
+        () => {
+          if (done) return;
+          acks += 1;
+          check();
+        },
+      );
+      Promise.resolve(adapter.serverCount()).then(
+        (count) => {
+          expectedServers = count;
+          check();
+        },
+        finish,
+      );
+    });
+  }
+
+  /**
+   * Several nodes, no receipts: broadcast without an ack id (client acks would cost a Redis message
+   * per remote delivery), then ask every other node for its count. The query leaves after the
+   * broadcast on the same Redis connection, so each node counts right after handing it out.
+   */
+  private async broadcastAndCount(packet: object, rooms: Set<string>, except: Set<string>): Promise<number> {
+    const nsp = this.io.of('/');
+    nsp.adapter.broadcast(packet as never, { rooms, except });
+    const local = this.localCount(rooms, except);
+    const remote = await new Promise<number[]>((resolve) => {
+      // On timeout the adapter passes on the answers it has.
+      nsp.serverSideEmit(COUNT_EVENT, { rooms: [...rooms], except: [...except] }, (_err: Error | null, counts: number[]) => resolve(counts ?? []));
+    });
+    return remote.reduce((sum, n) => sum + n, local);
+  }
+
+  /** Distinct sockets of this node in any of the rooms, minus the excepted ones. */
+  private localCount(rooms: Set<string>, except: Set<string>): number {
+    const ids = new Set<string>();
+    for (const room of rooms) {
+      for (const id of this.io.of('/').adapter.rooms.get(room) ?? []) if (!except.has(id)) ids.add(id);
+    }
+    return ids.size;
+  }
+
+  sendTo(connId: string, msg: IncomingMessage): void {
+    this.socket(connId)?.emit('message', msg);
+  }
+
+  notifyDelete(appId: string, notice: DeleteNotice): void {
+    this.io.to(memberRoom(appId, notice.pipe)).emit('delete', notice);
+  }
+
+  notifyTyping(appId: string, notice: TypingNotice, exceptConnId: string): void {
+    this.io.to(memberRoom(appId, notice.pipe)).except(exceptConnId).volatile.emit('typing', notice);
+  }
+
+  async members(appId: string, pipe: string): Promise<Member[]> {
+    const sockets = await this.io.in(memberRoom(appId, pipe)).fetchSockets();
+    return sockets.map((s) => ({ connId: s.id, ...s.data }));
+  }
+
+  async userConnections(appId: string, userId: number): Promise<number> {
+    return (await this.io.in(userRoom(appId, userId)).fetchSockets()).length;
+  }
+
+  localMemberCount(appId: string, pipe: string): number {
+    return this.io.of('/').adapter.rooms.get(memberRoom(appId, pipe))?.size ?? 0;
+  }
+
+  disconnectUser(appId: string, userId: number): void {
+    this.io.in(userRoom(appId, userId)).disconnectSockets(true);
+  }
+}
+
+function roomOf(appId: string, sub: Subscription): string {
+  return sub.event === undefined ? pipeRoom(appId, sub.pipe) : eventRoom(appId, sub.pipe, sub.event);
+}

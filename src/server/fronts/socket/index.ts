@@ -1,0 +1,161 @@
+/**
+ * The socket front: browser connections over Socket.IO. It checks each payload against its schema,
+ * calls the core, and answers through the ack. It holds no rules of its own beyond a flood guard.
+ */
+import type { z } from 'zod';
+import { MAX_PIPES_PER_CONNECTION } from '../../../protocol/limits.js';
+import { clientEventSchemas, describeIssues, handshakeAuthSchema } from '../../../protocol/schemas.js';
+import type { AuthInfo, ClientEventName, ErrorCode } from '../../../protocol/wire.js';
+import type { Credentials } from '../../core/auth.js';
+import type { Connection } from '../../core/connection.js';
+import type { Core } from '../../core/core.js';
+import { CoreError } from '../../core/errors.js';
+import { TokenBucket } from '../../core/rate-limit.js';
+import type { Metrics } from '../../metrics.js';
+import { SocketFanout, type SocketFanoutOptions } from './fanout.js';
+import { userRoom } from './rooms.js';
+import type { CometIo, CometSocket } from './types.js';
+
+/** Any request a connection makes (subscribe, history, presence…): a generous bucket against floods. */
+const REQUEST_BURST = 60;
+const REQUEST_PER_SECOND = 30;
+
+export interface SocketFrontOptions extends SocketFanoutOptions {
+  /** Where handler faults are reported; default console.error. */
+  log?: (message: string, err: unknown) => void;
+}
+
+type Reply = (res: object) => void;
+type UntypedSocket = { on(event: string, listener: (payload: unknown, ack?: unknown) => void): void };
+
+export interface SocketFront {
+  /** Stops background work and resolves once every disconnect's cleanup (track notices, last-seen) has finished: call after io.close(). */
+  settle(): Promise<void>;
+}
+
+/** Wires the core to a Socket.IO server: plugs the fanout into the core and handles every connection. */
+export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, options: SocketFrontOptions = {}): SocketFront {
+  const log = options.log ?? ((message: string, err: unknown) => console.error(`[socket] ${message}`, err));
+  const fanout = new SocketFanout(io, options);
+  core.attach(fanout);
+  const pending = new Map<string, { conn: Connection; auth: AuthInfo }>();
+  const cleanups = new Set<Promise<void>>();
+
+  io.use((socket, next) => {
+    const { devId, creds } = readHandshake(socket.handshake.auth);
+    core.openConnection(socket.id, devId, creds, socket.handshake.headers.origin).then(
+      (opened) => {
+        if (!opened.ok) {
+          metrics.error(opened.reason);
+          const refusal = new Error(opened.reason) as Error & { data?: unknown };
+          refusal.data = { reason: opened.reason };
+          next(refusal);
+          return;
+        }
+        const { conn, auth } = opened;
+        if (socket.conn.readyState !== 'open') {
+          // The client left while we looked it up.
+          void core.connectionClosed(conn);
+          return;
+        }
+        socket.data = { appId: conn.appId, user_id: conn.user_id, ...(conn.user_name === undefined ? {} : { user_name: conn.user_name }) };
+        pending.set(socket.id, { conn, auth });
+        next();
+      },
+      (err: unknown) => {
+        metrics.error('internal');
+        log('handshake failed', err);
+        next(new Error('internal'));
+      },
+    );
+  });
+
+  io.on('connection', (socket: CometSocket) => {
+    const entry = pending.get(socket.id);
+    pending.delete(socket.id);
+    if (!entry) {
+      socket.disconnect(true);
+      return;
+    }
+    const { conn, auth } = entry;
+    if (conn.user_id > 0) socket.join(userRoom(conn.appId, conn.user_id));
+    const requests = new TokenBucket(REQUEST_BURST, REQUEST_PER_SECOND);
+
+    const handle = <E extends ClientEventName>(
+      event: E,
+      run: (payload: z.infer<(typeof clientEventSchemas)[E]>) => Promise<object>,
+      failureExtra: object = {},
+    ): void => {
+      // Payloads are untrusted whatever the typed events say: take them as unknown and validate.
+      (socket as unknown as UntypedSocket).on(event, (payload: unknown, ack?: unknown) => {
+        const reply: Reply = typeof ack === 'function' ? (ack as Reply) : () => undefined;
+        const fail = (error: ErrorCode, message: string): void => {
+          metrics.error(error);
+          reply({ ...failureExtra, error, message });
+        };
+        if (!requests.take()) return fail('rate_limited', 'too many requests; slow down');
+        if (event === 'subscribe' && tooManyTargets(payload)) {
+          return fail('too_many_pipes', `at most ${MAX_PIPES_PER_CONNECTION} subscriptions per connection`);
+        }
+        const parsed = clientEventSchemas[event].safeParse(payload);
+        if (!parsed.success) return fail('invalid', describeIssues(parsed.error));
+        run(parsed.data as z.infer<(typeof clientEventSchemas)[E]>).then(reply, (err: unknown) => {
+          if (err instanceof CoreError) return fail(err.code, err.message);
+          log(`${event} failed`, err);
+          fail('internal', 'internal error');
+        });
+      });
+    };
+
+    handle('subscribe', (req) => core.connSubscribe(conn, req.pipes));
+    handle('unsubscribe', (req) => core.connUnsubscribe(conn, req.pipes));
+    handle('publish', (req) => core.connPublish(conn, req), { number_messages: 0 });
+    handle('history', async (req) => ({ error: '', messages: await core.history(conn.appId, req.pipe, req) }));
+    handle('presence', async (req) => ({ error: '', ...(await core.presence(conn.appId, req.pipe)) }));
+    handle('typing', (req) => core.connTyping(conn, req.pipe));
+
+    socket.on('disconnect', () => {
+      const cleanup = core
+        .connectionClosed(conn)
+        .catch((err: unknown) => {
+          metrics.error('internal');
+          log('disconnect cleanup failed', err);
+        })
+        .finally(() => cleanups.delete(cleanup));
+      cleanups.add(cleanup);
+    });
+
+    socket.emit('auth', auth);
+    core.connectionReady(conn).catch((err: unknown) => {
+      metrics.error('internal');
+      log('connect setup failed', err);
+    });
+  });
+
+  return {
+    async settle() {
+      fanout.close();
+      while (cleanups.size > 0) await Promise.allSettled([...cleanups]);
+    },
+  };
+}
+
+/**
+ * The handshake through its schema. Malformed credentials do not refuse the connection (it becomes
+ * anonymous with the reason); only the dev id must be readable to find the app.
+ */
+function readHandshake(raw: unknown): { devId: string; creds: Credentials | 'bad_key' | 'bad_token' } {
+  const parsed = handshakeAuthSchema.safeParse(raw);
+  if (parsed.success) {
+    const { dev_id, ...creds } = parsed.data;
+    return { devId: String(dev_id), creds };
+  }
+  const fields = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const devId = handshakeAuthSchema.shape.dev_id.safeParse(fields.dev_id);
+  return { devId: devId.success ? String(devId.data) : '', creds: fields.token !== undefined ? 'bad_token' : 'bad_key' };
+}
+
+function tooManyTargets(payload: unknown): boolean {
+  const pipes = (payload as { pipes?: unknown } | null)?.pipes;
+  return Array.isArray(pipes) && pipes.length > MAX_PIPES_PER_CONNECTION;
+}

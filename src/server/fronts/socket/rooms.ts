@@ -1,0 +1,19 @@
+/**
+ * Socket.IO room names. Every name starts with the app id and a control character that never occurs
+ * in app ids, pipe or event names, so apps never share a room and the kinds of room never collide.
+ */
+
+/** Subscribers of a whole pipe. */
+export const pipeRoom = (appId: string, pipe: string): string => `${appId}\u0000${pipe}`;
+/** Subscribers of one event of a pipe. */
+export const eventRoom = (appId: string, pipe: string, event: string): string => `${appId}\u0000${pipe}.${event}`;
+/** Every connection subscribed to the pipe in any way: presence, counts, delete and typing notices. */
+export const memberRoom = (appId: string, pipe: string): string => `${appId}\u0001${pipe}`;
+/** Every connection of one authorized user: personal messages, disconnects. */
+export const userRoom = (appId: string, userId: number): string => `${appId}\u0002${userId}`;
+
+/** Is this room a `pipe` or `pipe.event` subscription room of the given pipe? */
+export function isSubscriptionRoomOf(room: string, appId: string, pipe: string): boolean {
+  const whole = pipeRoom(appId, pipe);
+  return room === whole || room.startsWith(`${whole}.`);
+}

@@ -1,0 +1,14 @@
+import type { Server, Socket } from 'socket.io';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../../protocol/wire.js';
+import type { ConnectionIdentity } from '../../core/fanout.js';
+
+/** Kept on each socket (`socket.data`): readable from every node through fetchSockets. */
+export type SocketData = ConnectionIdentity;
+
+/** Between the nodes of a cluster, through the adapter: fanout.ts's delivery count query. */
+export interface ServerSideEvents {
+  'comet:count': (query: { rooms: string[]; except: string[] }, reply: (count: number) => void) => void;
+}
+
+export type CometIo = Server<ClientToServerEvents, ServerToClientEvents, ServerSideEvents, SocketData>;
+export type CometSocket = Socket<ClientToServerEvents, ServerToClientEvents, ServerSideEvents, SocketData>;

@@ -1,0 +1,288 @@
+/**
+ * The composition root: builds the store, the core and the fronts (Socket.IO, HTTP, CometQL)
+ * from options, a config file and defaults, and starts them on one HTTP port (+ the CometQL port).
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server as HttpServer } from 'node:http';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Server as SocketServer } from 'socket.io';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../protocol/limits.js';
+import { readConfigFile, type AppConfig } from './config.js';
+import { AppRegistry, DEFAULT_APP_ID, generateSecret, type App } from './core/apps.js';
+import { Core } from './core/core.js';
+import { WebhookDispatcher } from './core/webhook.js';
+import { startCometQL, type CometQLServer } from './fronts/cometql/index.js';
+import { createHttpFront, type HttpFrontDeps } from './fronts/http/index.js';
+import { packageRoot } from './fronts/http/static.js';
+import { attachSocketFront } from './fronts/socket/index.js';
+import type { CometIo } from './fronts/socket/types.js';
+import { Metrics } from './metrics.js';
+import { MemoryStore } from './store/memory.js';
+import { createRedisParts, type RedisParts } from './store/redis-cluster.js';
+import { SqliteStore } from './store/sqlite.js';
+import type { Store } from './store/types.js';
+
+export { Core } from './core/core.js';
+export type { BackendApi } from './core/api.js';
+
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_COMETQL_PORT = 3307;
+export const DEFAULT_DATA_DIR = '.data';
+
+export interface CometServerOptions {
+  /** Default 8080; 0 = a random free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Where the SQLite file and app 1's secret live; default ./.data. */
+  dataDir?: string;
+  /** Keep everything in memory (nothing survives a restart). */
+  memory?: boolean;
+  /** A JSON config file (docs/configuration.md); these options win over it. */
+  configFile?: string;
+  /** Apps besides (or overriding settings of) app 1. */
+  apps?: AppConfig[];
+  /** Scale-out: the Redis store + Socket.IO's Redis adapter. */
+  redisUrl?: string;
+  /** Namespace of this cluster's Redis keys and channels; default `comet`. */
+  redisPrefix?: string;
+  /** Default 3307; false = off; 0 = random. */
+  cometqlPort?: number | false;
+  webHistoryLength?: number;
+  maxMessageBytes?: number;
+  publishRate?: { burst: number; perSecond: number };
+  /** Serve demo/ at `/` with its demo backend routes. */
+  demo?: boolean;
+  /** Where the HTTP front finds the browser bundles and the demo pages. */
+  staticDirs?: HttpFrontDeps['staticRoots'];
+  /** How long a publish waits for receipts or other nodes' counts; default 3000 ms. */
+  ackTimeoutMs?: number;
+  /** Where the server reports faults; default console. Tests pass a quiet one. */
+  logger?: Logger;
+}
+
+export interface Logger {
+  info(message: string): void;
+  error(message: string, err?: unknown): void;
+}
+
+export interface CometServer {
+  /** `http://host:port` of the HTTP + Socket.IO endpoint. */
+  url: string;
+  port: number;
+  host: string;
+  cometqlPort?: number;
+  core: Core;
+  metrics: Metrics;
+  /** The Socket.IO server, for embedders that add their own middleware. */
+  io: CometIo;
+  /** App 1's secret (the backend password of the demo app). */
+  app1Secret: string;
+  /** The file holding app 1's secret; absent in memory and Redis mode. */
+  app1SecretFile?: string;
+  /** Where state is kept. */
+  storage: 'sqlite' | 'memory' | 'redis';
+  close(): Promise<void>;
+}
+
+const consoleLogger: Logger = {
+  info: (message) => console.log(message),
+  error: (message, err) => console.error(message, err ?? ''),
+};
+
+export async function createCometServer(options: CometServerOptions = {}): Promise<CometServer> {
+  const file = options.configFile ? readConfigFile(options.configFile) : {};
+  const o = { ...file, ...definedOnly(options), apps: mergeApps(file.apps ?? [], options.apps ?? []) };
+  const log = options.logger ?? consoleLogger;
+  const host = o.host ?? DEFAULT_HOST;
+  const memory = o.memory === true && !o.redisUrl;
+
+  let redis: RedisParts | undefined;
+  let store: Store;
+  let dataDir: string | undefined;
+  if (o.redisUrl) {
+    redis = await createRedisParts(o.redisUrl, o.redisPrefix ?? 'comet');
+    store = redis.store;
+  } else if (memory) {
+    store = new MemoryStore();
+  } else {
+    dataDir = resolve(o.dataDir ?? DEFAULT_DATA_DIR);
+    mkdirSync(dataDir, { recursive: true });
+    store = new SqliteStore(join(dataDir, 'comet.db'));
+  }
+
+  try {
+    const { apps, app1SecretFile } = await loadApps(store, o.apps, dataDir);
+    const registry = new AppRegistry(apps);
+    for (const app of o.apps) if (app.webhook) await store.setWebhook(app.id, app.webhook);
+
+    const metrics = new Metrics();
+    const webhooks = new WebhookDispatcher((id) => registry.get(id)?.secret, metrics, {
+      onGiveUp: (appId, url, reason) => log.info(`webhook of app ${appId} gave up on ${url}: ${reason}`),
+    });
+    const core = new Core({
+      store,
+      apps: registry,
+      metrics,
+      webhooks,
+      ...(o.webHistoryLength === undefined ? {} : { webHistoryLength: o.webHistoryLength }),
+      ...(o.maxMessageBytes === undefined ? {} : { maxMessageBytes: o.maxMessageBytes }),
+      ...(o.publishRate === undefined ? {} : { publishRate: o.publishRate }),
+    });
+    const app1Secret = registry.get(DEFAULT_APP_ID)!.secret;
+
+    let ready = false;
+    const httpHandler = createHttpFront({
+      core,
+      metrics,
+      isReady: () => ready,
+      demo: o.demo === true,
+      ...(o.staticDirs ? { staticRoots: o.staticDirs } : {}),
+      ...(o.demo ? { extraRoutes: await loadDemoBackend(app1Secret) } : {}),
+      log: (message, err) => log.error(`[http] ${message}`, err),
+    });
+    const httpServer = createServer(httpHandler);
+    const maxMessageBytes = o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    const io: CometIo = new SocketServer(httpServer, {
+      // Room for the JSON envelope and escaping; the core enforces the real limit on `data`.
+      maxHttpBufferSize: Math.max(1_000_000, maxMessageBytes * 4),
+      // Which pages may connect is decided per app (its origins) when the connection is opened.
+      cors: { origin: true },
+      serveClient: false,
+    });
+    if (redis) io.adapter(redis.adapterFactory);
+    const socketFront = attachSocketFront(io, core, metrics, {
+      clustered: redis !== undefined,
+      ...(o.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: o.ackTimeoutMs }),
+      log: (message, err) => log.error(`[socket] ${message}`, err),
+    });
+
+    const port = await listen(httpServer, o.port ?? DEFAULT_PORT, host).catch(async (err: unknown) => {
+      await closeIo(io, httpServer);
+      throw err;
+    });
+    let cometql: CometQLServer | undefined;
+    const cometqlPort = o.cometqlPort ?? DEFAULT_COMETQL_PORT;
+    if (cometqlPort !== false) {
+      try {
+        cometql = await startCometQL(core, {
+          port: cometqlPort,
+          host,
+          logger: { info: (m) => log.info(`[cometql] ${m}`), warn: (m) => log.info(`[cometql] ${m}`) },
+        });
+      } catch (err) {
+        await closeIo(io, httpServer);
+        throw err;
+      }
+    }
+    ready = true;
+
+    let closing: Promise<void> | undefined;
+    const close = (): Promise<void> => {
+      closing ??= (async () => {
+        ready = false;
+        await cometql?.close();
+        await closeIo(io, httpServer);
+        await socketFront.settle();
+        await webhooks.close();
+        await store.close();
+        await redis?.close();
+      })();
+      return closing;
+    };
+
+    return {
+      url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      port,
+      host,
+      ...(cometql ? { cometqlPort: cometql.port } : {}),
+      core,
+      metrics,
+      io,
+      app1Secret,
+      ...(app1SecretFile ? { app1SecretFile } : {}),
+      storage: redis ? 'redis' : memory ? 'memory' : 'sqlite',
+      close,
+    };
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    await redis?.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Apps from the file, then from code: a later entry for the same id replaces the earlier one. */
+function mergeApps(fromFile: AppConfig[], fromCode: AppConfig[]): AppConfig[] {
+  const byId = new Map<string, AppConfig>();
+  for (const app of [...fromFile, ...fromCode]) byId.set(app.id, app);
+  return [...byId.values()];
+}
+
+/**
+ * Resolves every app's secret. App 1: the configured one, else DATA/app-1.secret (created on first
+ * start), else a random one (memory). Other apps without a configured secret get one generated once
+ * and kept in the store. Across a cluster the store decides, so every node agrees.
+ */
+async function loadApps(
+  store: Store,
+  configured: AppConfig[],
+  dataDir: string | undefined,
+): Promise<{ apps: App[]; app1SecretFile?: string }> {
+  const list = configured.some((a) => a.id === DEFAULT_APP_ID) ? configured : [{ id: DEFAULT_APP_ID }, ...configured];
+  const apps: App[] = [];
+  let app1SecretFile: string | undefined;
+  for (const conf of list) {
+    let secret = conf.secret;
+    if (secret === undefined) {
+      let candidate = generateSecret();
+      const file = conf.id === DEFAULT_APP_ID && dataDir ? join(dataDir, 'app-1.secret') : undefined;
+      if (file && existsSync(file)) candidate = readFileSync(file, 'utf8').trim() || candidate;
+      secret = await store.ensureAppSecret(conf.id, candidate);
+      if (file) {
+        if (!existsSync(file) || readFileSync(file, 'utf8').trim() !== secret) writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+        app1SecretFile = file;
+      }
+    }
+    apps.push({
+      id: conf.id,
+      secret,
+      origins: conf.origins ?? '*',
+      receipts: conf.receipts ?? false,
+    });
+  }
+  return app1SecretFile ? { apps, app1SecretFile } : { apps };
+}
+
+type DemoRoutes = NonNullable<HttpFrontDeps['extraRoutes']>;
+
+/** The demo site's backend (demo/backend), mounted only with `demo`. */
+async function loadDemoBackend(secret: string): Promise<DemoRoutes> {
+  const url = pathToFileURL(join(packageRoot(), 'demo', 'backend', 'index.js')).href;
+  const mod = (await import(url)) as { createDemoBackend(o: { secret: string }): DemoRoutes };
+  return mod.createDemoBackend({ secret });
+}
+
+function listen(server: HttpServer, port: number, host: string): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolvePort(typeof address === 'object' && address !== null ? address.port : port);
+    });
+  });
+}
+
+/** Disconnects every client and stops the HTTP server, idle keep-alive connections included. */
+function closeIo(io: CometIo, httpServer: HttpServer): Promise<void> {
+  return new Promise((done) => {
+    void io.close(() => done());
+    httpServer.closeAllConnections();
+  });
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

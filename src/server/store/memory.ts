@@ -1,0 +1,180 @@
+/** The Store in process memory: for `--memory`, tests and demos. Forgets everything on exit. */
+import type { BanTarget, HistoryRange, Store, StoredMessage, UserKeyRecord } from './types.js';
+
+/** Per-app state. */
+class AppData {
+  marker = 0;
+  /** Pipe → history, ascending by marker. */
+  readonly history = new Map<string, StoredMessage[]>();
+  readonly pipeLength = new Map<string, number>();
+  readonly userKeys = new Map<number, UserKeyRecord>();
+  /** Token → when it may be forgotten (ms), or null. */
+  readonly revoked = new Map<string, number | null>();
+  /** Ban key (see banKey) → expiry (ms) or null. */
+  readonly bans = new Map<string, number | null>();
+  readonly personal = new Map<number, StoredMessage[]>();
+  readonly lastSeen = new Map<number, number>();
+  webhook: string | null = null;
+  secret: string | undefined;
+}
+
+/** `u:<id>` or `c:<conn>`, then `\0<pipe>` or nothing for app-wide. */
+function banKey(subject: { user_id?: number; conn_id?: string }, pipe: string | undefined): string {
+  const who = subject.conn_id !== undefined ? `c:${subject.conn_id}` : `u:${subject.user_id}`;
+  return pipe === undefined ? who : `${who}\u0000${pipe}`;
+}
+
+/** Deep copy through JSON, so callers never share objects with the store (as with a real database). */
+function copy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+export class MemoryStore implements Store {
+  private readonly apps = new Map<string, AppData>();
+
+  private app(appId: string): AppData {
+    let data = this.apps.get(appId);
+    if (!data) {
+      data = new AppData();
+      this.apps.set(appId, data);
+    }
+    return data;
+  }
+
+  async nextMarker(appId: string): Promise<number> {
+    return ++this.app(appId).marker;
+  }
+
+  async appendHistory(appId: string, msg: StoredMessage, keep: number): Promise<void> {
+    const history = this.app(appId).history;
+    const list = history.get(msg.pipe) ?? [];
+    list.push(copy(msg));
+    if (list.length > keep) list.splice(0, list.length - keep);
+    history.set(msg.pipe, list);
+  }
+
+  async readHistory(appId: string, pipe: string, range: HistoryRange): Promise<StoredMessage[]> {
+    const list = (this.app(appId).history.get(pipe) ?? []).filter(
+      (m) => (range.before === undefined || m.marker < range.before) && (range.after === undefined || m.marker > range.after),
+    );
+    const page = range.after !== undefined ? list.slice(0, range.limit) : list.slice(-range.limit);
+    return copy(page);
+  }
+
+  async deleteHistory(appId: string, pipe: string, marker: number): Promise<boolean> {
+    const list = this.app(appId).history.get(pipe);
+    const at = list?.findIndex((m) => m.marker === marker) ?? -1;
+    if (at === -1) return false;
+    list!.splice(at, 1);
+    return true;
+  }
+
+  async trimHistory(appId: string, pipe: string, keep: number): Promise<void> {
+    const history = this.app(appId).history;
+    const list = history.get(pipe);
+    if (!list) return;
+    if (keep <= 0) history.delete(pipe);
+    else if (list.length > keep) list.splice(0, list.length - keep);
+  }
+
+  async getPipeLength(appId: string, pipe: string): Promise<number | undefined> {
+    return this.app(appId).pipeLength.get(pipe);
+  }
+
+  async setPipeLength(appId: string, pipe: string, length: number): Promise<void> {
+    this.app(appId).pipeLength.set(pipe, length);
+  }
+
+  async deletePipeLength(appId: string, pipe: string): Promise<void> {
+    this.app(appId).pipeLength.delete(pipe);
+  }
+
+  async setUserKey(appId: string, userId: number, record: UserKeyRecord): Promise<void> {
+    this.app(appId).userKeys.set(userId, { ...record });
+  }
+
+  async getUserKey(appId: string, userId: number): Promise<UserKeyRecord | undefined> {
+    const record = this.app(appId).userKeys.get(userId);
+    return record && { ...record };
+  }
+
+  async deleteUserKey(appId: string, userId: number): Promise<boolean> {
+    return this.app(appId).userKeys.delete(userId);
+  }
+
+  async revokeToken(appId: string, token: string, expiresAt: number | null): Promise<void> {
+    this.app(appId).revoked.set(token, expiresAt);
+  }
+
+  async unrevokeToken(appId: string, token: string): Promise<void> {
+    this.app(appId).revoked.delete(token);
+  }
+
+  async isTokenRevoked(appId: string, token: string): Promise<boolean> {
+    return this.app(appId).revoked.has(token);
+  }
+
+  async addBan(appId: string, target: BanTarget, expiresAt: number | null): Promise<void> {
+    this.app(appId).bans.set(banKey(target, target.pipe), expiresAt);
+  }
+
+  async removeBan(appId: string, target: BanTarget): Promise<void> {
+    this.app(appId).bans.delete(banKey(target, target.pipe));
+  }
+
+  async isBanned(appId: string, who: { user_id: number; conn_id: string }, pipe: string, now: number): Promise<boolean> {
+    const bans = this.app(appId).bans;
+    const subjects: { user_id?: number; conn_id?: string }[] = [{ conn_id: who.conn_id }];
+    if (who.user_id > 0) subjects.push({ user_id: who.user_id });
+    for (const subject of subjects) {
+      for (const key of [banKey(subject, undefined), banKey(subject, pipe)]) {
+        if (!bans.has(key)) continue;
+        const expiresAt = bans.get(key)!;
+        if (expiresAt === null || expiresAt > now) return true;
+        bans.delete(key);
+      }
+    }
+    return false;
+  }
+
+  async enqueuePersonal(appId: string, userId: number, msg: StoredMessage, max: number): Promise<void> {
+    const queues = this.app(appId).personal;
+    const queue = queues.get(userId) ?? [];
+    queue.push(copy(msg));
+    if (queue.length > max) queue.splice(0, queue.length - max);
+    queues.set(userId, queue);
+  }
+
+  async drainPersonal(appId: string, userId: number): Promise<StoredMessage[]> {
+    const queues = this.app(appId).personal;
+    const queue = queues.get(userId) ?? [];
+    queues.delete(userId);
+    return queue;
+  }
+
+  async setLastSeen(appId: string, userId: number, unixSeconds: number): Promise<void> {
+    this.app(appId).lastSeen.set(userId, unixSeconds);
+  }
+
+  async getLastSeen(appId: string, userId: number): Promise<number | undefined> {
+    return this.app(appId).lastSeen.get(userId);
+  }
+
+  async setWebhook(appId: string, url: string | null): Promise<void> {
+    this.app(appId).webhook = url;
+  }
+
+  async getWebhook(appId: string): Promise<string | null> {
+    return this.app(appId).webhook;
+  }
+
+  async ensureAppSecret(appId: string, candidate: string): Promise<string> {
+    const data = this.app(appId);
+    data.secret ??= candidate;
+    return data.secret;
+  }
+
+  async close(): Promise<void> {
+    this.apps.clear();
+  }
+}

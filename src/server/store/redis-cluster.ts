@@ -1,0 +1,71 @@
+/**
+ * What one node needs to join a cluster over Redis: the shared store and the Socket.IO adapter
+ * factory that carries broadcasts, room queries (fetchSockets) and acks between the nodes.
+ *
+ * Usage in the composition root:
+ *   const redis = await createRedisParts(url, prefix);
+ *   io.adapter(redis.adapterFactory);   // before any connection
+ *   … store = redis.store …
+ *   await io.close(); await redis.close();
+ */
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
+import { RedisStore } from './redis.js';
+
+export interface RedisParts {
+  store: RedisStore;
+  /** Pass to `io.adapter(…)`. */
+  adapterFactory: ReturnType<typeof createAdapter>;
+  /** Closes the Redis connections (after `io.close()`, which closes the adapters). */
+  close(): Promise<void>;
+}
+
+export interface RedisPartsOptions {
+  /** How long a cross-node query (fetchSockets, counts) waits for the other nodes. Default 5000 ms. */
+  requestsTimeout?: number;
+  /** Told about Redis connection trouble once the node runs (ioredis keeps reconnecting). Default: console.error. */
+  onError?: (err: Error) => void;
+}
+
+/**
+ * Connects to Redis (throws when it cannot, so a node with a wrong URL fails at start, not later)
+ * and builds the store and adapter. `prefix` namespaces the keys and the pub/sub channels alike,
+ * so separate clusters (or tests) on one Redis never hear each other.
+ */
+export async function createRedisParts(url: string, prefix = 'comet', options: RedisPartsOptions = {}): Promise<RedisParts> {
+  // One connection for commands and publishing; subscribing needs a dedicated one.
+  const pub = new Redis(url, { lazyConnect: true });
+  const sub = pub.duplicate();
+  // While starting, connection trouble becomes the error this function throws.
+  let lastError: Error | undefined;
+  const remember = (err: Error) => {
+    lastError = err;
+  };
+  pub.on('error', remember);
+  sub.on('error', remember);
+  try {
+    await pub.connect();
+    await sub.connect();
+  } catch (err) {
+    pub.disconnect();
+    sub.disconnect();
+    throw new Error(`cannot connect to Redis at ${url}: ${(lastError ?? (err as Error)).message}`);
+  }
+  const report = options.onError ?? ((err: Error) => console.error(`[redis] ${err.message}`));
+  for (const client of [pub, sub]) {
+    client.off('error', remember);
+    client.on('error', report);
+  }
+  const adapterFactory = createAdapter(pub, sub, {
+    key: `${prefix}:socket.io`,
+    requestsTimeout: options.requestsTimeout ?? 5000,
+    publishOnSpecificResponseChannel: true,
+  });
+  return {
+    store: new RedisStore({ client: pub, prefix }),
+    adapterFactory,
+    async close() {
+      await Promise.all([pub, sub].map((c) => c.quit().catch(() => c.disconnect())));
+    },
+  };
+}

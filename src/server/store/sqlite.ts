@@ -1,0 +1,242 @@
+/**
+ * The Store in one SQLite file (better-sqlite3): the embedded default, survives restarts.
+ * WAL mode, every statement prepared once; the schema is created on open.
+ * Calls are synchronous underneath and wrapped in promises to fit the async interface.
+ */
+import Database from 'better-sqlite3';
+import type { BanTarget, HistoryRange, Store, StoredMessage, UserKeyRecord } from './types.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS markers (app TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS history (
+  app TEXT NOT NULL, pipe TEXT NOT NULL, marker INTEGER NOT NULL, body TEXT NOT NULL,
+  PRIMARY KEY (app, pipe, marker)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pipe_settings (app TEXT NOT NULL, pipe TEXT NOT NULL, length INTEGER NOT NULL, PRIMARY KEY (app, pipe));
+CREATE TABLE IF NOT EXISTS user_keys (app TEXT NOT NULL, user_id INTEGER NOT NULL, key TEXT NOT NULL, name TEXT, PRIMARY KEY (app, user_id));
+CREATE TABLE IF NOT EXISTS revoked_tokens (app TEXT NOT NULL, token TEXT NOT NULL, expires_at INTEGER, PRIMARY KEY (app, token));
+CREATE TABLE IF NOT EXISTS bans (app TEXT NOT NULL, subject TEXT NOT NULL, pipe TEXT NOT NULL, expires_at INTEGER, PRIMARY KEY (app, subject, pipe));
+CREATE TABLE IF NOT EXISTS personal (seq INTEGER PRIMARY KEY AUTOINCREMENT, app TEXT NOT NULL, user_id INTEGER NOT NULL, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS personal_by_user ON personal (app, user_id, seq);
+CREATE TABLE IF NOT EXISTS last_seen (app TEXT NOT NULL, user_id INTEGER NOT NULL, time INTEGER NOT NULL, PRIMARY KEY (app, user_id));
+CREATE TABLE IF NOT EXISTS app_settings (app TEXT PRIMARY KEY, webhook TEXT, secret TEXT);
+`;
+
+/** Stored in `bans.pipe` for an app-wide ban (pipe names are never empty). */
+const APP_WIDE = '';
+
+const subjectOf = (t: { user_id?: number; conn_id?: string }): string =>
+  t.conn_id !== undefined ? `c:${t.conn_id}` : `u:${t.user_id}`;
+
+type Statements = ReturnType<typeof prepare>;
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly q: Statements;
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    this.q = prepare(this.db);
+  }
+
+  async nextMarker(appId: string): Promise<number> {
+    return this.q.nextMarker.get(appId)!.value;
+  }
+
+  private readonly appendTx = (appId: string, msg: StoredMessage, keep: number): void => {
+    this.db.transaction(() => {
+      this.q.append.run(appId, msg.pipe, msg.marker, JSON.stringify(msg));
+      this.q.trim.run(appId, msg.pipe, appId, msg.pipe, keep - 1);
+    })();
+  };
+
+  async appendHistory(appId: string, msg: StoredMessage, keep: number): Promise<void> {
+    this.appendTx(appId, msg, keep);
+  }
+
+  async readHistory(appId: string, pipe: string, range: HistoryRange): Promise<StoredMessage[]> {
+    const above = range.after ?? 0;
+    const below = range.before ?? Number.MAX_SAFE_INTEGER;
+    if (range.after !== undefined) {
+      return this.q.oldest.all(appId, pipe, above, below, range.limit).map(parse);
+    }
+    return this.q.newest.all(appId, pipe, above, below, range.limit).map(parse).reverse();
+  }
+
+  async deleteHistory(appId: string, pipe: string, marker: number): Promise<boolean> {
+    return this.q.deleteOne.run(appId, pipe, marker).changes > 0;
+  }
+
+  async trimHistory(appId: string, pipe: string, keep: number): Promise<void> {
+    if (keep <= 0) this.q.clear.run(appId, pipe);
+    else this.q.trim.run(appId, pipe, appId, pipe, keep - 1);
+  }
+
+  async getPipeLength(appId: string, pipe: string): Promise<number | undefined> {
+    return this.q.getLength.get(appId, pipe)?.length;
+  }
+
+  async setPipeLength(appId: string, pipe: string, length: number): Promise<void> {
+    this.q.setLength.run(appId, pipe, length);
+  }
+
+  async deletePipeLength(appId: string, pipe: string): Promise<void> {
+    this.q.deleteLength.run(appId, pipe);
+  }
+
+  async setUserKey(appId: string, userId: number, record: UserKeyRecord): Promise<void> {
+    this.q.setKey.run(appId, userId, record.key, record.name ?? null);
+  }
+
+  async getUserKey(appId: string, userId: number): Promise<UserKeyRecord | undefined> {
+    const row = this.q.getKey.get(appId, userId);
+    if (!row) return undefined;
+    return row.name === null ? { key: row.key } : { key: row.key, name: row.name };
+  }
+
+  async deleteUserKey(appId: string, userId: number): Promise<boolean> {
+    return this.q.deleteKey.run(appId, userId).changes > 0;
+  }
+
+  async revokeToken(appId: string, token: string, expiresAt: number | null): Promise<void> {
+    this.q.forgetExpiredRevocations.run(Date.now());
+    this.q.revoke.run(appId, token, expiresAt);
+  }
+
+  async unrevokeToken(appId: string, token: string): Promise<void> {
+    this.q.unrevoke.run(appId, token);
+  }
+
+  async isTokenRevoked(appId: string, token: string): Promise<boolean> {
+    return this.q.isRevoked.get(appId, token) !== undefined;
+  }
+
+  async addBan(appId: string, target: BanTarget, expiresAt: number | null): Promise<void> {
+    this.q.addBan.run(appId, subjectOf(target), target.pipe ?? APP_WIDE, expiresAt);
+  }
+
+  async removeBan(appId: string, target: BanTarget): Promise<void> {
+    this.q.removeBan.run(appId, subjectOf(target), target.pipe ?? APP_WIDE);
+  }
+
+  async isBanned(appId: string, who: { user_id: number; conn_id: string }, pipe: string, now: number): Promise<boolean> {
+    const conn = subjectOf({ conn_id: who.conn_id });
+    // An anonymous user id is not a subject: repeat the connection instead.
+    const user = who.user_id > 0 ? subjectOf({ user_id: who.user_id }) : conn;
+    return this.q.findBan.get(appId, conn, user, APP_WIDE, pipe, now) !== undefined;
+  }
+
+  private readonly enqueueTx = (appId: string, userId: number, msg: StoredMessage, max: number): void => {
+    this.db.transaction(() => {
+      this.q.enqueue.run(appId, userId, JSON.stringify(msg));
+      this.q.trimQueue.run(appId, userId, appId, userId, max);
+    })();
+  };
+
+  async enqueuePersonal(appId: string, userId: number, msg: StoredMessage, max: number): Promise<void> {
+    this.enqueueTx(appId, userId, msg, max);
+  }
+
+  async drainPersonal(appId: string, userId: number): Promise<StoredMessage[]> {
+    return this.db.transaction(() => {
+      const rows = this.q.queued.all(appId, userId);
+      this.q.dropQueue.run(appId, userId);
+      return rows.map(parse);
+    })();
+  }
+
+  async setLastSeen(appId: string, userId: number, unixSeconds: number): Promise<void> {
+    this.q.setSeen.run(appId, userId, unixSeconds);
+  }
+
+  async getLastSeen(appId: string, userId: number): Promise<number | undefined> {
+    return this.q.getSeen.get(appId, userId)?.time;
+  }
+
+  async setWebhook(appId: string, url: string | null): Promise<void> {
+    this.q.touchApp.run(appId);
+    this.q.setWebhook.run(url, appId);
+  }
+
+  async getWebhook(appId: string): Promise<string | null> {
+    return this.q.getSettings.get(appId)?.webhook ?? null;
+  }
+
+  async ensureAppSecret(appId: string, candidate: string): Promise<string> {
+    return this.db.transaction(() => {
+      this.q.touchApp.run(appId);
+      this.q.setSecretIfNone.run(candidate, appId);
+      return this.q.getSettings.get(appId)!.secret!;
+    })();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function parse(row: { body: string }): StoredMessage {
+  return JSON.parse(row.body) as StoredMessage;
+}
+
+/** Every statement, prepared once per database. */
+function prepare(db: Database.Database) {
+  return {
+    nextMarker: db.prepare<[string], { value: number }>(
+      `INSERT INTO markers (app, value) VALUES (?, 1)
+       ON CONFLICT (app) DO UPDATE SET value = value + 1 RETURNING value`,
+    ),
+    append: db.prepare(`INSERT OR REPLACE INTO history (app, pipe, marker, body) VALUES (?, ?, ?, ?)`),
+    trim: db.prepare(
+      `DELETE FROM history WHERE app = ? AND pipe = ? AND marker < COALESCE(
+         (SELECT marker FROM history WHERE app = ? AND pipe = ? ORDER BY marker DESC LIMIT 1 OFFSET ?), 0)`,
+    ),
+    clear: db.prepare(`DELETE FROM history WHERE app = ? AND pipe = ?`),
+    newest: db.prepare<[string, string, number, number, number], { body: string }>(
+      `SELECT body FROM history WHERE app = ? AND pipe = ? AND marker > ? AND marker < ?
+       ORDER BY marker DESC LIMIT ?`,
+    ),
+    oldest: db.prepare<[string, string, number, number, number], { body: string }>(
+      `SELECT body FROM history WHERE app = ? AND pipe = ? AND marker > ? AND marker < ?
+       ORDER BY marker ASC LIMIT ?`,
+    ),
+    deleteOne: db.prepare(`DELETE FROM history WHERE app = ? AND pipe = ? AND marker = ?`),
+    getLength: db.prepare<[string, string], { length: number }>(`SELECT length FROM pipe_settings WHERE app = ? AND pipe = ?`),
+    setLength: db.prepare(`INSERT OR REPLACE INTO pipe_settings (app, pipe, length) VALUES (?, ?, ?)`),
+    deleteLength: db.prepare(`DELETE FROM pipe_settings WHERE app = ? AND pipe = ?`),
+    setKey: db.prepare(`INSERT OR REPLACE INTO user_keys (app, user_id, key, name) VALUES (?, ?, ?, ?)`),
+    getKey: db.prepare<[string, number], { key: string; name: string | null }>(
+      `SELECT key, name FROM user_keys WHERE app = ? AND user_id = ?`,
+    ),
+    deleteKey: db.prepare(`DELETE FROM user_keys WHERE app = ? AND user_id = ?`),
+    revoke: db.prepare(`INSERT OR REPLACE INTO revoked_tokens (app, token, expires_at) VALUES (?, ?, ?)`),
+    unrevoke: db.prepare(`DELETE FROM revoked_tokens WHERE app = ? AND token = ?`),
+    isRevoked: db.prepare<[string, string], { one: number }>(`SELECT 1 AS one FROM revoked_tokens WHERE app = ? AND token = ?`),
+    forgetExpiredRevocations: db.prepare(`DELETE FROM revoked_tokens WHERE expires_at IS NOT NULL AND expires_at < ?`),
+    addBan: db.prepare(`INSERT OR REPLACE INTO bans (app, subject, pipe, expires_at) VALUES (?, ?, ?, ?)`),
+    removeBan: db.prepare(`DELETE FROM bans WHERE app = ? AND subject = ? AND pipe = ?`),
+    findBan: db.prepare<[string, string, string, string, string, number], { one: number }>(
+      `SELECT 1 AS one FROM bans WHERE app = ? AND subject IN (?, ?) AND pipe IN (?, ?)
+       AND (expires_at IS NULL OR expires_at > ?) LIMIT 1`,
+    ),
+    enqueue: db.prepare(`INSERT INTO personal (app, user_id, body) VALUES (?, ?, ?)`),
+    trimQueue: db.prepare(
+      `DELETE FROM personal WHERE app = ? AND user_id = ? AND seq NOT IN
+         (SELECT seq FROM personal WHERE app = ? AND user_id = ? ORDER BY seq DESC LIMIT ?)`,
+    ),
+    queued: db.prepare<[string, number], { body: string }>(`SELECT body FROM personal WHERE app = ? AND user_id = ? ORDER BY seq`),
+    dropQueue: db.prepare(`DELETE FROM personal WHERE app = ? AND user_id = ?`),
+    setSeen: db.prepare(`INSERT OR REPLACE INTO last_seen (app, user_id, time) VALUES (?, ?, ?)`),
+    getSeen: db.prepare<[string, number], { time: number }>(`SELECT time FROM last_seen WHERE app = ? AND user_id = ?`),
+    touchApp: db.prepare(`INSERT OR IGNORE INTO app_settings (app) VALUES (?)`),
+    setWebhook: db.prepare(`UPDATE app_settings SET webhook = ? WHERE app = ?`),
+    getSettings: db.prepare<[string], { webhook: string | null; secret: string | null }>(
+      `SELECT webhook, secret FROM app_settings WHERE app = ?`,
+    ),
+    setSecretIfNone: db.prepare(`UPDATE app_settings SET secret = ? WHERE app = ? AND secret IS NULL`),
+  };
+}

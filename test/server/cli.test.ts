@@ -1,0 +1,113 @@
+/** The comet-chat-server command: a spawned process, its banner, /healthz, signals and usage errors. */
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseCli, UsageError } from '../../src/server/cli.js';
+
+const cliUrl = pathToFileURL(fileURLToPath(new URL('../../src/server/cli.ts', import.meta.url))).href;
+const entry = `import { runCli } from ${JSON.stringify(cliUrl)}; const s = await runCli(process.argv.slice(1)); if (s !== undefined) process.exit(s);`;
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', entry, '--', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Resolves with the stdout so far once it matches. */
+function waitForOutput(r: Run, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (pattern.test(r.stdout())) {
+        r.child.stdout!.off('data', check);
+        resolve(r.stdout());
+      }
+    };
+    r.child.stdout!.on('data', check);
+    r.exited.then((code) => reject(new Error(`exited ${code}: ${r.stderr()}`)));
+    check();
+  });
+}
+
+const dirs: string[] = [];
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('comet-chat-server', () => {
+  it('starts in memory, prints the URL, the dev id and the secret, answers /healthz, stops on SIGTERM', async () => {
+    const r = run(['--port', '0', '--host', '127.0.0.1', '--memory', '--no-cometql']);
+    const out = await waitForOutput(r, /app 1 secret: .+\n/);
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+    assert.ok(url, out);
+    assert.match(out, /dev id: 1/);
+    assert.match(out, /app 1 secret: [A-Za-z0-9_-]{32,} \(memory mode/);
+    const health = await fetch(`${url}/healthz`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: 'ok' });
+    r.child.kill('SIGTERM');
+    assert.equal(await r.exited, 0);
+  });
+
+  it('takes its settings from environment variables, keeps the secret in the data dir and starts CometQL', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'comet-cli-'));
+    dirs.push(dataDir);
+    const r = run([], { COMET_PORT: '0', COMET_HOST: '127.0.0.1', COMET_DATA: dataDir, COMET_COMETQL_PORT: '0' });
+    const out = await waitForOutput(r, /CometQL.*:\d+\n/);
+    const file = join(dataDir, 'app-1.secret');
+    assert.ok(out.includes(`app 1 secret: in ${file}`), out);
+    assert.ok(existsSync(file));
+    assert.ok(readFileSync(file, 'utf8').trim().length >= 32);
+    assert.ok(!out.includes(readFileSync(file, 'utf8').trim()), 'the secret itself is not printed');
+    r.child.kill('SIGINT');
+    assert.equal(await r.exited, 0, r.stdout() + r.stderr());
+  });
+
+  it('exits 2 with a clear message on a bad flag (parseCli below covers every bad value)', async () => {
+    const r = run(['--port', '0', '--bogus']);
+    assert.equal(await r.exited, 2);
+    assert.match(r.stderr(), /comet-chat-server: Unknown option '--bogus'.*\nTry --help/);
+  });
+});
+
+describe('parseCli', () => {
+  it('prefers flags over the environment and maps every option', () => {
+    assert.deepEqual(parseCli(['--port', '9000', '--demo', '--redis', 'redis://x'], { COMET_PORT: '1', COMET_HOST: '0.0.0.0' }), {
+      help: false,
+      options: { port: 9000, host: '0.0.0.0', redisUrl: 'redis://x', demo: true },
+    });
+    assert.deepEqual(parseCli([], { COMET_MEMORY: '1', COMET_COMETQL_PORT: 'off', COMET_CONFIG: 'c.json' }), {
+      help: false,
+      options: { memory: true, cometqlPort: false, configFile: 'c.json' },
+    });
+    assert.deepEqual(parseCli(['--cometql-port', '0', '--data', 'd']).valueOf(), {
+      help: false,
+      options: { cometqlPort: 0, dataDir: 'd' },
+    });
+    assert.deepEqual(parseCli(['--help']), { help: true });
+  });
+
+  it('throws UsageError for unknown flags, bad ports and contradictions', () => {
+    for (const args of [['--nope'], ['--port', '70000'], ['--port', '-1'], ['--no-cometql', '--cometql-port', '1'], ['extra']]) {
+      assert.throws(() => parseCli(args), UsageError, args.join(' '));
+    }
+    assert.throws(() => parseCli([], { COMET_PORT: 'x' }), /COMET_PORT/);
+  });
+});

@@ -1,0 +1,136 @@
+/** The composition root: apps from a config file, receipt counting, the webhook copy of each message. */
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { io } from 'socket.io-client';
+import { createCometServer } from '../../src/server/index.js';
+import { readConfigFile } from '../../src/server/config.js';
+import { connect, quietLogger, request, startServer, subscribe, waitForMessage } from './socket-helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'comet-config-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('configuration', () => {
+  it('reads apps and limits from a config file; options given in code win', async () => {
+    const file = join(dir, 'comet.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        port: 1,
+        memory: true,
+        cometqlPort: false,
+        maxMessageBytes: 100,
+        apps: [{ id: 'blog', secret: 'blog-secret-0123456789', origins: ['https://blog.example'] }],
+      }),
+    );
+    const server = await createCometServer({ configFile: file, port: 0, logger: quietLogger });
+    try {
+      assert.deepEqual(server.core.getApp('blog'), { id: 'blog', secret: 'blog-secret-0123456789' });
+      assert.ok(server.core.getApp('1'));
+      await assert.rejects(server.core.publish('blog', 'web_x', undefined, 'x'.repeat(200)), { code: 'too_large' });
+      await assert.rejects(connect(server, { dev_id: 'blog' }, { origin: 'https://other.example' }), /origin/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('rejects a config file with unknown keys or bad values, naming the problem', () => {
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ prot: 80, apps: [{ id: 'has space' }] }));
+    assert.throws(() => readConfigFile(file), /bad config file .*(prot|apps\.0\.id)/);
+    writeFileSync(file, '{ not json');
+    assert.throws(() => readConfigFile(file), /cannot read config file/);
+  });
+});
+
+describe('receipts', () => {
+  it('in receipt mode the report counts the receivers that acknowledged the message', async () => {
+    const server = await startServer({ apps: [{ id: 'rcpt', receipts: true }], ackTimeoutMs: 300 });
+    const acking = await connect(server, { dev_id: 'rcpt' });
+    const sender = await connect(server, { dev_id: 'rcpt' });
+    // A receiver that never calls the ack: handed the message, but no receipt.
+    const silent = io(server.url, { transports: ['websocket'], auth: { dev_id: 'rcpt' }, forceNew: true, reconnection: false });
+    const silentGot = new Promise((resolve) => silent.on('message', (msg: unknown) => resolve(msg)));
+    try {
+      await new Promise((resolve) => silent.once('auth', resolve));
+      await subscribe(acking, 'web_r');
+      await new Promise((resolve) => silent.emit('subscribe', { pipes: ['web_r'] }, resolve));
+      const report = await request(sender, 'publish', { pipe: 'web_r', data: 'ack me' });
+      assert.equal(report.error, '');
+      assert.equal(report.number_messages, 1);
+      await silentGot;
+      await waitForMessage(acking, (m) => m.data === 'ack me');
+      assert.match(server.metrics.render(), /comet_deliveries_total 1/);
+    } finally {
+      silent.close();
+      acking.close();
+      sender.close();
+      await server.close();
+    }
+  });
+
+  it('a receiver that never acknowledges does not grow the server memory: its pending receipts are dropped', async () => {
+    const server = await startServer({ apps: [{ id: 'rcpt', receipts: true }], ackTimeoutMs: 100 });
+    const sender = await connect(server, { dev_id: 'rcpt' });
+    const silent = io(server.url, { transports: ['websocket'], auth: { dev_id: 'rcpt' }, forceNew: true, reconnection: false });
+    try {
+      await new Promise((resolve) => silent.once('auth', resolve));
+      await new Promise((resolve) => silent.emit('subscribe', { pipes: ['web_r'] }, resolve));
+      for (let i = 0; i < 20; i++) await request(sender, 'publish', { pipe: 'web_r', data: i });
+      // socket.io keeps an unanswered ack id per message on the server-side socket; a sweep drops
+      // only ids older than the one before it, so the newest is surely still there.
+      const serverSocket = server.io.of('/').sockets.get(silent.id!) as unknown as { acks: Map<number, unknown> };
+      assert.ok(serverSocket.acks.size >= 1);
+      // Two sweeps (one per second at this timeout) drop every id older than the reports' timeout.
+      await new Promise((resolve) => setTimeout(resolve, 2200));
+      assert.equal(serverSocket.acks.size, 0);
+    } finally {
+      silent.close();
+      sender.close();
+      await server.close();
+    }
+  });
+});
+
+describe('webhook', () => {
+  it('POSTs every published message of an app with a webhook, signed, without delaying the publish', async () => {
+    const bodies: { body: unknown; signature: string | undefined }[] = [];
+    let gotOne: () => void = () => undefined;
+    const received = new Promise<void>((resolve) => (gotOne = resolve));
+    const receiver = createServer((req, res) => {
+      let text = '';
+      req.on('data', (d) => (text += d));
+      req.on('end', () => {
+        bodies.push({ body: JSON.parse(text), signature: req.headers['x-comet-signature'] as string | undefined });
+        res.end('ok');
+        gotOne();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const port = (receiver.address() as { port: number }).port;
+    const server = await startServer();
+    try {
+      await server.core.setWebhook('1', `http://127.0.0.1:${port}/hook`);
+      assert.equal(await server.core.getWebhook('1'), `http://127.0.0.1:${port}/hook`);
+      const sender = await connect(server);
+      const report = await request(sender, 'publish', { pipe: 'web_hooked', data: { text: 'keep me' } });
+      sender.close();
+      await received;
+      const [{ body, signature }] = bodies as [(typeof bodies)[number]];
+      assert.match(signature ?? '', /^sha256=[0-9a-f]{64}$/);
+      const { app, message } = body as { app: string; message: { data: unknown; server_info: { marker: number; pipe: string } } };
+      assert.equal(app, '1');
+      assert.deepEqual(message.data, { text: 'keep me' });
+      assert.equal(message.server_info.marker, report.marker);
+      await server.core.setWebhook('1', null);
+      assert.equal(await server.core.getWebhook('1'), null);
+      await assert.rejects(server.core.setWebhook('1', 'ftp://x'), { code: 'invalid' });
+    } finally {
+      await server.close();
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+  });
+});

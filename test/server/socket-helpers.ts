@@ -1,0 +1,78 @@
+/** Shared by the server's socket tests: a real server on 127.0.0.1:0 and real socket.io-client connections. */
+import { io, type Socket } from 'socket.io-client';
+import { createCometServer, type CometServer, type CometServerOptions } from '../../src/server/index.js';
+import type { AuthInfo, HandshakeAuth, IncomingMessage } from '../../src/protocol/wire.js';
+
+export const quietLogger = { info: () => undefined, error: () => undefined };
+
+export function startServer(options: CometServerOptions = {}): Promise<CometServer> {
+  return createCometServer({ port: 0, host: '127.0.0.1', memory: true, cometqlPort: false, logger: quietLogger, ...options });
+}
+
+export interface Client {
+  socket: Socket;
+  auth: AuthInfo;
+  /** Every `message` received so far, in order. */
+  messages: IncomingMessage[];
+  close(): void;
+}
+
+/** Connects and resolves once the server's `auth` event arrived. */
+export function connect(server: { url: string }, auth: Partial<HandshakeAuth> = { dev_id: '1' }, extra: { origin?: string } = {}): Promise<Client> {
+  const socket = io(server.url, {
+    transports: ['websocket'],
+    auth,
+    forceNew: true,
+    reconnection: false,
+    ...(extra.origin ? { extraHeaders: { origin: extra.origin } } : {}),
+  });
+  const messages: IncomingMessage[] = [];
+  socket.on('message', (msg: IncomingMessage, ack?: () => void) => {
+    messages.push(msg);
+    if (typeof ack === 'function') ack();
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('auth', (info: AuthInfo) => resolve({ socket, auth: info, messages, close: () => socket.close() }));
+    socket.once('connect_error', (err) => {
+      socket.close();
+      reject(err);
+    });
+  });
+}
+
+/** Emits with an ack and resolves with the server's answer. */
+export function request<T = Record<string, unknown>>(client: Client, event: string, payload: unknown): Promise<T> {
+  return client.socket.timeout(5000).emitWithAck(event, payload) as Promise<T>;
+}
+
+/** Resolves with the next occurrence of `event` (its first argument). */
+export function nextEvent<T = unknown>(client: Client, event: string): Promise<T> {
+  return new Promise((resolve) => client.socket.once(event, (arg: T) => resolve(arg)));
+}
+
+/** Resolves once the client has received a message matching `match` (already received ones count). */
+export function waitForMessage(client: Client, match: (m: IncomingMessage) => boolean): Promise<IncomingMessage> {
+  const found = client.messages.find(match);
+  if (found) return Promise.resolve(found);
+  return new Promise((resolve) => {
+    const listener = (msg: IncomingMessage): void => {
+      if (!match(msg)) return;
+      client.socket.off('message', listener);
+      resolve(msg);
+    };
+    client.socket.on('message', listener);
+  });
+}
+
+/** Resolves once the socket is disconnected (by the server or otherwise). */
+export function disconnected(client: Client): Promise<string> {
+  if (client.socket.disconnected) return Promise.resolve('already');
+  return new Promise((resolve) => client.socket.once('disconnect', (reason) => resolve(reason)));
+}
+
+export async function subscribe(client: Client, ...pipes: string[]): Promise<void> {
+  const res = await request<{ error: string }>(client, 'subscribe', { pipes });
+  if (res.error !== '') throw new Error(`subscribe failed: ${JSON.stringify(res)}`);
+}
+
+export const dataOf = (m: IncomingMessage): unknown => m.data;

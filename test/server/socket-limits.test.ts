@@ -1,0 +1,104 @@
+/** Bad input never hurts others: oversized, malformed and flooding clients get errors while the rest flows. */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { CometServer } from '../../src/server/index.js';
+import { connect, request, startServer, subscribe, waitForMessage, type Client } from './socket-helpers.js';
+
+describe('limits', () => {
+  let server: CometServer;
+  const clients: Client[] = [];
+  const client = async () => {
+    const c = await connect(server);
+    clients.push(c);
+    return c;
+  };
+
+  before(async () => {
+    server = await startServer({ maxMessageBytes: 1024, publishRate: { burst: 5, perSecond: 0.001 } });
+  });
+  after(async () => {
+    clients.forEach((c) => c.close());
+    await server.close();
+  });
+
+  it('refuses data over the size limit with too_large, and the same client may go on', async () => {
+    const [sender, reader] = await Promise.all([client(), client()]);
+    await subscribe(reader, 'web_size');
+    const big = await request(sender, 'publish', { pipe: 'web_size', data: 'x'.repeat(1100) });
+    assert.equal(big.error, 'too_large');
+    assert.equal(big.number_messages, 0);
+    const fits = await request(sender, 'publish', { pipe: 'web_size', data: 'x'.repeat(900) });
+    assert.equal(fits.error, '');
+    await waitForMessage(reader, () => true);
+    assert.equal(reader.messages.length, 1);
+    await assert.rejects(server.core.publish('1', 'web_size', undefined, 'y'.repeat(2000)), { code: 'too_large' });
+  });
+
+  it('answers malformed payloads with invalid (each event has its schema)', async () => {
+    const c = await client();
+    for (const [event, payload] of [
+      ['publish', { pipe: 'no spaces allowed', data: 1 }],
+      ['publish', 'just a string'],
+      ['publish', { pipe: 'web_ok', event: 'bad.event', data: 1 }],
+      ['subscribe', { pipes: [] }],
+      ['subscribe', { pipes: ['x'] }],
+      ['history', { pipe: 'web_ok', limit: 100000 }],
+      ['presence', null],
+      ['typing', { pipe: 5 }],
+    ] as const) {
+      const res = await request(c, event, payload);
+      assert.equal(res.error, 'invalid', `${event} ${JSON.stringify(payload)}`);
+      assert.equal(typeof res.message, 'string');
+    }
+  });
+
+  it('a flooding client is rate limited while another client still gets through', async () => {
+    const [flooder, other, reader] = await Promise.all([client(), client(), client()]);
+    await subscribe(reader, 'web_flood');
+    const reports = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => request(flooder, 'publish', { pipe: 'web_flood', data: `f${i}` })),
+    );
+    const errors = reports.map((r) => r.error);
+    assert.deepEqual(errors.slice(0, 5), ['', '', '', '', '']);
+    assert.ok(errors.slice(5).every((e) => e === 'rate_limited'), errors.join(','));
+    const fine = await request(other, 'publish', { pipe: 'web_flood', data: 'from other' });
+    assert.equal(fine.error, '');
+    await waitForMessage(reader, (m) => m.data === 'from other');
+    assert.equal(reader.messages.length, 6);
+  });
+
+  it('refuses more than 32 subscriptions per connection, in one request or over several', async () => {
+    const c = await client();
+    const pipes = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `web_p${from + i}`);
+    assert.equal((await request(c, 'subscribe', { pipes: pipes(33) })).error, 'too_many_pipes');
+    assert.equal((await request(c, 'subscribe', { pipes: pipes(30) })).error, '');
+    assert.equal((await request(c, 'subscribe', { pipes: pipes(3, 30) })).error, 'too_many_pipes');
+    assert.equal((await request(c, 'subscribe', { pipes: pipes(2, 30) })).error, '');
+    // Subscribing again to what it has is no new subscription.
+    assert.equal((await request(c, 'subscribe', { pipes: pipes(5) })).error, '');
+    assert.equal((await request(c, 'unsubscribe', { pipes: pipes(1) })).error, '');
+    assert.equal((await request(c, 'subscribe', { pipes: ['web_last.evt'] })).error, '');
+  });
+
+  it('a handler that throws answers internal and the server goes on', async () => {
+    const c = await client();
+    const original = server.core.history;
+    server.core.history = async () => {
+      throw new Error('disk on fire');
+    };
+    try {
+      assert.deepEqual(await request(c, 'history', { pipe: 'web_any' }), { error: 'internal', message: 'internal error' });
+    } finally {
+      server.core.history = original;
+    }
+    assert.equal((await request(c, 'history', { pipe: 'web_any' })).error, '');
+  });
+
+  it('counts refusals in the metrics', () => {
+    const text = server.metrics.render();
+    assert.match(text, /comet_errors_total\{code="too_large"\} [1-9]/);
+    assert.match(text, /comet_errors_total\{code="rate_limited"\} [1-9]/);
+    assert.match(text, /comet_errors_total\{code="invalid"\} [1-9]/);
+    assert.match(text, /comet_errors_total\{code="internal"\} 1/);
+  });
+});

@@ -1,0 +1,396 @@
+/**
+ * One behavioural suite for the Store interface, run against every implementation:
+ * memory, SQLite (in a temporary directory) and Redis (under a random key prefix, deleted after).
+ * A second handle on the same backing (a second node, a second process) is tested where one exists.
+ */
+import { after, afterEach, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Store, StoredMessage } from '../../src/server/store/types.js';
+import { MemoryStore } from '../../src/server/store/memory.js';
+import { SqliteStore } from '../../src/server/store/sqlite.js';
+import { RedisStore } from '../../src/server/store/redis.js';
+import { REDIS_URL, deleteKeysUnder, keysUnder, randomPrefix } from '../cluster/redis-keys.js';
+
+interface Opened {
+  store: Store;
+  /** Another store on the same backing, as a second node would open it. */
+  openSibling?: () => Store;
+  /** Closes what `open` made and removes its data. */
+  dispose(): Promise<void>;
+}
+
+interface Backend {
+  name: string;
+  /** Several handles (nodes, processes) can open the same backing; `open` then gives `openSibling`. */
+  shared: boolean;
+  open(): Promise<Opened>;
+}
+
+const backends: Backend[] = [
+  {
+    name: 'memory',
+    shared: false,
+    async open() {
+      const store = new MemoryStore();
+      return { store, dispose: () => store.close() };
+    },
+  },
+  {
+    name: 'sqlite',
+    shared: true,
+    async open() {
+      const dir = mkdtempSync(join(tmpdir(), 'comet-store-'));
+      const file = join(dir, 'comet.db');
+      const siblings: Store[] = [];
+      const store = new SqliteStore(file);
+      return {
+        store,
+        openSibling() {
+          const s = new SqliteStore(file);
+          siblings.push(s);
+          return s;
+        },
+        async dispose() {
+          for (const s of siblings) await s.close();
+          await store.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+  {
+    name: 'redis',
+    shared: true,
+    async open() {
+      const prefix = randomPrefix();
+      const siblings: Store[] = [];
+      const store = new RedisStore({ url: REDIS_URL, prefix });
+      return {
+        store,
+        openSibling() {
+          const s = new RedisStore({ url: REDIS_URL, prefix });
+          siblings.push(s);
+          return s;
+        },
+        async dispose() {
+          for (const s of siblings) await s.close();
+          await store.close();
+          await deleteKeysUnder(prefix);
+        },
+      };
+    },
+  },
+];
+
+function message(marker: number, pipe = 'web_chat', extra: Partial<StoredMessage> = {}): StoredMessage {
+  return { marker, pipe, event: 'undefined', user_id: 0, time: 1_700_000_000_000 + marker, data: { text: `m${marker}` }, ...extra };
+}
+
+const markersOf = (list: StoredMessage[]) => list.map((m) => m.marker);
+
+for (const backend of backends) {
+  describe(`Store contract: ${backend.name}`, () => {
+    let opened: Opened;
+    let store: Store;
+
+    beforeEach(async () => {
+      opened = await backend.open();
+      store = opened.store;
+    });
+    afterEach(async () => {
+      await opened.dispose();
+    });
+
+    describe('markers', () => {
+      it('hands out positive, strictly increasing markers per app', async () => {
+        const a = await store.nextMarker('1');
+        const b = await store.nextMarker('1');
+        const c = await store.nextMarker('1');
+        assert.ok(a >= 1 && Number.isInteger(a));
+        assert.ok(b > a && c > b);
+      });
+
+      it('never hands the same marker out twice under concurrent calls', async () => {
+        const markers = await Promise.all(Array.from({ length: 40 }, () => store.nextMarker('1')));
+        assert.equal(new Set(markers).size, 40);
+      });
+
+      if (backend.shared) {
+        it('keeps one sequence across handles on the same backing (several nodes)', async () => {
+          const other = opened.openSibling!();
+          const mine = await store.nextMarker('1');
+          const theirs = await other.nextMarker('1');
+          const mineAgain = await store.nextMarker('1');
+          assert.ok(theirs > mine && mineAgain > theirs);
+        });
+      }
+    });
+
+    describe('history', () => {
+      beforeEach(async () => {
+        for (let m = 1; m <= 6; m++) await store.appendHistory('1', message(m * 10), 100);
+      });
+
+      it('gives the newest page oldest first when no bound is given', async () => {
+        assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 3 })), [40, 50, 60]);
+        assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 50 })), [10, 20, 30, 40, 50, 60]);
+      });
+
+      it('pages back with `before` (strictly below)', async () => {
+        assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 2, before: 40 })), [20, 30]);
+        assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 5, before: 10 })), []);
+      });
+
+      it('catches up with `after` (the oldest page strictly above)', async () => {
+        assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 2, after: 20 })), [30, 40]);
+        assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 9, after: 60 })), []);
+      });
+
+      it('honours `after` and `before` together', async () => {
+        assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 10, after: 10, before: 50 })), [20, 30, 40]);
+        assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 2, after: 10, before: 50 })), [20, 30]);
+      });
+
+      it('gives back every field and the data as an equal JSON value', async () => {
+        const data = { text: 'Привет <b>&amp;</b> 👋', list: [1, 2.5, null, true], nested: { deep: { x: 'y' } } };
+        const full = message(70, 'web_chat', { event: 'say', user_id: 42, user_name: 'Виктор', data });
+        await store.appendHistory('1', full, 100);
+        const [got] = await store.readHistory('1', 'web_chat', { limit: 1 });
+        assert.deepEqual(got, full);
+        await store.appendHistory('1', message(80, 'web_chat', { data: 'plain string' }), 100);
+        const [plain] = await store.readHistory('1', 'web_chat', { limit: 1 });
+        assert.equal(plain.data, 'plain string');
+        assert.equal(plain.user_name, undefined);
+      });
+
+      it('trims a pipe to `keep` newest entries on append', async () => {
+        await store.appendHistory('1', message(70), 3);
+        assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 50 })), [50, 60, 70]);
+      });
+
+      it('deletes one entry and says whether it was there', async () => {
+        assert.equal(await store.deleteHistory('1', 'web_chat', 30), true);
+        assert.equal(await store.deleteHistory('1', 'web_chat', 30), false);
+        assert.equal(await store.deleteHistory('1', 'web_other', 10), false);
+        assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 50 })), [10, 20, 40, 50, 60]);
+      });
+
+      it('trims to the newest N, and clears with 0', async () => {
+        await store.trimHistory('1', 'web_chat', 2);
+        assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 50 })), [50, 60]);
+        await store.trimHistory('1', 'web_chat', 0);
+        assert.deepEqual(await store.readHistory('1', 'web_chat', { limit: 50 }), []);
+        await store.trimHistory('1', 'web_never_written', 0);
+      });
+
+      it('keeps pipes and apps apart', async () => {
+        await store.appendHistory('1', message(70, 'web_other'), 100);
+        await store.appendHistory('2', message(5, 'web_chat'), 100);
+        assert.deepEqual(markersOf(await store.readHistory('1', 'web_other', { limit: 50 })), [70]);
+        assert.deepEqual(markersOf(await store.readHistory('2', 'web_chat', { limit: 50 })), [5]);
+        assert.equal((await store.readHistory('1', 'web_chat', { limit: 50 })).length, 6);
+      });
+
+      if (backend.shared) {
+        it('is shared with a second handle on the same backing', async () => {
+          const other = opened.openSibling!();
+          assert.deepEqual(markersOf(await other.readHistory('1', 'web_chat', { limit: 2 })), [50, 60]);
+          await other.appendHistory('1', message(70), 100);
+          assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 1 })), [70]);
+        });
+      }
+    });
+
+    describe('pipe settings', () => {
+      it('stores, replaces and forgets a pipe length per app', async () => {
+        assert.equal(await store.getPipeLength('1', 'web_chat'), undefined);
+        await store.setPipeLength('1', 'web_chat', 20);
+        await store.setPipeLength('1', 'web_chat', 0);
+        await store.setPipeLength('2', 'web_chat', 7);
+        assert.equal(await store.getPipeLength('1', 'web_chat'), 0);
+        assert.equal(await store.getPipeLength('2', 'web_chat'), 7);
+        await store.deletePipeLength('1', 'web_chat');
+        assert.equal(await store.getPipeLength('1', 'web_chat'), undefined);
+        assert.equal(await store.getPipeLength('2', 'web_chat'), 7);
+      });
+    });
+
+    describe('user keys', () => {
+      it('registers, replaces and removes a key, with and without a name', async () => {
+        assert.equal(await store.getUserKey('1', 7), undefined);
+        await store.setUserKey('1', 7, { key: 'abc=+/_123' });
+        assert.deepEqual(await store.getUserKey('1', 7), { key: 'abc=+/_123' });
+        await store.setUserKey('1', 7, { key: 'second', name: 'Мария' });
+        assert.deepEqual(await store.getUserKey('1', 7), { key: 'second', name: 'Мария' });
+        assert.equal(await store.getUserKey('2', 7), undefined);
+        assert.equal(await store.deleteUserKey('1', 7), true);
+        assert.equal(await store.deleteUserKey('1', 7), false);
+        assert.equal(await store.getUserKey('1', 7), undefined);
+      });
+    });
+
+    describe('revoked tokens', () => {
+      it('remembers revocations until unrevoked, per app', async () => {
+        const token = 'eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjo3fQ.sig';
+        assert.equal(await store.isTokenRevoked('1', token), false);
+        await store.revokeToken('1', token, null);
+        await store.revokeToken('1', 'other-token', Date.now() + 60_000);
+        assert.equal(await store.isTokenRevoked('1', token), true);
+        assert.equal(await store.isTokenRevoked('1', 'other-token'), true);
+        assert.equal(await store.isTokenRevoked('2', token), false);
+        await store.unrevokeToken('1', token);
+        assert.equal(await store.isTokenRevoked('1', token), false);
+        assert.equal(await store.isTokenRevoked('1', 'other-token'), true);
+      });
+    });
+
+    describe('bans', () => {
+      const alice = { user_id: 5, conn_id: 'conn-A_1' };
+
+      it('hits a user everywhere with an app-wide ban, and only in its pipe with a pipe ban', async () => {
+        await store.addBan('1', { user_id: 5 }, null);
+        const now = Date.now();
+        assert.equal(await store.isBanned('1', alice, 'web_chat', now), true);
+        assert.equal(await store.isBanned('1', { user_id: 6, conn_id: 'conn-B' }, 'web_chat', now), false);
+        assert.equal(await store.isBanned('2', alice, 'web_chat', now), false);
+        await store.removeBan('1', { user_id: 5 });
+        await store.addBan('1', { user_id: 5, pipe: 'web_chat' }, null);
+        assert.equal(await store.isBanned('1', alice, 'web_chat', now), true);
+        assert.equal(await store.isBanned('1', alice, 'web_other', now), false);
+      });
+
+      it('bans one connection, anonymous or not', async () => {
+        await store.addBan('1', { conn_id: 'conn-anon' }, null);
+        const now = Date.now();
+        assert.equal(await store.isBanned('1', { user_id: 0, conn_id: 'conn-anon' }, 'web_chat', now), true);
+        assert.equal(await store.isBanned('1', { user_id: 0, conn_id: 'conn-other' }, 'web_chat', now), false);
+      });
+
+      it('never lets a user ban hit anonymous connections (user id 0)', async () => {
+        await store.addBan('1', { user_id: 0 }, null);
+        assert.equal(await store.isBanned('1', { user_id: 0, conn_id: 'c1' }, 'web_chat', Date.now()), false);
+      });
+
+      it('ends a ban at its expiry, judged by the given time', async () => {
+        const expiresAt = Date.now() + 60_000;
+        await store.addBan('1', { user_id: 5 }, expiresAt);
+        assert.equal(await store.isBanned('1', alice, 'web_chat', expiresAt - 1), true);
+        assert.equal(await store.isBanned('1', alice, 'web_chat', expiresAt + 1), false);
+      });
+
+      it('replaces a ban on the same subject and pipe, and removes exactly the one named', async () => {
+        await store.addBan('1', { user_id: 5 }, null);
+        await store.addBan('1', { user_id: 5, pipe: 'web_chat' }, null);
+        await store.addBan('1', { user_id: 5 }, Date.now() + 60_000);
+        await store.removeBan('1', { user_id: 5, pipe: 'web_chat' });
+        // Only the app-wide ban is left (time only moves forward: the present is asked first).
+        assert.equal(await store.isBanned('1', alice, 'web_chat', Date.now()), true);
+        // It now ends after a minute.
+        assert.equal(await store.isBanned('1', alice, 'web_chat', Date.now() + 120_000), false);
+        await store.addBan('1', { user_id: 5, pipe: 'web_chat' }, null);
+        assert.equal(await store.isBanned('1', alice, 'web_other', Date.now() + 120_000), false);
+        assert.equal(await store.isBanned('1', alice, 'web_chat', Date.now() + 120_000), true);
+      });
+    });
+
+    describe('personal messages', () => {
+      it('queues per user, keeps the newest `max`, and drains oldest first exactly once', async () => {
+        for (const m of [1, 2, 3]) await store.enqueuePersonal('1', 9, message(m, 'msg'), 2);
+        await store.enqueuePersonal('1', 10, message(4, 'msg'), 2);
+        await store.enqueuePersonal('2', 9, message(5, 'msg'), 2);
+        const drained = await store.drainPersonal('1', 9);
+        assert.deepEqual(markersOf(drained), [2, 3]);
+        assert.deepEqual(drained[0], message(2, 'msg'));
+        assert.deepEqual(await store.drainPersonal('1', 9), []);
+        assert.deepEqual(markersOf(await store.drainPersonal('1', 10)), [4]);
+        assert.deepEqual(markersOf(await store.drainPersonal('2', 9)), [5]);
+      });
+
+      it('hands a queued message to only one of two concurrent drains', async () => {
+        await store.enqueuePersonal('1', 9, message(1, 'msg'), 10);
+        const other = opened.openSibling?.() ?? store;
+        const [a, b] = await Promise.all([store.drainPersonal('1', 9), other.drainPersonal('1', 9)]);
+        assert.equal(a.length + b.length, 1);
+      });
+    });
+
+    describe('last seen', () => {
+      it('stores unix seconds per user and app', async () => {
+        assert.equal(await store.getLastSeen('1', 3), undefined);
+        await store.setLastSeen('1', 3, 1_700_000_000);
+        await store.setLastSeen('1', 3, 1_700_000_100);
+        assert.equal(await store.getLastSeen('1', 3), 1_700_000_100);
+        assert.equal(await store.getLastSeen('2', 3), undefined);
+      });
+    });
+
+    describe('app settings', () => {
+      it('stores and removes a webhook URL', async () => {
+        assert.equal(await store.getWebhook('1'), null);
+        await store.setWebhook('1', 'https://example.test/hook?a=1');
+        assert.equal(await store.getWebhook('1'), 'https://example.test/hook?a=1');
+        assert.equal(await store.getWebhook('2'), null);
+        await store.setWebhook('1', null);
+        assert.equal(await store.getWebhook('1'), null);
+      });
+
+      it('keeps the first app secret and hands it to every later caller', async () => {
+        assert.equal(await store.ensureAppSecret('1', 'first'), 'first');
+        assert.equal(await store.ensureAppSecret('1', 'second'), 'first');
+        assert.equal(await store.ensureAppSecret('2', 'other'), 'other');
+      });
+
+      if (backend.shared) {
+        it('agrees on one secret when several nodes start together', async () => {
+          const handles = [store, opened.openSibling!(), opened.openSibling!()];
+          const secrets = await Promise.all(handles.map((s, i) => s.ensureAppSecret('7', `candidate-${i}`)));
+          assert.equal(new Set(secrets).size, 1);
+          assert.ok(secrets[0]!.startsWith('candidate-'));
+        });
+      }
+    });
+  });
+}
+
+describe('RedisStore specifics', () => {
+  const prefixes: string[] = [];
+  after(async () => {
+    for (const p of prefixes) await deleteKeysUnder(p);
+  });
+
+  it('puts every key under `${prefix}:${appId}:`, escaping `:` in app ids', async () => {
+    const prefix = randomPrefix();
+    prefixes.push(prefix);
+    const store = new RedisStore({ url: REDIS_URL, prefix });
+    await store.nextMarker('1');
+    await store.appendHistory('1', message(1), 10);
+    await store.setUserKey('1', 2, { key: 'k' });
+    await store.addBan('1', { conn_id: 'a:b' }, Date.now() + 60_000);
+    await store.nextMarker('x:marker');
+    await store.close();
+    const keys = await keysUnder(prefix);
+    assert.ok(keys.length >= 5);
+    for (const key of keys) assert.match(key, new RegExp(`^${prefix}:(1|x%3Amarker):`));
+    // An app id with a colon cannot reach into app `x`'s keys.
+    assert.ok(!keys.includes(`${prefix}:x:marker`));
+  });
+
+  it('lets revoked tokens and timed bans expire in Redis too (no garbage left behind)', async () => {
+    const prefix = randomPrefix();
+    prefixes.push(prefix);
+    const store = new RedisStore({ url: REDIS_URL, prefix });
+    await store.revokeToken('1', 'tok', Date.now() + 60_000);
+    await store.addBan('1', { user_id: 3 }, Date.now() + 60_000);
+    await store.addBan('1', { user_id: 4 }, null);
+    const ttls = new Map<string, number>();
+    for (const key of await keysUnder(prefix)) ttls.set(key.slice(prefix.length + 3), await store.redis.pttl(key));
+    await store.close();
+    const ttlOf = (start: string) => [...ttls].find(([k]) => k.startsWith(start))?.[1];
+    assert.ok(ttlOf('revoked:')! > 0);
+    assert.ok(ttlOf('ban:u:3:')! > 0);
+    assert.equal(ttlOf('ban:u:4:'), -1);
+  });
+});
