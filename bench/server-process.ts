@@ -1,0 +1,73 @@
+/**
+ * One server under test, in its own process so its heap and CPU are its own and the load
+ * generator (bench/run.ts) does not share an event loop with it.
+ *
+ *   node --expose-gc --import tsx bench/server-process.ts <kind> [redisUrl prefix]
+ *
+ * kind: `socketio` (bare Socket.IO room broadcast, the baseline), `comet` (our server, in memory),
+ * `comet-redis` (our server on the Redis store and adapter). Talks to the parent over IPC:
+ * sends `{ ready, url }`, answers `heap` with the heap in use after a full GC and `cpu` with the
+ * process's CPU time so far (µs), exits on `close`.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server } from 'socket.io';
+import { createCometServer } from '../src/server/index.js';
+import { BENCH_APP, BENCH_RECEIPTS_APP } from './protocol.js';
+
+type Closer = () => Promise<void>;
+
+/** The baseline: what a developer would write by hand with Socket.IO and rooms. */
+async function startSocketIo(): Promise<{ url: string; close: Closer }> {
+  const http = createServer();
+  const io = new Server(http, { transports: ['websocket'] });
+  io.on('connection', (socket) => {
+    socket.on('join', (room: string, ack: () => void) => {
+      void socket.join(room);
+      ack();
+    });
+    socket.on('pub', (room: string, data: unknown, ack: () => void) => {
+      socket.to(room).emit('message', data);
+      ack();
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const { port } = http.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => io.close(() => resolve())) };
+}
+
+async function startComet(redisUrl?: string, prefix?: string): Promise<{ url: string; close: Closer }> {
+  const server = await createCometServer({
+    port: 0,
+    host: '127.0.0.1',
+    memory: true,
+    cometqlPort: false,
+    // The bench measures fan-out, not the flood guard.
+    publishRate: { burst: 1_000_000, perSecond: 1_000_000 },
+    apps: [
+      { id: BENCH_APP, origins: '*' },
+      { id: BENCH_RECEIPTS_APP, origins: '*', receipts: true },
+    ],
+    ...(redisUrl ? { redisUrl, redisPrefix: prefix } : {}),
+  });
+  return { url: server.url, close: () => server.close() };
+}
+
+function heapAfterGc(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with --expose-gc');
+  for (let i = 0; i < 3; i++) gc();
+  return process.memoryUsage().heapUsed;
+}
+
+const [kind, redisUrl, prefix] = process.argv.slice(2);
+const started = kind === 'socketio' ? await startSocketIo() : await startComet(kind === 'comet-redis' ? redisUrl : undefined, prefix);
+process.on('message', (msg: unknown) => {
+  if (msg === 'heap') process.send!({ heap: heapAfterGc() });
+  if (msg === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    process.send!({ cpu: user + system });
+  }
+  if (msg === 'close') void started.close().then(() => process.exit(0));
+});
+process.send!({ ready: true, url: started.url });
