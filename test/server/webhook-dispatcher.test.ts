@@ -59,7 +59,7 @@ function message(marker: number, data: unknown = { text: `hello ${marker}` }): I
 }
 
 const verify = (secret: string, r: Received): boolean =>
-  r.signature === `sha256=${createHmac('sha256', secret).update(r.body).digest('hex')}`;
+  r.signature === `sha256=${createHmac('sha256', secret).update(`${r.timestamp}.${r.body}`).digest('hex')}`;
 
 test('each message is POSTed as signed JSON {app, message}', async () => {
   const hook = await receiver((_, res) => res.end('ok'));

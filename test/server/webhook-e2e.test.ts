@@ -48,7 +48,7 @@ async function receiver(status: (n: number) => number | 'hang') {
 }
 
 const signed = (secret: string, hit: Hit): boolean =>
-  hit.signature === `sha256=${createHmac('sha256', secret).update(hit.body).digest('hex')}`;
+  hit.signature === `sha256=${createHmac('sha256', secret).update(`${hit.timestamp}.${hit.body}`).digest('hex')}`;
 
 async function setup(status: (n: number) => number | 'hang') {
   const hook = await receiver(status);
@@ -89,19 +89,31 @@ test('the webhook receives a signed copy of every published message', async () =
   // The PHP recipe of docs/http-api.md accepts it, and refuses a wrong secret.
   assert.equal(phpVerifies(comet.app1Secret, hook.hits[0]!), 'valid');
   assert.equal(phpVerifies('not-the-secret', hook.hits[0]!), 'invalid');
+  // A captured request replayed later with a fresh timestamp no longer matches its signature.
+  assert.equal(phpVerifies(comet.app1Secret, { ...hook.hits[0]!, timestamp: String(Math.floor(Date.now() / 1000) + 60) }), 'invalid');
+  // And an old timestamp is refused by the recipe's freshness check.
+  assert.equal(phpVerifies(comet.app1Secret, hook.hits[0]!, Number(hook.hits[0]!.timestamp) + 600), 'stale');
 });
 
 /** The verification lines of the documented PHP snippet, fed the raw body on stdin. */
-function phpVerifies(secret: string, hit: Hit): string {
+function phpVerifies(secret: string, hit: Hit, now = Math.floor(Date.now() / 1000)): string {
   const code = `
     $secret = getenv('COMET_SECRET');
     $body = file_get_contents('php://stdin');
-    $expected = 'sha256=' . hash_hmac('sha256', $body, $secret);
+    $timestamp = getenv('HTTP_X_COMET_TIMESTAMP') ?: '';
+    $expected = 'sha256=' . hash_hmac('sha256', $timestamp . '.' . $body, $secret);
     $given = getenv('HTTP_X_COMET_SIGNATURE') ?: '';
-    echo hash_equals($expected, $given) ? 'valid' : 'invalid';`;
+    if (!hash_equals($expected, $given)) { echo 'invalid'; exit; }
+    echo abs((int)getenv('NOW') - (int)$timestamp) > 300 ? 'stale' : 'valid';`;
   const run = spawnSync('php', ['-r', code], {
     input: hit.body,
-    env: { ...process.env, COMET_SECRET: secret, HTTP_X_COMET_SIGNATURE: hit.signature },
+    env: {
+      ...process.env,
+      COMET_SECRET: secret,
+      HTTP_X_COMET_SIGNATURE: hit.signature,
+      HTTP_X_COMET_TIMESTAMP: hit.timestamp,
+      NOW: String(now),
+    },
     encoding: 'utf8',
   });
   assert.equal(run.status, 0, run.stderr);

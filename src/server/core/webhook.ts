@@ -40,9 +40,12 @@ interface Job {
   attempt: number;
 }
 
-/** `sha256=<hex>`: HMAC-SHA256 of the raw body with the app secret. */
-export function signWebhookBody(secret: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+/**
+ * `sha256=<hex>`: HMAC-SHA256, keyed with the app secret, of `<timestamp>.<raw body>`. Signing the
+ * timestamp too lets a receiver refuse an old request replayed by someone who captured it.
+ */
+export function signWebhook(secret: string, timestamp: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
 export class WebhookDispatcher {
@@ -135,13 +138,14 @@ export class WebhookDispatcher {
     }
     job.attempt += 1;
     let failure: string;
+    const timestamp = String(Math.floor(Date.now() / 1000));
     try {
       const res = await fetch(job.url, {
         method: 'POST',
         headers: {
           'Content-Type': 'application/json',
-          [SIGNATURE_HEADER]: signWebhookBody(secret, job.body),
-          [TIMESTAMP_HEADER]: String(Math.floor(Date.now() / 1000)),
+          [SIGNATURE_HEADER]: signWebhook(secret, timestamp, job.body),
+          [TIMESTAMP_HEADER]: timestamp,
           'User-Agent': 'comet-chat-webhook',
         },
         body: job.body,
