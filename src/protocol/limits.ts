@@ -9,6 +9,8 @@ export const EVENT_NAME_MAX = 64;
 export const MAX_PIPES_PER_CONNECTION = 32;
 /** Default largest serialized `data` of one message, in bytes (CppComet drops frames over 64 KiB). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
+/** Deepest nesting of objects and arrays in `data`: far beyond any chat message, far below what recursive JSON encoders survive. */
+export const MAX_DATA_DEPTH = 64;
 /** History length of a pipe may be 0–1000 messages. */
 export const HISTORY_LENGTH_MAX = 1000;
 /** Default history length of `web_` pipes (configurable per server and per pipe). */

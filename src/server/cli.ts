@@ -3,6 +3,8 @@
  * and a graceful stop on SIGINT / SIGTERM. Bad usage exits with status 2.
  */
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { appConfigSchema } from './config.js';
 import { createCometServer, DEFAULT_COMETQL_PORT, DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, type CometServerOptions } from './index.js';
 
 export const USAGE = `Usage: comet-chat-server [options]
@@ -18,6 +20,9 @@ Options (each also an environment variable):
   --redis URL         scale out over Redis (COMET_REDIS_URL)
   --demo              serve the demo site at / (COMET_DEMO=1)
   --help              show this help
+
+Environment only (secrets do not belong on a command line):
+  COMET_APPS          JSON array of apps, as "apps" in the config file: [{"id":"shop","secret":"…"}]
 
 Docs: docs/configuration.md`;
 
@@ -78,7 +83,25 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliComman
   const redis = values.redis ?? env.COMET_REDIS_URL;
   if (redis !== undefined) options.redisUrl = nonEmpty(redis, '--redis');
   if (values.demo ?? flag(env.COMET_DEMO)) options.demo = true;
+  if (env.COMET_APPS !== undefined) options.apps = appsFromEnv(env.COMET_APPS);
   return { help: false, options };
+}
+
+const appsSchema = z.array(appConfigSchema);
+
+/** COMET_APPS through the config file's app schema; the message never repeats the value (it holds secrets). */
+function appsFromEnv(text: string): NonNullable<CometServerOptions['apps']> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new UsageError('COMET_APPS must be a JSON array of apps');
+  }
+  const parsed = appsSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new UsageError(`COMET_APPS: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
 }
 
 function portNumber(text: string, name: string): number {

@@ -116,11 +116,10 @@ export async function createCometServer(options: CometServerOptions = {}): Promi
   try {
     const { apps, app1SecretFile } = await loadApps(store, o.apps, dataDir);
     const registry = new AppRegistry(apps);
-    for (const app of o.apps) if (app.webhook) await store.setWebhook(app.id, app.webhook);
 
     const metrics = new Metrics();
     const webhooks = new WebhookDispatcher((id) => registry.get(id)?.secret, metrics, {
-      onGiveUp: (appId, url, reason) => log.info(`webhook of app ${appId} gave up on ${url}: ${reason}`),
+      onGiveUp: (appId, url, reason) => log.info(`webhook of app ${appId} gave up on ${withoutQuery(url)}: ${reason}`),
     });
     const core = new Core({
       store,
@@ -131,6 +130,7 @@ export async function createCometServer(options: CometServerOptions = {}): Promi
       ...(o.maxMessageBytes === undefined ? {} : { maxMessageBytes: o.maxMessageBytes }),
       ...(o.publishRate === undefined ? {} : { publishRate: o.publishRate }),
     });
+    for (const app of o.apps) if (app.webhook) await core.setWebhook(app.id, app.webhook);
     const app1Secret = registry.get(DEFAULT_APP_ID)!.secret;
 
     let ready = false;
@@ -248,11 +248,21 @@ async function loadApps(
     apps.push({
       id: conf.id,
       secret,
-      origins: conf.origins ?? '*',
+      origins: conf.origins === undefined || conf.origins === '*' ? '*' : conf.origins.map(originOf),
       receipts: conf.receipts ?? false,
     });
   }
   return app1SecretFile ? { apps, app1SecretFile } : { apps };
+}
+
+/** A webhook URL fit for a log line: its query may hold a token the receiver checks. */
+function withoutQuery(url: string): string {
+  return URL.canParse(url) ? `${new URL(url).origin}${new URL(url).pathname}` : '(unparsable URL)';
+}
+
+/** What a browser sends as Origin for a configured URL (`https://shop.example/` → `https://shop.example`). */
+function originOf(url: string): string {
+  return URL.canParse(url) ? new URL(url).origin : url;
 }
 
 type DemoRoutes = NonNullable<HttpFrontDeps['extraRoutes']>;

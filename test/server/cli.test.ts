@@ -69,8 +69,14 @@ describe('comet-chat-server', () => {
   it('takes its settings from environment variables, keeps the secret in the data dir and starts CometQL', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'comet-cli-'));
     dirs.push(dataDir);
-    const r = run([], { COMET_PORT: '0', COMET_HOST: '127.0.0.1', COMET_DATA: dataDir, COMET_COMETQL_PORT: '0' });
+    const apps = JSON.stringify([{ id: 'shop', secret: 'shop-secret-from-env-0123' }]);
+    const r = run([], { COMET_PORT: '0', COMET_HOST: '127.0.0.1', COMET_DATA: dataDir, COMET_COMETQL_PORT: '0', COMET_APPS: apps });
     const out = await waitForOutput(r, /CometQL.*:\d+\n/);
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+    const asShop = (secret: string) =>
+      fetch(`${url}/api/v1/apps/shop/webhook`, { headers: { Authorization: `Bearer ${secret}` } }).then((res) => res.status);
+    assert.equal(await asShop('shop-secret-from-env-0123'), 200);
+    assert.equal(await asShop('another-secret-0123456789'), 401);
     const file = join(dataDir, 'app-1.secret');
     assert.ok(out.includes(`app 1 secret: in ${file}`), out);
     assert.ok(existsSync(file));
@@ -101,6 +107,10 @@ describe('parseCli', () => {
       help: false,
       options: { cometqlPort: 0, dataDir: 'd' },
     });
+    assert.deepEqual(parseCli([], { COMET_APPS: '[{"id":"shop","secret":"shop-secret-0123456789","origins":["https://shop.example"]}]' }), {
+      help: false,
+      options: { apps: [{ id: 'shop', secret: 'shop-secret-0123456789', origins: ['https://shop.example'] }] },
+    });
     assert.deepEqual(parseCli(['--help']), { help: true });
   });
 
@@ -109,5 +119,13 @@ describe('parseCli', () => {
       assert.throws(() => parseCli(args), UsageError, args.join(' '));
     }
     assert.throws(() => parseCli([], { COMET_PORT: 'x' }), /COMET_PORT/);
+    assert.throws(() => parseCli([], { COMET_APPS: '{not json' }), /COMET_APPS must be a JSON array/);
+    // The message names the problem, never the value: it holds secrets.
+    assert.throws(() => parseCli([], { COMET_APPS: '[{"id":"a","secret":"short-one"}]' }), (err: Error) => {
+      assert.ok(err instanceof UsageError);
+      assert.match(err.message, /COMET_APPS: 0\.secret: secrets are at least 16 characters/);
+      assert.ok(!err.message.includes('short-one'));
+      return true;
+    });
   });
 });

@@ -128,9 +128,20 @@ describe('webhook', () => {
       await server.core.setWebhook('1', null);
       assert.equal(await server.core.getWebhook('1'), null);
       await assert.rejects(server.core.setWebhook('1', 'ftp://x'), { code: 'invalid' });
+      await assert.rejects(server.core.setWebhook('1', 'http://user:pw@127.0.0.1/hook'), { code: 'invalid' });
     } finally {
       await server.close();
       await new Promise((resolve) => receiver.close(resolve));
     }
+  });
+
+  it('applies a configured webhook at start, through the same checks as the API', async () => {
+    const server = await startServer({ apps: [{ id: 'cfg', webhook: 'https://example.com/hook?token=t' }] });
+    try {
+      assert.equal(await server.core.getWebhook('cfg'), 'https://example.com/hook?token=t');
+    } finally {
+      await server.close();
+    }
+    await assert.rejects(startServer({ apps: [{ id: 'cfg', webhook: 'https://user:pw@example.com/hook' }] }), { code: 'invalid' });
   });
 });

@@ -186,6 +186,9 @@ test('bad input is refused with a JSON error, never a crash', async () => {
   }
   res = await api('PUT', '/api/v1/apps/1/webhook', { body: { url: 'file:///etc/passwd' } });
   assert.equal(res.status, 400);
+  res = await api('PUT', '/api/v1/apps/1/webhook', { body: { url: 'https://user:pw@example.com/hook' } });
+  assert.equal(res.status, 400);
+  assert.equal(res.body.error, 'invalid');
   res = await api('POST', '/api/v1/apps/1/bans', { body: { user_id: 1, conn_id: 'abc' } });
   assert.equal(res.status, 400);
   // A misspelt field is refused rather than ignored.
@@ -196,6 +199,11 @@ test('bad input is refused with a JSON error, never a crash', async () => {
     res = await api('POST', '/api/v1/apps/1/pipes/web_chat/messages', { body });
     assert.equal(res.status, 400, JSON.stringify(body));
   }
+  // Nesting JSON.parse takes but recursive encoders cannot: refused before anything is stored.
+  const depth = 20_000;
+  res = await api('POST', '/api/v1/apps/1/pipes/web_chat/messages', { raw: `{"data":${'['.repeat(depth)}${']'.repeat(depth)}}` });
+  assert.equal(res.status, 400);
+  assert.equal(res.body.error, 'invalid');
 });
 
 test('a fault inside the core is a 500 that leaks nothing', async () => {

@@ -3,22 +3,17 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import type { AuthInfo, ClientToServerEvents, HandshakeAuth, ServerToClientEvents } from '../../src/protocol/wire.js';
-import { createCometServer, type CometServerOptions } from '../../src/server/index.js';
+import type { CometServer, CometServerOptions } from '../../src/server/index.js';
+import { startServer as startQuietServer } from './socket-helpers.js';
 
 export type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
-export type Comet = Awaited<ReturnType<typeof createCometServer>>;
+export type Comet = CometServer;
 
 export const APP2_SECRET = 'a-second-app-secret-0123456789';
 
+/** The socket tests' server, with a second app whose secret the tests know. */
 export function startServer(options: Partial<CometServerOptions> = {}): Promise<Comet> {
-  return createCometServer({
-    port: 0,
-    host: '127.0.0.1',
-    memory: true,
-    cometqlPort: false,
-    apps: [{ id: '2', secret: APP2_SECRET, origins: '*' }],
-    ...options,
-  });
+  return startQuietServer({ apps: [{ id: '2', secret: APP2_SECRET, origins: '*' }], ...options });
 }
 
 export interface ApiAnswer {

@@ -1,29 +1,20 @@
 /** Who a connection is: user keys, tokens, revocation, origins, and what gets stamped on its messages. */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CometServer } from '../../src/server/index.js';
 import { signToken } from '../../src/server/core/tokens.js';
-import { connect, disconnected, request, startServer, subscribe, waitForMessage, type Client } from './socket-helpers.js';
+import { disconnected, request, subscribe, useServer, waitForMessage } from './socket-helpers.js';
 
 describe('authorization', () => {
-  let server: CometServer;
-  const clients: Client[] = [];
-  const client = async (auth: Parameters<typeof connect>[1] = { dev_id: '1' }, extra: Parameters<typeof connect>[2] = {}) => {
-    const c = await connect(server, auth, extra);
-    clients.push(c);
-    return c;
-  };
-
-  before(async () => {
-    server = await startServer({ apps: [{ id: 'shop', origins: ['https://shop.example'] }] });
+  const env = useServer({
+    apps: [
+      { id: 'shop', origins: ['https://shop.example'] },
+      { id: 'blog', origins: ['https://Blog.example:443/news/'] },
+    ],
   });
-  after(async () => {
-    clients.forEach((c) => c.close());
-    await server.close();
-  });
+  const { client } = env;
 
   it('stamps the registered user id and name; a forged user_id or server_info in the payload is ignored', async () => {
-    await server.core.setUserKey('1', 7, 'key7', 'Anna');
+    await env.server.core.setUserKey('1', 7, 'key7', 'Anna');
     const [anna, reader] = await Promise.all([client({ dev_id: 1, user_id: '7', user_key: 'key7' }), client()]);
     assert.deepEqual(anna.auth, { authorized: true, user_id: 7, user_name: 'Anna' });
     await subscribe(reader, 'web_auth');
@@ -39,7 +30,7 @@ describe('authorization', () => {
   });
 
   it('a wrong key connects as anonymous with reason bad_key', async () => {
-    await server.core.setUserKey('1', 8, 'right8');
+    await env.server.core.setUserKey('1', 8, 'right8');
     const wrong = await client({ dev_id: '1', user_id: 8, user_key: 'wrong' });
     assert.deepEqual(wrong.auth, { authorized: false, user_id: 0, reason: 'bad_key' });
     const malformed = await client({ dev_id: '1', user_id: 8, user_key: 'x'.repeat(40) });
@@ -48,22 +39,32 @@ describe('authorization', () => {
     assert.equal(otherApp.auth.reason, 'bad_key');
   });
 
+  it('handshake credentials of the wrong types connect as anonymous; an unreadable dev id is refused', async () => {
+    const odd = (auth: Record<string, unknown>) => client(auth as Parameters<typeof client>[0]);
+    assert.deepEqual((await odd({ dev_id: '1', user_id: { $gt: 0 }, user_key: ['key7'] })).auth, { authorized: false, user_id: 0, reason: 'bad_key' });
+    assert.deepEqual((await odd({ dev_id: '1', user_id: 7 })).auth, { authorized: false, user_id: 0, reason: 'bad_key' });
+    assert.deepEqual((await odd({ dev_id: '1', token: 42 })).auth, { authorized: false, user_id: 0, reason: 'bad_token' });
+    assert.deepEqual((await odd({ dev_id: '1', token: 'a.b.c' })).auth, { authorized: false, user_id: 0, reason: 'bad_token' });
+    await assert.rejects(odd({ dev_id: ['1'] }), /unknown_app/);
+    await assert.rejects(odd({}), /unknown_app/);
+  });
+
   it('webauth_ pipes take publishes only from authorized users', async () => {
-    await server.core.setUserKey('1', 9, 'key9');
+    await env.server.core.setUserKey('1', 9, 'key9');
     const [anon, user] = await Promise.all([client(), client({ dev_id: '1', user_id: 9, user_key: 'key9' })]);
     assert.equal((await request(anon, 'publish', { pipe: 'webauth_x', data: 1 })).error, 'forbidden');
     assert.equal((await request(user, 'publish', { pipe: 'webauth_x', data: 1 })).error, '');
   });
 
   it('removing the key disconnects every connection of that user, and the key no longer works', async () => {
-    await server.core.setUserKey('1', 10, 'key10');
+    await env.server.core.setUserKey('1', 10, 'key10');
     const [first, second, bystander] = await Promise.all([
       client({ dev_id: '1', user_id: 10, user_key: 'key10' }),
       client({ dev_id: '1', user_id: 10, user_key: 'key10' }),
       client(),
     ]);
     const gone = Promise.all([disconnected(first), disconnected(second)]);
-    await server.core.removeUserKey('1', 10);
+    await env.server.core.removeUserKey('1', 10);
     assert.deepEqual(await gone, ['io server disconnect', 'io server disconnect']);
     assert.equal(bystander.socket.connected, true);
     const again = await client({ dev_id: '1', user_id: 10, user_key: 'key10' });
@@ -71,17 +72,17 @@ describe('authorization', () => {
   });
 
   it('accepts a valid token; refuses an expired, revoked or badly signed one', async () => {
-    const { token } = await server.core.issueToken('1', { user_id: 11, name: 'Boris' });
+    const { token } = await env.server.core.issueToken('1', { user_id: 11, name: 'Boris' });
     const ok = await client({ dev_id: '1', token });
     assert.deepEqual(ok.auth, { authorized: true, user_id: 11, user_name: 'Boris' });
 
-    const expired = signToken(server.app1Secret, { user_id: 11, exp: Math.floor(Date.now() / 1000) - 5 });
+    const expired = signToken(env.server.app1Secret, { user_id: 11, exp: Math.floor(Date.now() / 1000) - 5 });
     assert.deepEqual((await client({ dev_id: '1', token: expired })).auth, { authorized: false, user_id: 0, reason: 'expired_token' });
 
-    await server.core.revokeToken('1', token);
-    assert.equal(await server.core.isTokenRevoked('1', token), true);
+    await env.server.core.revokeToken('1', token);
+    assert.equal(await env.server.core.isTokenRevoked('1', token), true);
     assert.equal((await client({ dev_id: '1', token })).auth.reason, 'revoked_token');
-    await server.core.unrevokeToken('1', token);
+    await env.server.core.unrevokeToken('1', token);
     assert.equal((await client({ dev_id: '1', token })).auth.authorized, true);
 
     const forged = signToken('not-the-secret', { user_id: 11, exp: Math.floor(Date.now() / 1000) + 60 });
@@ -94,5 +95,8 @@ describe('authorization', () => {
     await assert.rejects(client({ dev_id: 'shop' }, { origin: 'https://evil.example' }), /origin/);
     assert.equal((await client({ dev_id: 'shop' }, { origin: 'https://shop.example' })).socket.connected, true);
     assert.equal((await client({ dev_id: '1' }, { origin: 'https://anything.example' })).socket.connected, true);
+    // A configured URL is compared as the origin a browser sends for it.
+    assert.equal((await client({ dev_id: 'blog' }, { origin: 'https://blog.example' })).socket.connected, true);
+    await assert.rejects(client({ dev_id: 'blog' }, { origin: 'http://blog.example' }), /origin/);
   });
 });

@@ -1,4 +1,5 @@
 /** Shared by the server's socket tests: a real server on 127.0.0.1:0 and real socket.io-client connections. */
+import { after, before } from 'node:test';
 import { io, type Socket } from 'socket.io-client';
 import { createCometServer, type CometServer, type CometServerOptions } from '../../src/server/index.js';
 import type { AuthInfo, HandshakeAuth, IncomingMessage } from '../../src/protocol/wire.js';
@@ -7,6 +8,40 @@ export const quietLogger = { info: () => undefined, error: () => undefined };
 
 export function startServer(options: CometServerOptions = {}): Promise<CometServer> {
   return createCometServer({ port: 0, host: '127.0.0.1', memory: true, cometqlPort: false, logger: quietLogger, ...options });
+}
+
+export interface ServerEnv {
+  /** The running server (started in `before`). */
+  readonly server: CometServer;
+  /** A client of that server, closed with it. */
+  client(auth?: Partial<HandshakeAuth>, extra?: { origin?: string }): Promise<Client>;
+}
+
+/** For a describe block: a server started before its tests and closed, with every client, after them. */
+export function useServer(options: CometServerOptions = {}): ServerEnv {
+  let server: CometServer | undefined;
+  const clients: Client[] = [];
+  before(async () => {
+    server = await startServer(options);
+  });
+  after(async () => {
+    clients.forEach((c) => c.close());
+    await server?.close();
+  });
+  const running = (): CometServer => {
+    if (!server) throw new Error('the server starts in before()');
+    return server;
+  };
+  return {
+    get server() {
+      return running();
+    },
+    async client(auth = { dev_id: '1' }, extra = {}) {
+      const c = await connect(running(), auth, extra);
+      clients.push(c);
+      return c;
+    },
+  };
 }
 
 export interface Client {

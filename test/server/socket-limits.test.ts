@@ -1,25 +1,17 @@
 /** Bad input never hurts others: oversized, malformed and flooding clients get errors while the rest flows. */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CometServer } from '../../src/server/index.js';
-import { connect, request, startServer, subscribe, waitForMessage, type Client } from './socket-helpers.js';
+import { MAX_DATA_DEPTH } from '../../src/protocol/limits.js';
+import { request, subscribe, useServer, waitForMessage } from './socket-helpers.js';
 
 describe('limits', () => {
-  let server: CometServer;
-  const clients: Client[] = [];
-  const client = async () => {
-    const c = await connect(server);
-    clients.push(c);
-    return c;
-  };
-
-  before(async () => {
-    server = await startServer({ maxMessageBytes: 1024, publishRate: { burst: 5, perSecond: 0.001 } });
+  const logged: string[] = [];
+  const env = useServer({
+    maxMessageBytes: 1024,
+    publishRate: { burst: 5, perSecond: 0.001 },
+    logger: { info: () => undefined, error: (message) => logged.push(message) },
   });
-  after(async () => {
-    clients.forEach((c) => c.close());
-    await server.close();
-  });
+  const { client } = env;
 
   it('refuses data over the size limit with too_large, and the same client may go on', async () => {
     const [sender, reader] = await Promise.all([client(), client()]);
@@ -31,7 +23,7 @@ describe('limits', () => {
     assert.equal(fits.error, '');
     await waitForMessage(reader, () => true);
     assert.equal(reader.messages.length, 1);
-    await assert.rejects(server.core.publish('1', 'web_size', undefined, 'y'.repeat(2000)), { code: 'too_large' });
+    await assert.rejects(env.server.core.publish('1', 'web_size', undefined, 'y'.repeat(2000)), { code: 'too_large' });
   });
 
   it('answers malformed payloads with invalid (each event has its schema)', async () => {
@@ -50,6 +42,34 @@ describe('limits', () => {
       assert.equal(res.error, 'invalid', `${event} ${JSON.stringify(payload)}`);
       assert.equal(typeof res.message, 'string');
     }
+  });
+
+  it('refuses data nested deeper than the limit, so nothing unsendable is stored', async () => {
+    const [sender, reader] = await Promise.all([client(), client()]);
+    await subscribe(reader, 'web_deep');
+    const nested = (depth: number): unknown => JSON.parse('['.repeat(depth) + ']'.repeat(depth));
+    const deep = await request(sender, 'publish', { pipe: 'web_deep', data: nested(MAX_DATA_DEPTH + 1) });
+    assert.equal(deep.error, 'invalid');
+    assert.match(String(deep.message), /deeper/);
+    const fits = await request(sender, 'publish', { pipe: 'web_deep', data: nested(MAX_DATA_DEPTH) });
+    assert.equal(fits.error, '');
+    assert.deepEqual((await env.server.core.history('1', 'web_deep')).map((m) => m.server_info.marker), [fits.marker]);
+    await assert.rejects(env.server.core.publish('1', 'web_deep', undefined, nested(10_000)), { code: 'invalid' });
+    await assert.rejects(env.server.core.sendToUser('1', 5, undefined, nested(10_000)), { code: 'invalid' });
+    await assert.rejects(env.server.core.publish('1', 'web_deep', undefined, { n: 1n }), { code: 'invalid' });
+  });
+
+  it('an answer that cannot be encoded is logged, and the server goes on', async () => {
+    const c = await client();
+    const original = env.server.core.presence;
+    env.server.core.presence = async () => ({ count: 1, users: [{ user_id: 1n as unknown as number }] });
+    try {
+      await assert.rejects(c.socket.timeout(300).emitWithAck('presence', { pipe: 'web_any' }));
+    } finally {
+      env.server.core.presence = original;
+    }
+    assert.equal((await request(c, 'presence', { pipe: 'web_any' })).error, '');
+    assert.ok(logged.some((line) => line.startsWith('[socket] presence answer failed')), logged.join('\n'));
   });
 
   it('a flooding client is rate limited while another client still gets through', async () => {
@@ -82,23 +102,23 @@ describe('limits', () => {
 
   it('a handler that throws answers internal and the server goes on', async () => {
     const c = await client();
-    const original = server.core.history;
-    server.core.history = async () => {
+    const original = env.server.core.history;
+    env.server.core.history = async () => {
       throw new Error('disk on fire');
     };
     try {
       assert.deepEqual(await request(c, 'history', { pipe: 'web_any' }), { error: 'internal', message: 'internal error' });
     } finally {
-      server.core.history = original;
+      env.server.core.history = original;
     }
     assert.equal((await request(c, 'history', { pipe: 'web_any' })).error, '');
   });
 
   it('counts refusals in the metrics', () => {
-    const text = server.metrics.render();
+    const text = env.server.metrics.render();
     assert.match(text, /comet_errors_total\{code="too_large"\} [1-9]/);
     assert.match(text, /comet_errors_total\{code="rate_limited"\} [1-9]/);
     assert.match(text, /comet_errors_total\{code="invalid"\} [1-9]/);
-    assert.match(text, /comet_errors_total\{code="internal"\} 1/);
+    assert.match(text, /comet_errors_total\{code="internal"\} 2/);
   });
 });

@@ -1,27 +1,17 @@
 /** Presence: track_ pipes, the presence query, subscriber counts, typing notices. */
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CometServer } from '../../src/server/index.js';
+import { TYPING_INTERVAL_MS } from '../../src/protocol/limits.js';
 import type { TypingNotice } from '../../src/protocol/wire.js';
-import { connect, nextEvent, request, startServer, subscribe, waitForMessage, type Client } from './socket-helpers.js';
+import { nextEvent, request, subscribe, useServer, waitForMessage } from './socket-helpers.js';
 
 describe('presence', () => {
-  let server: CometServer;
-  const clients: Client[] = [];
-  const client = async (auth: Parameters<typeof connect>[1] = { dev_id: '1' }) => {
-    const c = await connect(server, auth);
-    clients.push(c);
-    return c;
-  };
+  const env = useServer();
+  const { client } = env;
 
   before(async () => {
-    server = await startServer();
-    await server.core.setUserKey('1', 21, 'k21', 'Vera');
-    await server.core.setUserKey('1', 22, 'k22');
-  });
-  after(async () => {
-    clients.forEach((c) => c.close());
-    await server.close();
+    await env.server.core.setUserKey('1', 21, 'k21', 'Vera');
+    await env.server.core.setUserKey('1', 22, 'k22');
   });
 
   it('track_ pipes announce subscription and unsubscription (also on disconnect) with user id and name', async () => {
@@ -68,10 +58,10 @@ describe('presence', () => {
       [...res.users].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))),
       [{ user_id: 0 }, { user_id: 21, user_name: 'Vera' }, { user_id: 22 }],
     );
-    assert.deepEqual(await server.core.pipeStats('1', 'web_lobby'), { pipe: 'web_lobby', users: 4 });
+    assert.deepEqual(await env.server.core.pipeStats('1', 'web_lobby'), { pipe: 'web_lobby', users: 4 });
     await request(b, 'unsubscribe', { pipes: ['web_lobby'] });
-    assert.equal((await server.core.presence('1', 'web_lobby')).count, 2);
-    assert.match(server.metrics.render(), /comet_pipe_subscribers\{app="1",pipe="web_lobby"\} 3/);
+    assert.equal((await env.server.core.presence('1', 'web_lobby')).count, 2);
+    assert.match(env.server.metrics.render(), /comet_pipe_subscribers\{app="1",pipe="web_lobby"\} 3/);
   });
 
   it('typing reaches the pipe subscribers but not the typist, is never stored, and is rate limited', async () => {
@@ -83,6 +73,21 @@ describe('presence', () => {
     assert.deepEqual(await notice, { pipe: 'web_typing', user_id: 21, user_name: 'Vera' });
     assert.equal((await request(typist, 'typing', { pipe: 'web_typing' })).error, 'rate_limited');
     assert.equal((await request(reader, 'typing', { pipe: 'loginPipe' })).error, 'forbidden');
-    assert.deepEqual((await server.core.history('1', 'web_typing')).length, 0);
+    assert.deepEqual((await env.server.core.history('1', 'web_typing')).length, 0);
+  });
+
+  it('typing into ever new pipes keeps only the notices that still limit', async () => {
+    const opened = await env.server.core.openConnection('typist-without-socket', '1', {}, undefined);
+    assert.ok(opened.ok);
+    const { conn } = opened;
+    try {
+      for (let i = 0; i < 40; i++) assert.equal((await env.server.core.connTyping(conn, `web_t${i}`)).error, '');
+      assert.equal(conn.typingAt.size, 40);
+      await new Promise((resolve) => setTimeout(resolve, TYPING_INTERVAL_MS + 50));
+      assert.equal((await env.server.core.connTyping(conn, 'web_t_last')).error, '');
+      assert.deepEqual([...conn.typingAt.keys()], ['web_t_last']);
+    } finally {
+      await env.server.core.connectionClosed(conn);
+    }
   });
 });

@@ -1,28 +1,14 @@
 /** Publishing and delivery over real sockets: who gets what, the delivery report, app isolation. */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CometServer } from '../../src/server/index.js';
 import type { IncomingMessage } from '../../src/protocol/wire.js';
-import { connect, request, startServer, subscribe, waitForMessage, type Client } from './socket-helpers.js';
+import { connect, request, subscribe, useServer, waitForMessage } from './socket-helpers.js';
 
 const withData = (value: unknown) => (m: IncomingMessage) => JSON.stringify(m.data) === JSON.stringify(value);
 
 describe('publish and delivery', () => {
-  let server: CometServer;
-  const clients: Client[] = [];
-  const client = async (auth: Parameters<typeof connect>[1] = { dev_id: '1' }) => {
-    const c = await connect(server, auth);
-    clients.push(c);
-    return c;
-  };
-
-  before(async () => {
-    server = await startServer({ apps: [{ id: 'other' }] });
-  });
-  after(async () => {
-    clients.forEach((c) => c.close());
-    await server.close();
-  });
+  const env = useServer({ apps: [{ id: 'other' }] });
+  const { client } = env;
 
   it('an anonymous web_ publish reaches every subscriber but not the sender, and the report counts them', async () => {
     const [sender, a, b, c] = await Promise.all([client(), client(), client(), client()]);
@@ -68,14 +54,14 @@ describe('publish and delivery', () => {
     assert.equal(refused.error, 'forbidden');
     assert.equal(refused.number_messages, 0);
 
-    const result = await server.core.publish('1', 'loginPipe', 'userLogin', { name: 'Victor' });
+    const result = await env.server.core.publish('1', 'loginPipe', 'userLogin', { name: 'Victor' });
     assert.equal(result.number_messages, 2);
     for (const x of [whole, login]) {
       const got = await waitForMessage(x, withData({ name: 'Victor' }));
       assert.equal(got.server_info.event, 'userLogin');
       assert.equal(got.server_info.user_id, 0);
     }
-    await server.core.publish('1', 'loginPipe', 'userExit', { name: 'Victor' });
+    await env.server.core.publish('1', 'loginPipe', 'userExit', { name: 'Victor' });
     await waitForMessage(exit, (m) => m.server_info.event === 'userExit');
     await waitForMessage(whole, (m) => m.server_info.event === 'userExit');
     assert.deepEqual(exit.messages.map((m) => m.server_info.event), ['userExit']);
@@ -89,16 +75,16 @@ describe('publish and delivery', () => {
     const report = await request(otherSender, 'publish', { pipe: 'web_shared', data: 'for other' });
     assert.equal(report.number_messages, 1);
     await waitForMessage(other, withData('for other'));
-    await server.core.publish('1', 'web_shared', undefined, 'for one');
+    await env.server.core.publish('1', 'web_shared', undefined, 'for one');
     await waitForMessage(one, withData('for one'));
     assert.deepEqual(one.messages.map((m) => m.data), ['for one']);
     assert.deepEqual(other.messages.map((m) => m.data), ['for other']);
     const history = await request<{ messages: IncomingMessage[] }>(one, 'history', { pipe: 'web_shared' });
     assert.deepEqual(history.messages.map((m) => m.data), ['for one']);
-    assert.equal((await server.core.pipeStats('other', 'web_shared')).users, 1);
+    assert.equal((await env.server.core.pipeStats('other', 'web_shared')).users, 1);
   });
 
   it('refuses connections to an unknown app', async () => {
-    await assert.rejects(connect(server, { dev_id: 'nope' }), /unknown_app/);
+    await assert.rejects(connect(env.server, { dev_id: 'nope' }), /unknown_app/);
   });
 });

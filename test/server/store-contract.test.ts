@@ -171,6 +171,14 @@ for (const backend of backends) {
         assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 50 })), [50, 60, 70]);
       });
 
+      it('keeps marker order when appends come out of it (publishers take markers before appending)', async () => {
+        await store.appendHistory('1', message(35), 100);
+        assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 50 })), [10, 20, 30, 35, 40, 50, 60]);
+        assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 2, before: 40 })), [30, 35]);
+        await store.appendHistory('1', message(5), 3);
+        assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 50 })), [40, 50, 60]);
+      });
+
       it('deletes one entry and says whether it was there', async () => {
         assert.equal(await store.deleteHistory('1', 'web_chat', 30), true);
         assert.equal(await store.deleteHistory('1', 'web_chat', 30), false);

@@ -128,6 +128,28 @@ test('a webhook answering 500 gets the same message again', async () => {
   assert.equal((JSON.parse(hook.hits[1]!.body) as { message: IncomingMessage }).message.server_info.marker, marker);
 });
 
+test('a webhook given up on is logged without its query, which may hold a token', async () => {
+  const hook = await receiver(() => 400);
+  cleanups.push(hook.close);
+  const lines: string[] = [];
+  let loggedOne: () => void = () => undefined;
+  const logged = new Promise<void>((resolve) => (loggedOne = resolve));
+  const comet = await startServer({
+    logger: {
+      info: (line) => {
+        lines.push(line);
+        loggedOne();
+      },
+      error: () => undefined,
+    },
+  });
+  cleanups.push(() => comet.close());
+  await comet.core.setWebhook('1', `${hook.url}?token=hook-token-123`);
+  await comet.core.publish('1', 'web_refused', undefined, 1);
+  await logged;
+  assert.deepEqual(lines, [`webhook of app 1 gave up on ${hook.url}: HTTP 400`]);
+});
+
 test('a dead webhook never blocks delivery', async () => {
   const { hook, comet, api, sockets } = await setup(() => 'hang');
   const sender = (await connect(comet.url, { dev_id: '1' }, sockets)).socket;

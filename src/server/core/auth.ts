@@ -1,9 +1,9 @@
 /** Who a new connection is: from a registered user key or a signed token; anything wrong ⇒ anonymous with a reason. */
-import { timingSafeEqual } from 'node:crypto';
 import type { AuthInfo } from '../../protocol/wire.js';
 import { isValidUserKey } from '../../protocol/names.js';
 import type { Store } from '../store/types.js';
 import type { App } from './apps.js';
+import { secretsEqual } from './constant-time.js';
 import { verifyToken } from './tokens.js';
 
 export interface Credentials {
@@ -28,14 +28,8 @@ export async function authenticate(store: Store, app: App, creds: Credentials): 
     return { ...ANONYMOUS, reason: 'bad_key' };
   }
   const record = await store.getUserKey(app.id, userId);
-  if (!record || !sameText(record.key, creds.user_key)) return { ...ANONYMOUS, reason: 'bad_key' };
+  if (!record || !secretsEqual(creds.user_key, record.key)) return { ...ANONYMOUS, reason: 'bad_key' };
   return record.name === undefined
     ? { authorized: true, user_id: userId }
     : { authorized: true, user_id: userId, user_name: record.name };
-}
-
-function sameText(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

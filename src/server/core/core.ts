@@ -10,8 +10,6 @@ import {
   browserMayPublish,
   formatSubscription,
   isTrackPipe,
-  isValidEventName,
-  isValidPipeName,
   isValidUserKey,
   isWebPipe,
   parseSubscription,
@@ -25,7 +23,6 @@ import {
   HISTORY_PAGE_MAX,
   MAX_PIPES_PER_CONNECTION,
   TYPING_INTERVAL_MS,
-  USER_NAME_MAX,
 } from '../../protocol/limits.js';
 import type {
   AuthInfo,
@@ -36,7 +33,7 @@ import type {
   Result,
 } from '../../protocol/wire.js';
 import type { Metrics } from '../metrics.js';
-import type { BanTarget, Store, StoredMessage } from '../store/types.js';
+import type { Store, StoredMessage } from '../store/types.js';
 import type {
   AppInfo,
   BackendApi,
@@ -47,9 +44,11 @@ import type {
 } from './api.js';
 import { AppRegistry, type App } from './apps.js';
 import { authenticate, type Credentials } from './auth.js';
+import { banTarget, checkData, checkEvent, checkName, checkPipe, checkToken, checkUserId, checkWebhookUrl } from './checks.js';
 import { isMember, newConnection, type Connection } from './connection.js';
 import { CoreError } from './errors.js';
-import type { Fanout } from './fanout.js';
+import type { Fanout, SettingsChange } from './fanout.js';
+import { SettingsCache } from './settings-cache.js';
 import { peekExpiry, signToken } from './tokens.js';
 
 /** Personal messages kept per offline user; older ones are dropped first. */
@@ -92,6 +91,9 @@ export class Core implements BackendApi {
   private readonly maxMessageBytes: number;
   private readonly publishRate: { burst: number; perSecond: number };
   private fanout: Fanout | undefined;
+  /** Read on every publish: cached (see SettingsCache). */
+  private readonly webhookUrls = new SettingsCache<string | null>();
+  private readonly pipeLengths = new SettingsCache<number | undefined>();
 
   constructor(options: CoreOptions) {
     this.store = options.store;
@@ -106,6 +108,7 @@ export class Core implements BackendApi {
   /** The socket front plugs itself in once it exists (it needs the core first). */
   attach(fanout: Fanout): void {
     this.fanout = fanout;
+    fanout.onSettingsChange((change) => this.forgetSetting(change));
   }
 
   private get out(): Fanout {
@@ -144,9 +147,23 @@ export class Core implements BackendApi {
   async connectionReady(conn: Connection): Promise<void> {
     if (conn.user_id <= 0) return;
     await this.store.setLastSeen(conn.appId, conn.user_id, nowSeconds());
-    const queued = await this.store.drainPersonal(conn.appId, conn.user_id);
-    for (const msg of queued) this.out.sendTo(conn.id, toIncoming(msg, false));
-    if (queued.length > 0) this.metrics.messagesOut(queued.length);
+    await this.deliverQueued(conn.appId, conn.user_id);
+  }
+
+  /**
+   * Takes the user's queued personal messages and hands them to every connection of the user (a
+   * second tab opening at the same moment gets them too). The drain is atomic, so whoever drains
+   * delivers, once; a message that finds the user gone again goes back into the queue.
+   * Resolves with how many connections the last message reached.
+   */
+  private async deliverQueued(appId: string, userId: number): Promise<number> {
+    let reached = 0;
+    for (const msg of await this.store.drainPersonal(appId, userId)) {
+      reached = await this.out.deliverToUser(appId, userId, toIncoming(msg, false));
+      this.metrics.messagesOut(reached);
+      if (reached === 0) await this.store.enqueuePersonal(appId, userId, msg, PERSONAL_QUEUE_MAX);
+    }
+    return reached;
   }
 
   async connectionClosed(conn: Connection): Promise<void> {
@@ -213,8 +230,8 @@ export class Core implements BackendApi {
       return refuse('forbidden', `browsers may not publish into ${req.pipe}`);
     }
     if (!conn.publishBucket.take()) return refuse('rate_limited', 'too many messages; slow down');
-    const size = this.dataSize(req.data);
-    if (size > this.maxMessageBytes) return refuse('too_large', `data is ${size} bytes; the limit is ${this.maxMessageBytes}`);
+    // Too deep or too large: a CoreError, answered by the front like any refusal.
+    checkData(req.data, this.maxMessageBytes);
     if (await this.store.isBanned(conn.appId, { user_id: conn.user_id, conn_id: conn.id }, req.pipe, Date.now())) {
       return refuse('banned', 'you are banned from this pipe');
     }
@@ -236,6 +253,10 @@ export class Core implements BackendApi {
     if (await this.store.isBanned(conn.appId, { user_id: conn.user_id, conn_id: conn.id }, pipe, now)) {
       return { error: 'banned', message: 'you are banned from this pipe' };
     }
+    if (conn.typingAt.size >= MAX_PIPES_PER_CONNECTION) {
+      // Typing into ever new pipes must not grow the map for the connection's lifetime: drop what no longer limits.
+      for (const [p, at] of conn.typingAt) if (now - at >= TYPING_INTERVAL_MS) conn.typingAt.delete(p);
+    }
     conn.typingAt.set(pipe, now);
     const notice = { pipe, user_id: conn.user_id, ...(conn.user_name === undefined ? {} : { user_name: conn.user_name }) };
     this.out.notifyTyping(conn.appId, notice, conn.id);
@@ -243,10 +264,6 @@ export class Core implements BackendApi {
   }
 
   /* ================= the publish path ================= */
-
-  private dataSize(data: unknown): number {
-    return Buffer.byteLength(JSON.stringify(data ?? null) ?? 'null');
-  }
 
   private async publishAs(
     appId: string,
@@ -273,7 +290,7 @@ export class Core implements BackendApi {
     const count = await this.out.deliver(appId, live, sender.connId, app.receipts);
     if (app.receipts) this.metrics.delivered(count);
     else this.metrics.messagesOut(count);
-    const webhook = await this.store.getWebhook(appId);
+    const webhook = await this.webhookUrls.get(appId, () => this.store.getWebhook(appId));
     if (webhook && this.webhooks) this.webhooks.enqueue(appId, webhook, live);
     return { marker, number_messages: count };
   }
@@ -287,7 +304,7 @@ export class Core implements BackendApi {
   }
 
   private async pipeLength(appId: string, pipe: string): Promise<number> {
-    const set = await this.store.getPipeLength(appId, pipe);
+    const set = await this.pipeLengths.get(pipeKey(appId, pipe), () => this.store.getPipeLength(appId, pipe));
     if (set !== undefined) return set;
     return isWebPipe(pipe) ? this.webHistoryLength : 0;
   }
@@ -304,8 +321,7 @@ export class Core implements BackendApi {
     checkPipe(pipe);
     if (pipe === MSG_PIPE) throw new CoreError('invalid_pipe', 'personal messages go through sendToUser');
     if (event !== undefined) checkEvent(event);
-    const size = this.dataSize(data);
-    if (size > this.maxMessageBytes) throw new CoreError('too_large', `data is ${size} bytes; the limit is ${this.maxMessageBytes}`);
+    checkData(data, this.maxMessageBytes);
     return this.publishAs(appId, pipe, event, data ?? null, { user_id: 0 });
   }
 
@@ -369,6 +385,7 @@ export class Core implements BackendApi {
       throw new CoreError('invalid', `history length must be 0-${HISTORY_LENGTH_MAX}`);
     }
     await this.store.setPipeLength(appId, pipe, length);
+    this.settingChanged({ appId, pipe });
     await this.store.trimHistory(appId, pipe, length);
   }
 
@@ -376,6 +393,7 @@ export class Core implements BackendApi {
     this.requireApp(appId);
     checkPipe(pipe);
     await this.store.deletePipeLength(appId, pipe);
+    this.settingChanged({ appId, pipe });
     await this.store.trimHistory(appId, pipe, 0);
   }
 
@@ -441,8 +459,7 @@ export class Core implements BackendApi {
     this.requireApp(appId);
     checkUserId(userId);
     if (event !== undefined) checkEvent(event);
-    const size = this.dataSize(data);
-    if (size > this.maxMessageBytes) throw new CoreError('too_large', `data is ${size} bytes; the limit is ${this.maxMessageBytes}`);
+    checkData(data, this.maxMessageBytes);
     const stored: StoredMessage = {
       marker: await this.store.nextMarker(appId),
       pipe: MSG_PIPE,
@@ -456,6 +473,11 @@ export class Core implements BackendApi {
     this.metrics.messagesOut(delivered);
     if (delivered > 0) return { delivered, queued: false };
     await this.store.enqueuePersonal(appId, userId, stored, PERSONAL_QUEUE_MAX);
+    // The user may have connected, and drained an empty queue, between the delivery and the enqueue.
+    if ((await this.out.userConnections(appId, userId)) > 0) {
+      const reached = await this.deliverQueued(appId, userId);
+      if (reached > 0) return { delivered: reached, queued: false };
+    }
     return { delivered: 0, queued: true };
   }
 
@@ -484,11 +506,23 @@ export class Core implements BackendApi {
     this.requireApp(appId);
     if (url !== null) checkWebhookUrl(url);
     await this.store.setWebhook(appId, url);
+    this.settingChanged({ appId });
   }
 
   async getWebhook(appId: string): Promise<string | null> {
     this.requireApp(appId);
     return this.store.getWebhook(appId);
+  }
+
+  /** After a setting was written: drop the cached copy here and on every other node. */
+  private settingChanged(change: SettingsChange): void {
+    this.forgetSetting(change);
+    this.fanout?.shareSettingsChange(change);
+  }
+
+  private forgetSetting(change: SettingsChange): void {
+    if (change.pipe === undefined) this.webhookUrls.forget(change.appId);
+    else this.pipeLengths.forget(pipeKey(change.appId, change.pipe));
   }
 
   private requireApp(appId: string): App {
@@ -513,56 +547,10 @@ export function toIncoming(m: StoredMessage, history: boolean): IncomingMessage 
   };
 }
 
+function pipeKey(appId: string, pipe: string): string {
+  return `${appId}\u0000${pipe}`;
+}
+
 function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
-}
-
-function checkPipe(pipe: string): void {
-  if (!isValidPipeName(pipe)) throw new CoreError('invalid_pipe', 'pipe names are 3-64 characters of [A-Za-z0-9_-]');
-}
-
-function checkEvent(event: string): void {
-  if (!isValidEventName(event)) throw new CoreError('invalid_pipe', 'event names are 1-64 characters of [A-Za-z0-9_-]');
-}
-
-function checkUserId(userId: number): void {
-  if (!Number.isSafeInteger(userId) || userId <= 0) throw new CoreError('invalid', 'user ids are positive integers');
-}
-
-function checkName(name: string): void {
-  if (typeof name !== 'string' || name.length > USER_NAME_MAX) {
-    throw new CoreError('invalid', `names are at most ${USER_NAME_MAX} characters`);
-  }
-}
-
-function checkToken(token: string): void {
-  if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw new CoreError('invalid', 'bad token');
-}
-
-function checkWebhookUrl(url: string): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new CoreError('invalid', 'the webhook must be an absolute http(s) URL');
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new CoreError('invalid', 'the webhook must be an absolute http(s) URL');
-  }
-}
-
-function banTarget(spec: BanSpec): BanTarget {
-  if (spec.pipe !== undefined) checkPipe(spec.pipe);
-  const pipe = spec.pipe === undefined ? {} : { pipe: spec.pipe };
-  if (spec.user_id !== undefined && spec.conn_id === undefined) {
-    checkUserId(spec.user_id);
-    return { user_id: spec.user_id, ...pipe };
-  }
-  if (spec.conn_id !== undefined && spec.user_id === undefined) {
-    if (typeof spec.conn_id !== 'string' || spec.conn_id.length === 0 || spec.conn_id.length > 64) {
-      throw new CoreError('invalid', 'bad connection id');
-    }
-    return { conn_id: spec.conn_id, ...pipe };
-  }
-  throw new CoreError('invalid', 'a ban names either user_id or conn_id');
 }

@@ -12,6 +12,12 @@ export interface ConnectionIdentity {
   user_name?: string;
 }
 
+/** A setting other nodes may hold cached: a pipe's history length, or (no pipe) the app's webhook URL. */
+export interface SettingsChange {
+  appId: string;
+  pipe?: string;
+}
+
 /** One subscribed connection, as the presence query sees it. */
 export interface Member extends ConnectionIdentity {
   connId: string;
@@ -29,8 +35,6 @@ export interface Fanout {
   deliver(appId: string, msg: IncomingMessage, exceptConnId: string | undefined, receipts: boolean): Promise<number>;
   /** Personal message to every connection of a user; resolves with how many it reached. */
   deliverToUser(appId: string, userId: number, msg: IncomingMessage): Promise<number>;
-  /** Sends a message to one connection of this node (queued personal messages on connect). */
-  sendTo(connId: string, msg: IncomingMessage): void;
   notifyDelete(appId: string, notice: DeleteNotice): void;
   /** Volatile: may be dropped under load, never stored. */
   notifyTyping(appId: string, notice: TypingNotice, exceptConnId: string): void;
@@ -41,4 +45,8 @@ export interface Fanout {
   /** Subscribers of a pipe on this node only (for the metrics gauge). */
   localMemberCount(appId: string, pipe: string): number;
   disconnectUser(appId: string, userId: number): void;
+  /** Tells the other nodes (none on a single node) that a setting changed, so they drop their cached copy. */
+  shareSettingsChange(change: SettingsChange): void;
+  /** Where the other nodes' setting changes go. */
+  onSettingsChange(listener: (change: SettingsChange) => void): void;
 }

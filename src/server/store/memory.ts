@@ -48,7 +48,10 @@ export class MemoryStore implements Store {
   async appendHistory(appId: string, msg: StoredMessage, keep: number): Promise<void> {
     const history = this.app(appId).history;
     const list = history.get(msg.pipe) ?? [];
-    list.push(copy(msg));
+    // Publishers take markers before appending, so two of them may append out of marker order.
+    let at = list.length;
+    while (at > 0 && list[at - 1]!.marker > msg.marker) at--;
+    list.splice(at, 0, copy(msg));
     if (list.length > keep) list.splice(0, list.length - keep);
     history.set(msg.pipe, list);
   }

@@ -1,7 +1,7 @@
 /** Authenticating a backend: the app named in the path and its secret as a bearer token. */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { BackendApi } from '../../core/api.js';
+import { secretsEqual } from '../../core/constant-time.js';
 import { HttpError } from './respond.js';
 
 /**
@@ -20,11 +20,4 @@ export function authenticate(core: BackendApi, devId: string, req: IncomingMessa
     });
   }
   return app.id;
-}
-
-/** Constant-time comparison; hashing first makes both sides the same length. */
-export function secretsEqual(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b) && expected.length > 0;
 }

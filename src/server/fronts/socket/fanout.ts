@@ -4,7 +4,7 @@
  */
 import type { Subscription } from '../../../protocol/names.js';
 import type { DeleteNotice, IncomingMessage, TypingNotice } from '../../../protocol/wire.js';
-import type { Fanout, Member } from '../../core/fanout.js';
+import type { Fanout, Member, SettingsChange } from '../../core/fanout.js';
 import { eventRoom, isSubscriptionRoomOf, memberRoom, pipeRoom, userRoom } from './rooms.js';
 import type { CometIo } from './types.js';
 
@@ -12,6 +12,8 @@ import type { CometIo } from './types.js';
 const EVENT_PACKET = 2;
 /** Between nodes: "how many of your sockets are in these rooms, these excepted?" */
 const COUNT_EVENT = 'comet:count';
+/** Between nodes: "drop your cached copy of this setting". */
+const SETTINGS_EVENT = 'comet:settings';
 
 export interface SocketFanoutOptions {
   /** How long a report waits for receipts (receipt mode) or for other nodes' counts. Default 3000 ms. */
@@ -31,6 +33,7 @@ export class SocketFanout implements Fanout {
   private readonly clustered: boolean;
   private readonly sweeper: NodeJS.Timeout;
   private sweptBelow = 0;
+  private settingsListener: ((change: SettingsChange) => void) | undefined;
 
   constructor(
     private readonly io: CometIo,
@@ -40,6 +43,7 @@ export class SocketFanout implements Fanout {
     this.clustered = options.clustered ?? false;
     // Answer the other nodes' count queries (see broadcastAndCount).
     io.on(COUNT_EVENT, (query, reply) => reply(this.localCount(new Set(query.rooms), new Set(query.except))));
+    io.on(SETTINGS_EVENT, (change) => this.settingsListener?.(change));
     this.sweeper = setInterval(() => this.sweepStaleAcks(), Math.max(2 * this.ackTimeoutMs, 1000)).unref();
   }
 
@@ -185,10 +189,6 @@ export class SocketFanout implements Fanout {
     return ids.size;
   }
 
-  sendTo(connId: string, msg: IncomingMessage): void {
-    this.socket(connId)?.emit('message', msg);
-  }
-
   notifyDelete(appId: string, notice: DeleteNotice): void {
     this.io.to(memberRoom(appId, notice.pipe)).emit('delete', notice);
   }
@@ -212,6 +212,14 @@ export class SocketFanout implements Fanout {
 
   disconnectUser(appId: string, userId: number): void {
     this.io.in(userRoom(appId, userId)).disconnectSockets(true);
+  }
+
+  shareSettingsChange(change: SettingsChange): void {
+    if (this.clustered) this.io.serverSideEmit(SETTINGS_EVENT, change);
+  }
+
+  onSettingsChange(listener: (change: SettingsChange) => void): void {
+    this.settingsListener = listener;
   }
 }
 

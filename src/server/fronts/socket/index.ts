@@ -88,7 +88,16 @@ export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, opt
     ): void => {
       // Payloads are untrusted whatever the typed events say: take them as unknown and validate.
       (socket as unknown as UntypedSocket).on(event, (payload: unknown, ack?: unknown) => {
-        const reply: Reply = typeof ack === 'function' ? (ack as Reply) : () => undefined;
+        const reply: Reply = (res) => {
+          if (typeof ack !== 'function') return;
+          // Encoding the answer can throw (e.g. stored data the encoder cannot take): report it, never crash.
+          try {
+            (ack as Reply)(res);
+          } catch (err) {
+            metrics.error('internal');
+            log(`${event} answer failed`, err);
+          }
+        };
         const fail = (error: ErrorCode, message: string): void => {
           metrics.error(error);
           reply({ ...failureExtra, error, message });

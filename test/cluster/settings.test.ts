@@ -1,0 +1,58 @@
+/**
+ * Settings the publish path caches (a pipe's history length, the webhook URL): a change made
+ * through one node holds on the next publish through another.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { WebhookBody } from '../../src/server/core/webhook.js';
+import { listen } from '../server/http-helpers.js';
+import { request } from '../server/socket-helpers.js';
+import { startCluster, type Cluster } from './cluster-helpers.js';
+
+describe('cluster: cached settings', { timeout: 60_000 }, () => {
+  let cluster: Cluster;
+
+  before(async () => {
+    cluster = await startCluster(2);
+  });
+  after(async () => {
+    await cluster.close();
+  });
+
+  it("a pipe length set through node A applies to node B's next publish", async () => {
+    const [A, B] = cluster.nodes;
+    const sender = await cluster.client(B!);
+    // B reads (and caches) the default length.
+    await request(sender, 'publish', { pipe: 'web_len', data: 0 });
+    assert.equal((await cluster.api(A!, 'PUT', '/pipes/web_len/settings', { length: 1 })).status, 200);
+    for (const i of [1, 2, 3]) await request(sender, 'publish', { pipe: 'web_len', data: i });
+    assert.deepEqual((await B!.core.history('1', 'web_len')).map((m) => m.data), [3]);
+  });
+
+  it("a webhook set through node A receives node B's next publish", async () => {
+    const [A, B] = cluster.nodes;
+    const bodies: WebhookBody[] = [];
+    let received: () => void = () => undefined;
+    const arrived = new Promise<void>((resolve) => (received = resolve));
+    const hook = await listen((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        bodies.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as WebhookBody);
+        res.end();
+        received();
+      });
+    });
+    try {
+      // B reads (and caches) "no webhook".
+      await B!.core.publish('1', 'web_hooked', undefined, 'before');
+      assert.equal((await cluster.api(A!, 'PUT', '/webhook', { url: hook.url })).status, 200);
+      await B!.core.publish('1', 'web_hooked', undefined, 'after');
+      await arrived;
+      assert.deepEqual(bodies.map((b) => b.message.data), ['after']);
+    } finally {
+      await cluster.api(A!, 'DELETE', '/webhook');
+      await hook.close();
+    }
+  });
+});
