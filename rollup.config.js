@@ -6,7 +6,8 @@ import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import esbuild from 'rollup-plugin-esbuild';
 import { browserFieldOverrides } from './scripts/build-browser-field.mjs';
-import { websocketAndPollingOnly } from './scripts/build-transports.mjs';
+import { minifyLitTemplates } from './scripts/build-templates.mjs';
+import { websocketOnly } from './scripts/build-transports.mjs';
 
 /** Browsers that run module scripts and custom elements; lit 3 itself is ES2021. */
 const TARGET = 'es2021';
@@ -14,14 +15,23 @@ const TARGET = 'es2021';
 /** The plugin chain of every browser build, the size baseline included (so the ratio is fair). */
 export function browserPlugins() {
   return [
-    websocketAndPollingOnly(),
+    websocketOnly(),
     // With browser: true, socket.io-client and engine.io-client resolve to their browser files
     // (no ws, no Node globals); browserFieldOverrides carries that into their own imports.
     browserFieldOverrides(),
     nodeResolve({ browser: true, preferBuiltins: false }),
+    // Our lit templates only (src/element): css and html text without the whitespace browsers ignore.
+    minifyLitTemplates(),
     esbuild({ target: TARGET, tsconfig: 'tsconfig.json', sourceMap: true }),
     // Only the banner's /*! comment survives: one notice instead of a copy per lit module.
-    terser({ ecma: 2020, compress: { passes: 2 }, format: { comments: /^!/ } }),
+    terser({
+      module: true,
+      toplevel: true,
+      ecma: 2020,
+      compress: { passes: 3, pure_getters: true, unsafe_arrows: true },
+      mangle: { properties: { regex: /^_(?![_$]|placeholder$)/ } },
+      format: { comments: /^!/ },
+    }),
   ];
 }
 

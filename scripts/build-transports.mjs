@@ -1,19 +1,19 @@
-// Rollup plugin: engine.io-client's transport table without WebTransport.
-// CometClient asks for `websocket` (default) or `polling` only (CometClientOptions.transports), and
-// socket.io-client cannot tree-shake the table, so WebTransport would ship unused (~0.8 KB gzip).
+// Rollup plugin: engine.io-client's transport table with the WebSocket transport alone.
+// socket.io-client cannot tree-shake the table, so every transport in it ships. The browser bundles never
+// ask for anything else: <comet-chat> and the CometServerApi facade build their CometClient without
+// `transports`, so it is always the default ['websocket'], and neither bundle exposes CometClient itself.
+// Long-polling (~0.6 KB gzip) and WebTransport (~0.8 KB) were dead code in them. CometClient from the npm
+// package (lib/, through the page's own bundler) keeps every transport, `polling` included.
+// Applied to the size baseline too (rollup.config.js browserPlugins), so the comparison stays fair.
 const TABLE = /engine\.io-client[\\/]build[\\/]esm[\\/]transports[\\/]index\.js$/;
 
-export function websocketAndPollingOnly() {
+export function websocketOnly() {
   return {
-    name: 'websocket-and-polling-only',
+    name: 'websocket-only',
     load(id) {
       if (!TABLE.test(id)) return null;
-      // The browser-field plugin maps these two imports to the browser files.
-      return [
-        'import { XHR } from "./polling-xhr.node.js";',
-        'import { WS } from "./websocket.node.js";',
-        'export const transports = { websocket: WS, polling: XHR };',
-      ].join('\n');
+      // The browser-field plugin maps this import to the browser file.
+      return 'import { WS } from "./websocket.node.js";\nexport const transports = { websocket: WS };\n';
     },
   };
 }

@@ -54,11 +54,11 @@ const DEFAULT_REQUEST_TIMEOUT = 10_000;
 
 /** Per pipe: what was emitted already, and live messages held back while catching up. */
 interface PipeState {
-  seen: MarkerWindow;
+  _seen: MarkerWindow;
   /** Non-null while history catch-up runs: live messages wait here, then follow in marker order. */
-  held: IncomingMessage[] | null;
+  _held: IncomingMessage[] | null;
   /** The newest app marker known when the server confirmed the subscription: catch-up never starts below it. */
-  since: number;
+  _since: number;
 }
 
 export interface CometClient {
@@ -85,18 +85,18 @@ export interface CometClient {
  */
 export class CometClient extends EventTarget {
   readonly options: Readonly<CometClientOptions>;
-  private socket: WireSocket | null = null;
-  private currentStatus: ConnectionStatus = 'idle';
-  private lastAuth: AuthInfo | null = null;
-  private readonly subs = new SubscriptionSet();
-  private readonly pipes = new Map<string, PipeState>();
+  private _socket: WireSocket | null = null;
+  private _currentStatus: ConnectionStatus = 'idle';
+  private _lastAuth: AuthInfo | null = null;
+  private readonly _subs = new SubscriptionSet();
+  private readonly _pipes = new Map<string, PipeState>();
   /** Bumped on every (dis)connection so a stale catch-up never touches a newer session. */
-  private session = 0;
-  private readonly lastTyping = new Map<string, number>();
+  private _session = 0;
+  private readonly _lastTyping = new Map<string, number>();
   /** Highest marker seen on any pipe: markers grow app-wide, so it bounds what a new subscription has missed. */
-  private appHigh = 0;
+  private _appHigh = 0;
   /** True between the end of a (re)connect's resync and the next disconnect. */
-  private synced = false;
+  private _synced = false;
 
   constructor(options: CometClientOptions) {
     super();
@@ -105,22 +105,22 @@ export class CometClient extends EventTarget {
 
   /** Current connection state. */
   get status(): ConnectionStatus {
-    return this.currentStatus;
+    return this._currentStatus;
   }
 
   /** What the server said about this connection's identity last (null before the first `auth`). */
   get auth(): AuthInfo | null {
-    return this.lastAuth;
+    return this._lastAuth;
   }
 
   /** Targets currently wanted (`pipe` or `pipe.event`), canonical form. */
   get subscriptions(): string[] {
-    return this.subs.targets();
+    return this._subs.targets();
   }
 
   /** Starts connecting (no-op when already started). Reconnects by itself until `disconnect()`. */
   connect(): void {
-    if (this.socket) return;
+    if (this._socket) return;
     const o = this.options;
     const auth: HandshakeAuth = { dev_id: o.devId };
     if (o.token !== undefined) auth.token = o.token;
@@ -138,46 +138,46 @@ export class CometClient extends EventTarget {
       // Jitter: each delay is spread ±50% so clients dropped together do not return together.
       randomizationFactor: 0.5,
     });
-    this.socket = socket;
-    this.setStatus('connecting');
-    socket.on('auth', (info) => this.onAuth(info));
+    this._socket = socket;
+    this._setStatus('connecting');
+    socket.on('auth', (info) => this._onAuth(info));
     socket.on('message', (msg, ack) => {
       if (typeof ack === 'function') ack();
-      this.onLive(msg);
+      this._onLive(msg);
     });
-    socket.on('delete', (notice: DeleteNotice) => this.emit('delete', notice));
-    socket.on('typing', (notice: TypingNotice) => this.emit('typing', notice));
+    socket.on('delete', (notice: DeleteNotice) => this._emit('delete', notice));
+    socket.on('typing', (notice: TypingNotice) => this._emit('typing', notice));
     socket.on('disconnect', (reason) => {
-      this.session++;
-      this.synced = false;
-      for (const state of this.pipes.values()) state.held = null;
+      this._session++;
+      this._synced = false;
+      for (const state of this._pipes.values()) state._held = null;
       // The server dropping us on purpose (key removed, banned) is final until connect() is called
       // again; anything else is retried by socket.io's backoff.
       if (reason === 'io server disconnect') {
         socket.removeAllListeners();
-        if (this.socket === socket) this.socket = null;
-        this.setStatus('disconnected');
+        if (this._socket === socket) this._socket = null;
+        this._setStatus('disconnected');
       } else {
-        this.setStatus('reconnecting');
+        this._setStatus('reconnecting');
       }
     });
     socket.on('connect_error', (err: Error) => {
-      this.emit('error', { error: 'disconnected', message: err.message });
-      if (this.currentStatus !== 'connecting') this.setStatus('reconnecting');
+      this._emit('error', { error: 'disconnected', message: err.message });
+      if (this._currentStatus !== 'connecting') this._setStatus('reconnecting');
     });
   }
 
   /** Closes the connection and stops reconnecting. Subscriptions are kept for a later `connect()`. */
   disconnect(): void {
-    const socket = this.socket;
+    const socket = this._socket;
     if (!socket) return;
-    this.socket = null;
-    this.session++;
-    this.synced = false;
+    this._socket = null;
+    this._session++;
+    this._synced = false;
     socket.removeAllListeners();
     socket.disconnect();
-    for (const state of this.pipes.values()) state.held = null;
-    this.setStatus('disconnected');
+    for (const state of this._pipes.values()) state._held = null;
+    this._setStatus('disconnected');
   }
 
   /**
@@ -185,7 +185,7 @@ export class CometClient extends EventTarget {
    * (immediately when that is the case now), with the connection's AuthInfo.
    */
   ready(): Promise<AuthInfo> {
-    if (this.synced && this.isConnected() && this.lastAuth) return Promise.resolve(this.lastAuth);
+    if (this._synced && this._isConnected() && this._lastAuth) return Promise.resolve(this._lastAuth);
     return new Promise((resolve) => {
       const off = this.on('ready', (info) => {
         off();
@@ -199,31 +199,31 @@ export class CometClient extends EventTarget {
    * reconnect. Before connecting it only records the target and resolves.
    */
   async subscribe(target: string): Promise<void> {
-    const key = this.subs.add(target);
+    const key = this._subs.add(target);
     if (key === null) throw new CometClientError('invalid_pipe', `not a valid "pipe" or "pipe.event": ${String(target)}`);
     const pipe = key.split('.')[0]!;
-    const state = this.pipeState(pipe);
+    const state = this._pipeState(pipe);
     // Personal messages reach every connection of the user unasked: `msg` is a local filter only.
-    if (!this.isConnected() || pipe === MSG_PIPE) return;
-    const session = this.session;
+    if (!this._isConnected() || pipe === MSG_PIPE) return;
+    const session = this._session;
     try {
-      await this.request('subscribe', { pipes: [key] });
+      await this._request('subscribe', { pipes: [key] });
     } catch (err) {
-      this.subs.delete(key);
-      if (!this.subs.hasPipe(pipe)) this.pipes.delete(pipe);
+      this._subs.delete(key);
+      if (!this._subs.hasPipe(pipe)) this._pipes.delete(pipe);
       throw err;
     }
-    if (session === this.session) await this.confirmed(pipe, state, session);
+    if (session === this._session) await this._confirmed(pipe, state, session);
   }
 
   /** Drops a target; the pipe's state is forgotten once no target of it is left. */
   async unsubscribe(target: string): Promise<void> {
-    const key = this.subs.add(target);
+    const key = this._subs.add(target);
     if (key === null) throw new CometClientError('invalid_pipe', `not a valid "pipe" or "pipe.event": ${String(target)}`);
-    this.subs.delete(key);
+    this._subs.delete(key);
     const pipe = key.split('.')[0]!;
-    if (!this.subs.hasPipe(pipe)) this.pipes.delete(pipe);
-    if (this.isConnected() && pipe !== MSG_PIPE) await this.request('unsubscribe', { pipes: [key] });
+    if (!this._subs.hasPipe(pipe)) this._pipes.delete(pipe);
+    if (this._isConnected() && pipe !== MSG_PIPE) await this._request('unsubscribe', { pipes: [key] });
   }
 
   /**
@@ -236,11 +236,11 @@ export class CometClient extends EventTarget {
     if (event !== undefined && !isValidEventName(event)) {
       throw new CometClientError('invalid_pipe', `not a valid event name: ${String(event)}`);
     }
-    const report = await this.request('publish', event === undefined ? { pipe, data } : { pipe, event, data });
+    const report = await this._request('publish', event === undefined ? { pipe, data } : { pipe, event, data });
     // Our own message never comes back live; remember it so catch-up does not replay it either.
     if (typeof report.marker === 'number') {
-      this.noteMarker(report.marker);
-      this.pipes.get(pipe)?.seen.add(report.marker);
+      this._noteMarker(report.marker);
+      this._pipes.get(pipe)?._seen.add(report.marker);
     }
     return report;
   }
@@ -252,13 +252,13 @@ export class CometClient extends EventTarget {
     if (options.limit !== undefined) req.limit = Math.min(options.limit, HISTORY_PAGE_MAX);
     if (options.before !== undefined) req.before = options.before;
     if (options.after !== undefined) req.after = options.after;
-    const res = await this.request('history', req);
+    const res = await this._request('history', req);
     const messages = [...res.messages].sort((a, b) => a.server_info.marker - b.server_info.marker);
     const newest = messages[messages.length - 1]?.server_info.marker;
     if (typeof newest === 'number') {
-      this.noteMarker(newest);
+      this._noteMarker(newest);
       // What the caller fetched itself need not be replayed by a later catch-up.
-      this.pipes.get(pipe)?.seen.raise(newest);
+      this._pipes.get(pipe)?._seen.raise(newest);
     }
     return messages;
   }
@@ -266,7 +266,7 @@ export class CometClient extends EventTarget {
   /** Who is in a pipe now: distinct users, anonymous connections listed with user_id 0. */
   async presence(pipe: string): Promise<PresenceInfo> {
     if (!isValidPipeName(pipe)) throw new CometClientError('invalid_pipe', `not a valid pipe name: ${String(pipe)}`);
-    const res = await this.request('presence', { pipe });
+    const res = await this._request('presence', { pipe });
     return { count: res.count, users: res.users };
   }
 
@@ -275,11 +275,11 @@ export class CometClient extends EventTarget {
    * TYPING_INTERVAL_MS per pipe are dropped here (the server enforces the same limit).
    */
   typing(pipe: string): void {
-    if (!isValidPipeName(pipe) || !this.isConnected()) return;
+    if (!isValidPipeName(pipe) || !this._isConnected()) return;
     const now = Date.now();
-    if (now - (this.lastTyping.get(pipe) ?? 0) < TYPING_INTERVAL_MS) return;
-    this.lastTyping.set(pipe, now);
-    this.socket!.emit('typing', { pipe });
+    if (now - (this._lastTyping.get(pipe) ?? 0) < TYPING_INTERVAL_MS) return;
+    this._lastTyping.set(pipe, now);
+    this._socket!.emit('typing', { pipe });
   }
 
   /** Adds a listener and returns the function that removes it. */
@@ -291,33 +291,33 @@ export class CometClient extends EventTarget {
 
   /* ---- internals ---- */
 
-  private isConnected(): boolean {
-    return this.currentStatus === 'connected' && this.socket !== null && this.socket.connected;
+  private _isConnected(): boolean {
+    return this._currentStatus === 'connected' && this._socket !== null && this._socket.connected;
   }
 
-  private setStatus(status: ConnectionStatus): void {
-    if (status === this.currentStatus) return;
-    this.currentStatus = status;
-    this.emit('status', status);
+  private _setStatus(status: ConnectionStatus): void {
+    if (status === this._currentStatus) return;
+    this._currentStatus = status;
+    this._emit('status', status);
   }
 
-  private emit<K extends keyof CometClientEventMap>(type: K, detail: CometClientEventMap[K]): void {
+  private _emit<K extends keyof CometClientEventMap>(type: K, detail: CometClientEventMap[K]): void {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
-  private pipeState(pipe: string): PipeState {
-    let state = this.pipes.get(pipe);
+  private _pipeState(pipe: string): PipeState {
+    let state = this._pipes.get(pipe);
     if (!state) {
-      state = { seen: new MarkerWindow(), held: null, since: 0 };
-      this.pipes.set(pipe, state);
+      state = { _seen: new MarkerWindow(), _held: null, _since: 0 };
+      this._pipes.set(pipe, state);
     }
     return state;
   }
 
   /** Sends one request and unwraps its `{error: ""}` / `{error: CODE, message}` answer. */
-  private async request<E extends keyof Answers>(event: E, payload: Parameters<ClientToServerEvents[E]>[0]): Promise<Answers[E]> {
-    const socket = this.socket;
-    if (!socket || !this.isConnected()) throw new CometClientError('disconnected', 'not connected to the comet server');
+  private async _request<E extends keyof Answers>(event: E, payload: Parameters<ClientToServerEvents[E]>[0]): Promise<Answers[E]> {
+    const socket = this._socket;
+    if (!socket || !this._isConnected()) throw new CometClientError('disconnected', 'not connected to the comet server');
     let res: { error: string; message?: string };
     try {
       const timeout = this.options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT;
@@ -337,52 +337,53 @@ export class CometClient extends EventTarget {
     return res as unknown as Answers[E];
   }
 
-  private onAuth(info: AuthInfo): void {
-    this.lastAuth = info;
-    this.emit('auth', info);
-    this.setStatus('connected');
-    const session = this.session;
-    void this.resync(session).then(() => {
-      if (session !== this.session) return;
-      this.synced = true;
-      this.emit('ready', info);
+  private _onAuth(info: AuthInfo): void {
+    this._lastAuth = info;
+    // Status first: an `auth` listener may send requests at once.
+    this._setStatus('connected');
+    this._emit('auth', info);
+    const session = this._session;
+    void this._resync(session).then(() => {
+      if (session !== this._session) return;
+      this._synced = true;
+      this._emit('ready', info);
     });
   }
 
   /** After every (re)connect: re-subscribe everything, then replay what each pipe missed. */
-  private async resync(session: number): Promise<void> {
-    const targets = this.subs.targets().filter((t) => t.split('.')[0] !== MSG_PIPE);
+  private async _resync(session: number): Promise<void> {
+    const targets = this._subs.targets().filter((t) => t.split('.')[0] !== MSG_PIPE);
     if (targets.length === 0) return;
-    const pipes = this.subs.pipes().filter((p) => p !== MSG_PIPE);
-    for (const pipe of pipes) this.pipeState(pipe).held = [];
+    const pipes = this._subs.pipes().filter((p) => p !== MSG_PIPE);
+    for (const pipe of pipes) this._pipeState(pipe)._held = [];
     try {
-      await this.request('subscribe', { pipes: targets });
+      await this._request('subscribe', { pipes: targets });
     } catch (err) {
-      if (session === this.session) {
-        for (const pipe of pipes) this.release(pipe, []);
-        this.reportError(err);
+      if (session === this._session) {
+        for (const pipe of pipes) this._release(pipe, []);
+        this._reportError(err);
       }
       return;
     }
-    await Promise.all(pipes.map((pipe) => this.catchUp(pipe, session)));
+    await Promise.all(pipes.map((pipe) => this._catchUp(pipe, session)));
   }
 
   /** The server confirmed a subscription: fix the point a later catch-up starts from. */
-  private async confirmed(pipe: string, state: PipeState, session: number): Promise<void> {
-    if (state.since === 0) state.since = this.appHigh;
+  private async _confirmed(pipe: string, state: PipeState, session: number): Promise<void> {
+    if (state._since === 0) state._since = this._appHigh;
     // Nothing known about the app yet: ask the pipe itself for its newest marker.
-    if (state.since === 0 && state.seen.high === 0) await this.learnLatest(pipe, session);
+    if (state._since === 0 && state._seen.high === 0) await this._learnLatest(pipe, session);
   }
 
   /** Emits the messages a pipe got while we were away (marker order), then the live ones held meanwhile. */
-  private async catchUp(pipe: string, session: number): Promise<void> {
-    const state = this.pipes.get(pipe);
+  private async _catchUp(pipe: string, session: number): Promise<void> {
+    const state = this._pipes.get(pipe);
     if (!state) return;
-    const start = Math.max(state.seen.high, state.since);
+    const start = Math.max(state._seen.high, state._since);
     if (start === 0) {
       // Never subscribed before: there is no gap to fill, only a starting point to learn.
-      await this.confirmed(pipe, state, session);
-      if (session === this.session) this.release(pipe, []);
+      await this._confirmed(pipe, state, session);
+      if (session === this._session) this._release(pipe, []);
       return;
     }
     const missed: IncomingMessage[] = [];
@@ -396,64 +397,64 @@ export class CometClient extends EventTarget {
         after = fresh[fresh.length - 1]!.server_info.marker;
       }
     } catch (err) {
-      if (session === this.session) this.reportError(err);
+      if (session === this._session) this._reportError(err);
     }
-    if (session === this.session) this.release(pipe, missed);
+    if (session === this._session) this._release(pipe, missed);
   }
 
   /** Learns the newest marker of a pipe so that a later catch-up starts there, not at the beginning. */
-  private async learnLatest(pipe: string, session: number): Promise<void> {
+  private async _learnLatest(pipe: string, session: number): Promise<void> {
     try {
       const latest = await this.history(pipe, { limit: 1 });
-      const state = this.pipes.get(pipe);
+      const state = this._pipes.get(pipe);
       const marker = latest[latest.length - 1]?.server_info.marker;
-      if (state && session === this.session && marker !== undefined) {
-        state.seen.raise(marker);
-        state.since = Math.max(state.since, marker);
+      if (state && session === this._session && marker !== undefined) {
+        state._seen.raise(marker);
+        state._since = Math.max(state._since, marker);
       }
     } catch {
       // No history for this pipe (or no answer): catch-up will simply have nothing to start from.
     }
   }
 
-  private release(pipe: string, missed: IncomingMessage[]): void {
-    const state = this.pipes.get(pipe);
+  private _release(pipe: string, missed: IncomingMessage[]): void {
+    const state = this._pipes.get(pipe);
     if (!state) return;
-    const held = state.held ?? [];
-    state.held = null;
+    const held = state._held ?? [];
+    state._held = null;
     const all = [...missed, ...held].sort((a, b) => a.server_info.marker - b.server_info.marker);
-    for (const msg of all) this.deliver(msg);
+    for (const msg of all) this._deliver(msg);
   }
 
-  private onLive(msg: IncomingMessage): void {
+  private _onLive(msg: IncomingMessage): void {
     const info = msg?.server_info;
     if (!info || typeof info.pipe !== 'string') return;
-    const state = this.pipes.get(info.pipe);
-    if (state?.held) {
-      state.held.push(msg);
+    const state = this._pipes.get(info.pipe);
+    if (state?._held) {
+      state._held.push(msg);
       return;
     }
-    this.deliver(msg);
+    this._deliver(msg);
   }
 
   /** Emits a message once per marker, and only when some subscription (or `msg`) wants it. */
-  private deliver(msg: IncomingMessage): void {
+  private _deliver(msg: IncomingMessage): void {
     const { pipe, event, marker } = msg.server_info;
-    if (!this.subs.wants(pipe, event)) return;
+    if (!this._subs.wants(pipe, event)) return;
     if (typeof marker === 'number' && marker > 0) {
-      const state = this.pipeState(pipe);
-      if (!state.seen.add(marker)) return;
-      this.noteMarker(marker);
+      const state = this._pipeState(pipe);
+      if (!state._seen.add(marker)) return;
+      this._noteMarker(marker);
     }
-    this.emit('message', msg);
+    this._emit('message', msg);
   }
 
-  private noteMarker(marker: number): void {
-    if (marker > this.appHigh) this.appHigh = marker;
+  private _noteMarker(marker: number): void {
+    if (marker > this._appHigh) this._appHigh = marker;
   }
 
-  private reportError(err: unknown): void {
+  private _reportError(err: unknown): void {
     const e = err instanceof CometClientError ? err : new CometClientError('internal', String(err));
-    this.emit('error', { error: e.code, message: e.message });
+    this._emit('error', { error: e.code, message: e.message });
   }
 }

@@ -5,26 +5,26 @@
  * as long as messages arrive roughly in order (they do: one core stamps them in sequence).
  */
 export class MarkerWindow {
-  private floor = 0;
-  private readonly recent = new Set<number>();
+  private _floor = 0;
+  private readonly _recent = new Set<number>();
   /** Highest marker seen (emitted, published by us, or learned from history): where catch-up resumes. */
   high = 0;
 
-  constructor(private readonly size = 512) {}
+  constructor(private readonly _size = 512) {}
 
   has(marker: number): boolean {
-    return marker <= this.floor || this.recent.has(marker);
+    return marker <= this._floor || this._recent.has(marker);
   }
 
   /** Records a marker; returns false when it had been seen already. */
   add(marker: number): boolean {
     if (this.has(marker)) return false;
-    this.recent.add(marker);
+    this._recent.add(marker);
     if (marker > this.high) this.high = marker;
-    if (this.recent.size > this.size) {
-      const oldest = this.recent.values().next().value as number;
-      this.recent.delete(oldest);
-      if (oldest > this.floor) this.floor = oldest;
+    if (this._recent.size > this._size) {
+      const oldest = this._recent.values().next().value as number;
+      this._recent.delete(oldest);
+      if (oldest > this._floor) this._floor = oldest;
     }
     return true;
   }

@@ -2,44 +2,44 @@ import { MSG_PIPE, formatSubscription, parseSubscription, type Subscription } fr
 
 /** The set of `pipe` / `pipe.event` targets a client wants, and which messages they let through. */
 export class SubscriptionSet {
-  private readonly byTarget = new Map<string, Subscription>();
+  private readonly _byTarget = new Map<string, Subscription>();
 
   /** Parses and adds a target; returns its canonical form, or null when the name is invalid. */
   add(target: string): string | null {
     const sub = parseSubscription(target);
     if (!sub) return null;
     const key = formatSubscription(sub);
-    this.byTarget.set(key, sub);
+    this._byTarget.set(key, sub);
     return key;
   }
 
   /** Removes a target; returns true when it was there. */
   delete(target: string): boolean {
-    return this.byTarget.delete(target);
+    return this._byTarget.delete(target);
   }
 
   has(target: string): boolean {
-    return this.byTarget.has(target);
+    return this._byTarget.has(target);
   }
 
   targets(): string[] {
-    return [...this.byTarget.keys()];
+    return [...this._byTarget.keys()];
   }
 
   /** Distinct pipes among the targets. */
   pipes(): string[] {
-    return [...new Set([...this.byTarget.values()].map((s) => s.pipe))];
+    return [...new Set([...this._byTarget.values()].map((s) => s.pipe))];
   }
 
   hasPipe(pipe: string): boolean {
-    for (const s of this.byTarget.values()) if (s.pipe === pipe) return true;
+    for (const s of this._byTarget.values()) if (s.pipe === pipe) return true;
     return false;
   }
 
   /** Does some target want this message? Personal messages (`msg`) always pass. */
   wants(pipe: string, event: string): boolean {
     if (pipe === MSG_PIPE) return true;
-    for (const s of this.byTarget.values()) {
+    for (const s of this._byTarget.values()) {
       if (s.pipe === pipe && (s.event === undefined || s.event === event)) return true;
     }
     return false;

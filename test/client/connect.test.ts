@@ -35,6 +35,22 @@ describe('CometClient: connecting and authorization', { timeout: 30_000 }, () =>
     assert.deepEqual(statuses, ['connecting', 'connected', 'disconnected']);
   });
 
+  test('an auth listener sees status connected and may send requests at once', async () => {
+    const client = pool.make(server.url);
+    let statusAtAuth: ConnectionStatus | undefined;
+    let answer: Promise<{ count: number }> | undefined;
+    const auth = nextEvent(client, 'auth');
+    client.on('auth', () => {
+      statusAtAuth = client.status;
+      answer = client.presence('web_auth_listener');
+    });
+    client.connect();
+    await auth;
+    assert.equal(statusAtAuth, 'connected');
+    const presence = await answer!;
+    assert.equal(presence.count, 0);
+  });
+
   test('a user id + key registered by the backend authorizes the connection', async () => {
     await server.core.setUserKey(APP, 7, 'key7secret', 'Seven');
     const client = await pool.connected(server.url, { userId: 7, userKey: 'key7secret' });

@@ -1,0 +1,89 @@
+/**
+ * Strings of <comet-chat> by language, and a controller that re-renders its host when the
+ * language changes: the host's own `lang`, else the page's `<html lang>` (watched for changes).
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { ConnectionStatus } from '../client/types.js';
+import en from './translations/en.js';
+import ru from './translations/ru.js';
+
+/** Every user-facing string; functions take the variable part. Names and texts passed in are plain text. */
+export interface Translation {
+  /** Language code (`en`, `ru`, `pt-BR`, …). */
+  $code: string;
+  title: string;
+  online: (count: number) => string;
+  status: Record<ConnectionStatus, string>;
+  feedLabel: string;
+  empty: string;
+  loadEarlier: string;
+  loading: string;
+  noEarlier: string;
+  newMessages: string;
+  you: string;
+  anonymous: string;
+  user: (id: number) => string;
+  joined: (name: string) => string;
+  left: (name: string) => string;
+  /** `names` is empty when only anonymous users type. */
+  typing: (names: string[]) => string;
+  nameLabel: string;
+  namePlaceholder: string;
+  messageLabel: string;
+  messagePlaceholder: string;
+  send: string;
+  sending: string;
+  delivered: (count: number) => string;
+  failed: (reason: string) => string;
+  reasonReadonly: string;
+  reasonOffline: string;
+  reasonNoPublish: string;
+  reasonNeedName: string;
+}
+
+const translations = new Map<string, Translation>([
+  ['en', en],
+  ['ru', ru],
+]);
+const hosts = new Set<ReactiveControllerHost>();
+let observer: MutationObserver | undefined;
+
+/** Adds (or replaces) a language; every element re-renders with it. */
+export function registerTranslation(...list: Translation[]): void {
+  for (const t of list) translations.set(t.$code.toLowerCase(), t);
+  for (const host of hosts) host.requestUpdate();
+}
+
+/** The best registered translation for a language tag: exact, then its primary subtag, then English. */
+export function translationFor(lang: string): Translation {
+  const code = lang.toLowerCase();
+  return translations.get(code) ?? translations.get(code.split('-')[0]) ?? en;
+}
+
+/** Re-renders its host when `<html lang>` changes; `term()` resolves strings with per-element overrides. */
+export class LocalizeController implements ReactiveController {
+  constructor(private readonly _host: ReactiveControllerHost & HTMLElement & { strings?: Partial<Translation> }) {
+    _host.addController(this);
+  }
+
+  hostConnected(): void {
+    hosts.add(this._host);
+    if (!observer) {
+      observer = new MutationObserver(() => hosts.forEach((h) => h.requestUpdate()));
+      observer.observe(document.documentElement, { attributes: true, attributeFilter: ['lang'] });
+    }
+  }
+
+  hostDisconnected(): void {
+    hosts.delete(this._host);
+  }
+
+  /** The language in effect: the host's `lang`, else the page's, else English. */
+  lang(): string {
+    return this._host.lang || document.documentElement.lang || 'en';
+  }
+
+  term<K extends keyof Translation>(key: K): Translation[K] {
+    return this._host.strings?.[key] ?? translationFor(this.lang())[key];
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * Styles of <comet-chat>, adopted as constructable stylesheets (no inline <style>, so a strict CSP holds).
+ * Every colour, the radius, font and spacing come from a public --comet-chat-* property with a
+ * theme default; the private --_* names below only pick that default.
+ */
+import { css } from 'lit';
+
+/** The dark palette: for theme="dark", and for theme="auto" when the system prefers dark. */
+const dark = css`
+  --_bg: var(--comet-chat-bg, #0d1117);
+  --_fg: var(--comet-chat-fg, #e6edf3);
+  --_muted: var(--comet-chat-muted, #9198a1);
+  --_accent: var(--comet-chat-accent, #4493f8);
+  --_accent-fg: var(--comet-chat-accent-fg, #0d1117);
+  --_mine: var(--comet-chat-mine-bg, #0c2d6b);
+  --_other: var(--comet-chat-other-bg, #161b22);
+  --_border: var(--comet-chat-border, #3d444d);
+  --_error: var(--comet-chat-error, #ff7b72);
+  --_focus: var(--comet-chat-focus, #4493f8);
+  color-scheme: dark;
+`;
+
+export const styles = css`
+  :host {
+    --_bg: var(--comet-chat-bg, #ffffff);
+    --_fg: var(--comet-chat-fg, #1f2328);
+    --_muted: var(--comet-chat-muted, #59636e);
+    --_accent: var(--comet-chat-accent, #0550ae);
+    --_accent-fg: var(--comet-chat-accent-fg, #ffffff);
+    --_mine: var(--comet-chat-mine-bg, #ddf4ff);
+    --_other: var(--comet-chat-other-bg, #f6f8fa);
+    --_border: var(--comet-chat-border, #d1d9e0);
+    --_error: var(--comet-chat-error, #b3141f);
+    --_focus: var(--comet-chat-focus, #0969da);
+    --_radius: var(--comet-chat-radius, 8px);
+    --_gap: var(--comet-chat-spacing, 8px);
+    display: flex;
+    flex-direction: column;
+    box-sizing: border-box;
+    height: var(--comet-chat-height, 28rem);
+    color: var(--_fg);
+    background: var(--_bg);
+    font: var(--comet-chat-font-size, 0.95rem) / 1.4 var(--comet-chat-font, system-ui, sans-serif);
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    overflow: hidden;
+    color-scheme: light;
+  }
+  :host([hidden]) {
+    display: none;
+  }
+  :host([theme='dark']) {
+    ${dark}
+  }
+  @media (prefers-color-scheme: dark) {
+    :host([theme='auto']) {
+      ${dark}
+    }
+  }
+  *,
+  *::before,
+  *::after {
+    box-sizing: inherit;
+  }
+  :focus-visible {
+    outline: 2px solid var(--_focus);
+    outline-offset: 2px;
+  }
+  .sr-only {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip: rect(0 0 0 0);
+    white-space: nowrap;
+  }
+  [part~='header'] {
+    display: flex;
+    align-items: baseline;
+    gap: var(--_gap);
+    padding: var(--_gap) calc(var(--_gap) * 1.5);
+    border-bottom: 1px solid var(--_border);
+  }
+  [part~='title'] {
+    margin: 0;
+    font-size: 1.05em;
+    font-weight: 600;
+    flex: 1;
+  }
+  [part~='online'],
+  [part~='status'],
+  [part~='time'],
+  [part~='typing'],
+  [part~='reason'],
+  [part~='delivery'],
+  [part~='empty'],
+  [part~='notice'] {
+    color: var(--_muted);
+    font-size: 0.85em;
+  }
+  [part~='status'][data-status='connected']::before {
+    content: '● ';
+  }
+  [part~='feed'] {
+    position: relative;
+    flex: 1;
+    overflow-y: auto;
+    padding: var(--_gap);
+    display: flex;
+    flex-direction: column;
+    gap: var(--_gap);
+  }
+  [part~='message'] {
+    max-width: 85%;
+    align-self: flex-start;
+    padding: calc(var(--_gap) * 0.75) var(--_gap);
+    background: var(--_other);
+    border-radius: var(--_radius);
+    overflow-wrap: anywhere;
+  }
+  [part~='mine'] {
+    align-self: flex-end;
+    background: var(--_mine);
+  }
+  [part~='failed'] {
+    outline: 1px solid var(--_error);
+  }
+  [part~='name'] {
+    font-weight: 600;
+    margin-inline-end: var(--_gap);
+  }
+  [part~='text'] {
+    white-space: pre-wrap;
+  }
+  [part~='link'] {
+    color: inherit;
+    text-decoration: underline;
+  }
+  [part~='notice'] {
+    align-self: center;
+    font-style: italic;
+    text-align: center;
+  }
+  [part~='empty'] {
+    margin: auto;
+  }
+  [part~='load-earlier'],
+  [part~='new-messages'],
+  [part~='send-button'] {
+    font: inherit;
+    border-radius: var(--_radius);
+    cursor: pointer;
+  }
+  [part~='load-earlier'] {
+    align-self: center;
+    color: var(--_accent);
+    background: none;
+    border: 1px solid var(--_border);
+    padding: calc(var(--_gap) / 2) var(--_gap);
+  }
+  [part~='new-messages'] {
+    position: sticky;
+    bottom: 0;
+    align-self: center;
+    padding: calc(var(--_gap) / 2) calc(var(--_gap) * 1.5);
+    border: 0;
+    color: var(--_accent-fg);
+    background: var(--_accent);
+  }
+  [part~='footer'] {
+    border-top: 1px solid var(--_border);
+    padding: var(--_gap);
+    display: flex;
+    flex-direction: column;
+    gap: calc(var(--_gap) / 2);
+  }
+  [part~='typing'],
+  [part~='delivery'],
+  [part~='reason'] {
+    min-height: 1.2em;
+    margin: 0;
+  }
+  [part~='delivery'][data-error] {
+    color: var(--_error);
+  }
+  [part~='composer'] {
+    display: flex;
+    gap: var(--_gap);
+    align-items: flex-end;
+  }
+  [part~='name-input'],
+  [part~='textarea'] {
+    font: inherit;
+    color: var(--_fg);
+    background: var(--_bg);
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    padding: calc(var(--_gap) / 2) var(--_gap);
+  }
+  [part~='textarea'] {
+    flex: 1;
+    resize: vertical;
+    min-height: 2.5em;
+  }
+  [part~='send-button'] {
+    border: 0;
+    padding: calc(var(--_gap) / 2) calc(var(--_gap) * 1.5);
+    min-height: 2.5em;
+    color: var(--_accent-fg);
+    background: var(--_accent);
+  }
+  :disabled {
+    opacity: 0.6;
+    cursor: not-allowed;
+  }
+`;

@@ -1,0 +1,122 @@
+// Browser tests of <comet-chat>: headless Chromium, TypeScript through esbuild, and real comet servers
+// (started here, in Node) that the tests reach through server commands.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromeLauncher } from '@web/test-runner-chrome';
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { tsImport } from 'tsx/esm/api';
+
+const APP = '1';
+/** Loopback only, no CometQL port, and only faults in the log. */
+const BASE = { host: '127.0.0.1', cometqlPort: false, logger: { info() {}, error: (m, err) => console.error(m, err ?? '') } };
+
+/** Named servers: `main` (in memory) lives for the whole run; tests may start more, e.g. a SQLite one to restart. */
+function cometServersPlugin() {
+  /** @type {Map<string, { server: any, dataDir?: string, port: number }>} */
+  const servers = new Map();
+  let createCometServer;
+
+  async function start(name, { sqlite = false } = {}) {
+    const dataDir = sqlite ? mkdtempSync(join(tmpdir(), 'comet-chat-wtr-')) : undefined;
+    const server = await createCometServer(
+      sqlite ? { ...BASE, port: 0, dataDir } : { ...BASE, port: 0, memory: true },
+    );
+    servers.set(name, { server, dataDir, port: server.port });
+    return info(name);
+  }
+
+  function entry(name = 'main') {
+    const e = servers.get(name);
+    if (!e) throw new Error(`no comet server named ${name}`);
+    return e;
+  }
+
+  function info(name = 'main') {
+    return { url: entry(name).server.url, devId: APP };
+  }
+
+  async function publishAll(server, list = []) {
+    const reports = [];
+    for (const m of list) reports.push(await server.core.publish(APP, m.pipe, m.event, m.data));
+    return reports;
+  }
+
+  const commands = {
+    'comet-server-info': ({ name }) => info(name),
+    'comet-server-start': ({ name, sqlite }) => start(name, { sqlite }),
+    /** Closes the server, waits `downMs`, starts it again on the same port and data dir, then publishes `publish` at once. */
+    'comet-server-restart': async ({ name = 'main', publish, downMs = 0 }) => {
+      const e = entry(name);
+      await e.server.close();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      e.server = await createCometServer(
+        e.dataDir ? { ...BASE, port: e.port, dataDir: e.dataDir } : { ...BASE, port: e.port, memory: true },
+      );
+      return { ...info(name), reports: await publishAll(e.server, publish) };
+    },
+    'comet-server-stop': async ({ name }) => {
+      const e = entry(name);
+      servers.delete(name);
+      await e.server.close();
+      if (e.dataDir) rmSync(e.dataDir, { recursive: true, force: true });
+      return true;
+    },
+    /** A backend publish through the core, as the HTTP and CometQL fronts do it. */
+    'comet-publish': async ({ name, pipe, event, data }) => (await publishAll(entry(name).server, [{ pipe, event, data }]))[0],
+    /** `count` messages `{text: prefix + i, name}` (i from 1), published one after another as fast as the core takes them. */
+    'comet-publish-many': async ({ name, pipe, count, prefix = '', sender = 'backend' }) => {
+      const server = entry(name).server;
+      for (let i = 1; i <= count; i++) await server.core.publish(APP, pipe, undefined, { text: `${prefix}${i}`, name: sender });
+      return true;
+    },
+    'comet-user-key': async ({ name, userId, key, userName }) => {
+      await entry(name).server.core.setUserKey(APP, userId, key, userName);
+      return true;
+    },
+    'comet-token': ({ name, userId, userName }) => entry(name).server.core.issueToken(APP, { user_id: userId, name: userName }),
+    'comet-delete': ({ name, pipe, marker }) => entry(name).server.core.deleteMessage(APP, pipe, marker),
+    'comet-pipe-length': async ({ name, pipe, length }) => {
+      await entry(name).server.core.setPipeSettings(APP, pipe, { length });
+      return true;
+    },
+  };
+
+  return {
+    name: 'comet-servers',
+    async serverStart() {
+      ({ createCometServer } = await tsImport('./src/server/index.ts', import.meta.url));
+      await start('main');
+    },
+    async serverStop() {
+      for (const name of [...servers.keys()]) await commands['comet-server-stop']({ name });
+    },
+    async executeCommand({ command, payload }) {
+      const run = commands[command];
+      return run ? run(payload ?? {}) : undefined;
+    },
+  };
+}
+
+export default {
+  files: 'test/element/**/*.test.ts',
+  nodeResolve: { browser: true, exportConditions: ['browser'] },
+  concurrency: 1,
+  concurrentBrowsers: 1,
+  testFramework: { config: { timeout: 20000 } },
+  testsFinishTimeout: 300000,
+  browsers: [
+    chromeLauncher({
+      launchOptions: {
+        executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+        headless: true,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      },
+    }),
+  ],
+  plugins: [
+    esbuildPlugin({ ts: true, tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)) }),
+    cometServersPlugin(),
+  ],
+};
