@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// Writes docs/element-api.md (the README's API tables) from custom-elements.json.
+// Writes the README's API tables of <comet-chat> (between its element-api markers) from custom-elements.json.
 // Run it after `npm run build` whenever the element's public surface or its doc comments change;
 // test/docs/element-api.test.ts fails while the two disagree.
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const MANIFEST = 'custom-elements.json';
-const OUT = 'docs/element-api.md';
+const OUT = 'README.md';
+const START = '<!-- element-api:start -->';
+const END = '<!-- element-api:end -->';
 const TAG = 'comet-chat';
 
 /** One table cell: one line, pipes escaped. */
@@ -51,16 +53,17 @@ const sections = [
   ],
 ];
 
-const doc = [
-  `# \`<${TAG}>\` API`,
+const tables = [
+  START,
+  `<!-- generated from ${MANIFEST} by scripts/build-element-api.mjs; test/docs/element-api.test.ts checks that both agree -->`,
   '',
-  `Generated from \`${MANIFEST}\` (made by \`npm run build\` with @custom-elements-manifest/analyzer) by`,
-  '`node scripts/build-element-api.mjs`; `test/docs/element-api.test.ts` checks that both agree.',
-  '',
-  cell(element.description),
-  '',
-  ...sections.flatMap(([title, head, rows]) => [`## ${title}`, '', table(head, rows), '']),
+  ...sections.flatMap(([title, head, rows]) => [`### ${title}`, '', table(head, rows), '']),
+  END,
 ].join('\n');
 
-writeFileSync(OUT, doc);
+const readme = readFileSync(OUT, 'utf8');
+const from = readme.indexOf(START);
+const to = readme.indexOf(END);
+if (from === -1 || to < from) throw new Error(`${OUT} has no ${START} … ${END} section`);
+writeFileSync(OUT, readme.slice(0, from) + tables + readme.slice(to + END.length));
 console.log(`wrote ${OUT}`);

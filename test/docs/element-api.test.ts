@@ -1,5 +1,5 @@
 /**
- * docs/element-api.md (the README's API tables) must agree with custom-elements.json, which
+ * The README's API tables of <comet-chat> must agree with custom-elements.json, which
  * `npm run build` makes from the element's source. Regenerate with `node scripts/build-element-api.mjs`.
  */
 import assert from 'node:assert/strict';
@@ -29,7 +29,15 @@ interface Declaration extends Named {
 }
 
 const MANIFEST = 'custom-elements.json';
-const DOC = 'docs/element-api.md';
+const DOC = 'README.md';
+/** The generated section of the README. */
+function docSection(): string[] {
+  const text = readFileSync(DOC, 'utf8');
+  const from = text.indexOf('<!-- element-api:start -->');
+  const to = text.indexOf('<!-- element-api:end -->');
+  assert.ok(from !== -1 && to > from, `${DOC} has no element-api section`);
+  return text.slice(from, to).split('\n');
+}
 
 function element(): Declaration {
   assert.ok(existsSync(MANIFEST), `${MANIFEST} is missing: run npm run build first`);
@@ -39,14 +47,14 @@ function element(): Declaration {
   return found;
 }
 
-/** The rows of the first table under `## title`, each a map from column name to cell text (backticks and escapes removed). */
+/** The rows of the first table under `### title`, each a map from column name to cell text (backticks and escapes removed). */
 function docTable(title: string): Map<string, Record<string, string>> {
-  const lines = readFileSync(DOC, 'utf8').split('\n');
-  const start = lines.indexOf(`## ${title}`);
-  assert.ok(start !== -1, `${DOC} has no "## ${title}" section`);
+  const lines = docSection();
+  const start = lines.indexOf(`### ${title}`);
+  assert.ok(start !== -1, `${DOC} has no "### ${title}" section`);
   const rows: string[][] = [];
   for (const line of lines.slice(start + 1)) {
-    if (line.startsWith('## ')) break;
+    if (line.startsWith('### ')) break;
     if (!line.startsWith('|')) continue;
     // Split on pipes that are not escaped.
     rows.push(line.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim().replace(/\\\|/g, '|')));
