@@ -12,6 +12,7 @@
  *   GET  /auth/session  { user: { user_id, user_key, name, login } } for the chat page; { user: null }
  *                       when not logged in
  *   POST /auth/logout   publishes loginPipe/userExit {name}, removes the key, ends the session
+ *                       (both POSTs are refused when the browser says they come from another origin)
  *   GET  /csp/          the paste-one-tag page, served with a strict Content-Security-Policy and
  *                       https://SERVER in its snippet replaced by this server's origin
  */
@@ -37,13 +38,14 @@ const MAX_FORM_BYTES = 4096;
  */
 
 /**
- * @param {{ secret: string, devId?: string, apiUrl?: string }} options
+ * @param {{ secret: string, devId?: string, apiUrl?: string, maxSessions?: number }} options
  *   secret: the app's secret (the server hands app 1's); devId: default "1";
- *   apiUrl: the server's origin for /api/v1 calls; default: the address the request came in on.
+ *   apiUrl: the server's origin for /api/v1 calls; default: the address the request came in on;
+ *   maxSessions: past this many the oldest session is logged out; default 1000.
  * @returns {(req: Req, res: Res) => Promise<boolean>} true when it answered the request
  */
-export function createDemoBackend({ secret, devId = '1', apiUrl }) {
-  const sessions = createSessions();
+export function createDemoBackend({ secret, devId = '1', apiUrl, maxSessions = 1000 }) {
+  const sessions = createSessions(maxSessions);
   /** Live sessions per login: the user's key is removed only when the last one logs out. */
   const openCount = new Map();
   /** @type {Map<string, string>} one key per logged-in user, shared by that user's sessions */
@@ -52,6 +54,33 @@ export function createDemoBackend({ secret, devId = '1', apiUrl }) {
   /** @param {Req} req */
   const api = (req) => cometApi({ apiUrl: apiUrl ?? ownOrigin(req), devId, secret });
 
+  /**
+   * Ends the request's session, if any.
+   * @param {Req} req
+   */
+  async function endSession(req) {
+    const sid = readSessionId(req.headers.cookie);
+    const session = sessions.get(sid);
+    if (sid === undefined || !session) return;
+    sessions.close(sid);
+    await release(session, api(req));
+  }
+
+  /**
+   * What a logout does past the session itself: announces the exit and removes the key with the user's last session.
+   * @param {import('./sessions.js').Session} session @param {ReturnType<typeof cometApi>} comet
+   */
+  async function release(session, comet) {
+    await comet.publish(LOGIN_PIPE, 'userExit', { name: session.name });
+    const left = (openCount.get(session.login) ?? 1) - 1;
+    if (left > 0) openCount.set(session.login, left);
+    else {
+      openCount.delete(session.login);
+      keys.delete(session.login);
+      await comet.removeUserKey(session.id);
+    }
+  }
+
   /** @param {Req} req @param {Res} res */
   async function login(req, res) {
     const body = await readBody(req);
@@ -59,33 +88,25 @@ export function createDemoBackend({ secret, devId = '1', apiUrl }) {
     const form = new URLSearchParams(body);
     const user = checkPassword(form.get('login') ?? '', form.get('pass') ?? '');
     if (!user) return redirect(res, '/auth/?error=1');
+    // A login over a live session replaces it (a fresh id, never the old one): left open, that session
+    // would hold its user's key on the server forever, as nobody could log it out any more.
+    await endSession(req);
     const comet = api(req);
     const key = keys.get(user.login) ?? randomBytes(16).toString('hex');
     await comet.setUserKey(user.id, key, user.name);
     keys.set(user.login, key);
     openCount.set(user.login, (openCount.get(user.login) ?? 0) + 1);
     await comet.publish(LOGIN_PIPE, 'userLogin', { name: user.name });
-    const sid = sessions.open({ login: user.login, id: user.id, name: user.name, key });
+    const { sid, dropped } = sessions.open({ login: user.login, id: user.id, name: user.name, key });
+    // A dropped session is logged out, or its user's key would stay on the server for good.
+    if (dropped) await release(dropped, comet);
     redirect(res, '/auth/chat.html', { 'Set-Cookie': sessionCookie(sid) });
   }
 
   /** @param {Req} req @param {Res} res */
   async function logout(req, res) {
     await drain(req);
-    const sid = readSessionId(req.headers.cookie);
-    const session = sessions.get(sid);
-    if (sid !== undefined && session) {
-      sessions.close(sid);
-      const comet = api(req);
-      await comet.publish(LOGIN_PIPE, 'userExit', { name: session.name });
-      const left = (openCount.get(session.login) ?? 1) - 1;
-      if (left > 0) openCount.set(session.login, left);
-      else {
-        openCount.delete(session.login);
-        keys.delete(session.login);
-        await comet.removeUserKey(session.id);
-      }
-    }
+    await endSession(req);
     redirect(res, '/auth/?bye=1', { 'Set-Cookie': clearedCookie() });
   }
 
@@ -133,9 +154,29 @@ export function createDemoBackend({ secret, devId = '1', apiUrl }) {
       res.end();
       return true;
     }
+    // The cookie's SameSite=Lax keeps it off cross-site POSTs; this also stops a foreign page from
+    // logging a visitor in under the foreign page's choice of user (login CSRF).
+    if (req.method === 'POST' && crossSite(req)) {
+      json(res, 403, { error: 'cross_site' });
+      return true;
+    }
     await handler(req, res);
     return true;
   };
+}
+
+/**
+ * True when the browser says the request comes from a page of another origin. Browsers send
+ * Origin on every form POST; without one (a script, curl) there is no browser to misuse. Behind a
+ * proxy that rewrites Host, the host the browser used is in X-Forwarded-Host.
+ * @param {Req} req
+ */
+function crossSite(req) {
+  const origin = req.headers.origin;
+  if (origin === undefined) return false;
+  if (!URL.canParse(origin)) return true;
+  const host = new URL(origin).host;
+  return host !== req.headers.host && host !== req.headers['x-forwarded-host'];
 }
 
 /**

@@ -3,22 +3,28 @@
 import { randomBytes } from 'node:crypto';
 
 export const COOKIE = 'demo_session';
-/** Oldest sessions are dropped past this many, so the demo cannot be made to grow without end. */
-const MAX_SESSIONS = 1000;
 
 /** @typedef {{ login: string, id: number, name: string, key: string }} Session */
 
-export function createSessions() {
+/**
+ * @param {number} max the oldest sessions are dropped past this many, so the demo cannot be made to grow without end
+ */
+export function createSessions(max) {
   /** @type {Map<string, Session>} */
   const sessions = new Map();
 
   return {
-    /** @param {Session} session @returns {string} the session id */
+    /**
+     * @param {Session} session
+     * @returns {{ sid: string, dropped?: Session }} the new session's id, and the oldest session when it made room
+     */
     open(session) {
       const sid = randomBytes(24).toString('base64url');
       sessions.set(sid, session);
-      if (sessions.size > MAX_SESSIONS) sessions.delete(/** @type {string} */ (sessions.keys().next().value));
-      return sid;
+      if (sessions.size <= max) return { sid };
+      const [oldest, dropped] = /** @type {[string, Session]} */ (sessions.entries().next().value);
+      sessions.delete(oldest);
+      return { sid, dropped };
     },
     /** @param {string | undefined} sid */
     get: (sid) => (sid === undefined ? undefined : sessions.get(sid)),

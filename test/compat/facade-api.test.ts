@@ -159,4 +159,11 @@ describe('CometServerApi facade (Node, real server)', { timeout: 30_000 }, () =>
     assert.equal(resolveNode('chat.example.com:8080', 'x'), 'http://chat.example.com:8080');
     assert.equal(resolveNode(['a.example.com', 'b.example.com'], 'x'), 'http://a.example.com');
   });
+
+  test('the package exports the facade as comet-chat/compat (built into lib/), without touching globals', async () => {
+    const pkg = await import('comet-chat/compat');
+    assert.equal(typeof pkg.CometServerApi, 'function');
+    assert.equal(pkg.CometServer(), pkg.CometServer(), 'one shared object, as in the original');
+    assert.equal('cometApi' in globalThis || 'CometServer' in globalThis, false);
+  });
 });

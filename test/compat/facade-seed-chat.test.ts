@@ -1,30 +1,14 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
-import { SEED_CHAT, compatBundle, launchBrowser, openOnServer, startServer, type CometServerHandle } from './facade-support.js';
-
-/** Waits (by polling the core, not a clock) until `n` connections are in the pipe. */
-async function untilPresent(server: CometServerHandle, pipe: string, n: number): Promise<void> {
-  while ((await server.core.presence('1', pipe)).count < n) await new Promise((r) => setTimeout(r, 20));
-}
+import { SEED_CHAT, openOnServer, untilPresent, useSeedPages } from './facade-support.js';
 
 describe('the seed chat.html on CometServerApi.js', { timeout: 60_000 }, () => {
-  let server: CometServerHandle;
-  let browser: Browser;
-  let bundle: string | null;
-
-  before(async () => {
-    [server, browser, bundle] = await Promise.all([startServer(), launchBrowser(), compatBundle()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const env = useSeedPages();
 
   test('two pages chat, and the sender sees the delivery report', async () => {
-    const alice = await openOnServer(browser, server.url, SEED_CHAT, bundle);
-    const bob = await openOnServer(browser, server.url, SEED_CHAT, bundle);
-    await untilPresent(server, 'web_chat_pipe', 2);
+    const alice = await openOnServer(env, SEED_CHAT);
+    const bob = await openOnServer(env, SEED_CHAT);
+    await untilPresent(env.server, 'web_chat_pipe', 2);
 
     await alice.fill('#WebChatNameID', 'Алиса');
     await alice.fill('#WebChatTextID', 'Привет, Боб');

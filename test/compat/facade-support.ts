@@ -7,10 +7,12 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SEED_CHAT = readFileSync(join(ROOT, 'test/compat/fixtures/seed-chat.html'), 'utf8');
+export const SEED_AUTH_CHAT = readFileSync(join(ROOT, 'test/compat/fixtures/seed-authchat.html'), 'utf8');
 const JQUERY = readFileSync(join(ROOT, 'node_modules/jquery/dist/jquery.min.js'), 'utf8');
 
 type ServerModule = typeof import('../../src/server/index.js');
@@ -19,6 +21,11 @@ export type CometServerHandle = Awaited<ReturnType<ServerModule['createCometServ
 export async function startServer(): Promise<CometServerHandle> {
   const { createCometServer } = await import('../../src/server/index.js');
   return createCometServer({ host: '127.0.0.1', port: 0, memory: true, cometqlPort: false });
+}
+
+/** Waits (by polling the core, not a clock) until `n` connections are in the pipe. */
+export async function untilPresent(server: CometServerHandle, pipe: string, n: number): Promise<void> {
+  while ((await server.core.presence('1', pipe)).count < n) await new Promise((r) => setTimeout(r, 20));
 }
 
 function newestMtime(dir: string): number {
@@ -35,7 +42,7 @@ function newestMtime(dir: string): number {
  * The script the page gets at /CometServerApi.js: null when the server's dist/CometServerApi.js is
  * newer than its sources (the server serves it), else a fresh esbuild bundle of src/compat/global.ts.
  */
-export async function compatBundle(): Promise<string | null> {
+async function compatBundle(): Promise<string | null> {
   const dist = join(ROOT, 'dist/CometServerApi.js');
   const sources = Math.max(...['src/compat', 'src/client', 'src/protocol'].map((d) => newestMtime(join(ROOT, d))));
   const built = (() => {
@@ -59,7 +66,7 @@ export async function compatBundle(): Promise<string | null> {
   return out.outputFiles[0]!.text;
 }
 
-export function launchBrowser(): Promise<Browser> {
+function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
@@ -74,8 +81,29 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** Opens `path` on the comet server's origin, answering it with `html` (and jQuery, and the bundle when given). */
-export async function openOnServer(browser: Browser, serverUrl: string, html: string, bundle: string | null, path = '/chat.html'): Promise<Page> {
+export interface SeedPages {
+  readonly server: CometServerHandle;
+  readonly browser: Browser;
+  /** For openOnServer: the page's /CometServerApi.js, or null when the server's dist/ copy is current. */
+  readonly bundle: string | null;
+}
+
+/** A server, Chromium and the facade script for the current suite: made before its tests, closed after. */
+export function useSeedPages(): SeedPages {
+  const env = {} as { server: CometServerHandle; browser: Browser; bundle: string | null };
+  before(async () => {
+    [env.server, env.browser, env.bundle] = await Promise.all([startServer(), launchBrowser(), compatBundle()]);
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
+}
+
+/** Opens `path` on the comet server's origin, answering it with `html` (and jQuery, and the bundle when there is one). */
+export async function openOnServer({ browser, server, bundle }: SeedPages, html: string, path = '/chat.html'): Promise<Page> {
+  const serverUrl = server.url;
   const page = await browser.newPage();
   page.on('pageerror', (err) => console.error('[page error]', err.message));
   await page.route(`${serverUrl}${path}`, (route) => route.fulfill({ contentType: 'text/html; charset=utf-8', body: html }));

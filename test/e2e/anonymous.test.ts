@@ -1,28 +1,16 @@
 /** Demo 1, the seed's first chat: two anonymous people pick names and talk in web_chat_pipe. */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import type { CometServer } from '../../src/server/index.js';
+import { test } from 'node:test';
 import {
-  chat, launchBrowser, newWatchedPage, part, say, screenshot, startDemoServer, waitConnected, waitForDelivery, waitForInFeed,
+  chat, newWatchedPage, part, say, screenshot, useDemo, waitConnected, waitForDelivery, waitForInFeed,
 } from './harness.js';
 
-let server: CometServer;
-let browser: Browser;
-
-before(async () => {
-  server = await startDemoServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const demo = useDemo();
 
 test('two anonymous users chat both ways, see delivery counts, and markup stays text', async () => {
-  const alice = await newWatchedPage(await browser.newContext());
-  const bob = await newWatchedPage(await browser.newContext());
-  for (const { page } of [alice, bob]) await page.goto(`${server.url}/anonymous/`);
+  const alice = await newWatchedPage(await demo.browser.newContext());
+  const bob = await newWatchedPage(await demo.browser.newContext());
+  for (const { page } of [alice, bob]) await page.goto(`${demo.server.url}/anonymous/`);
   const a = chat(alice.page);
   const b = chat(bob.page);
   await waitConnected(a);

@@ -4,28 +4,17 @@
  * join, chat both ways with delivery counts, and see each other leave.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { CometServer } from '../../src/server/index.js';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
 import {
-  chat, launchBrowser, newWatchedPage, part, publishScreenshot, say, screenshot, startDemoServer, waitConnected,
-  waitForDelivery, waitForInFeed, type PageWatch,
+  chat, newWatchedPage, part, publishScreenshot, say, screenshot, useDemo, waitConnected,
+  waitForDelivery, waitForInFeed, WAIT_MS, type PageWatch,
 } from './harness.js';
 
-let server: CometServer;
-let browser: Browser;
-
-before(async () => {
-  server = await startDemoServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const demo = useDemo();
 
 async function logIn(page: Page, login: string, pass = 'qwerty'): Promise<void> {
-  await page.goto(`${server.url}/auth/`);
+  await page.goto(`${demo.server.url}/auth/`);
   await page.locator('select[name="login"]').selectOption(login);
   await page.locator('input[name="pass"]').fill(pass);
   await Promise.all([page.waitForURL('**/auth/chat.html'), page.locator('button[type="submit"]').click()]);
@@ -37,24 +26,24 @@ async function logOut(page: Page): Promise<void> {
 }
 
 test('a wrong password is refused and no session is opened', async () => {
-  const context = await browser.newContext();
+  const context = await demo.browser.newContext();
   const { page, watch } = await newWatchedPage(context);
-  await page.goto(`${server.url}/auth/`);
+  await page.goto(`${demo.server.url}/auth/`);
   await page.locator('select[name="login"]').selectOption('kate');
   await page.locator('input[name="pass"]').fill('not-qwerty');
   await Promise.all([page.waitForURL('**/auth/?error=1'), page.locator('button[type="submit"]').click()]);
   assert.match(await page.locator('#notice').innerText(), /Wrong login or password/);
   assert.deepEqual(await context.cookies(), []);
-  assert.equal(await server.core.getUserKey('1', 4), undefined);
+  assert.equal(await demo.server.core.getUserKey('1', 4), undefined);
   // Without a session the chat page sends the visitor back to the login form.
-  await Promise.all([page.waitForURL('**/auth/'), page.goto(`${server.url}/auth/chat.html`)]);
+  await Promise.all([page.waitForURL('**/auth/'), page.goto(`${demo.server.url}/auth/chat.html`)]);
   assert.deepEqual(watch.errors, []);
   await context.close();
 });
 
 test('victor and olga see each other join, chat both ways with delivery counts, and see each other leave', async () => {
-  const olga = await newWatchedPage(await browser.newContext());
-  const victor = await newWatchedPage(await browser.newContext());
+  const olga = await newWatchedPage(await demo.browser.newContext());
+  const victor = await newWatchedPage(await demo.browser.newContext());
   const o = chat(olga.page);
   const v = chat(victor.page);
 
@@ -67,7 +56,7 @@ test('victor and olga see each other join, chat both ways with delivery counts, 
   assert.equal(cookie?.sameSite, 'Lax');
   assert.equal(await olga.page.evaluate(() => document.cookie), '');
   assert.equal(await o.getAttribute('user-id'), '3');
-  assert.equal(await o.getAttribute('user-key'), await server.core.getUserKey('1', 3));
+  assert.equal(await o.getAttribute('user-key'), await demo.server.core.getUserKey('1', 3));
 
   await logIn(victor.page, 'victor');
   await waitForInFeed(o, 'notice', 'Виктор');
@@ -89,6 +78,8 @@ test('victor and olga see each other join, chat both ways with delivery counts, 
   assert.equal(await part(atVictor, 'name').innerText(), 'Оля');
   await waitForDelivery(o, 'Delivered to 1');
 
+  // Both are in the pipe, and each header says so (the picture in docs/ shows it too).
+  for (const w of [v, o]) await part(w, 'online').filter({ hasText: '2 online' }).waitFor({ timeout: WAIT_MS });
   await screenshot(victor.page, 'demo-auth-victor');
   await screenshot(olga.page, 'demo-auth-olga');
   publishScreenshot(await screenshot(v, 'demo-auth-victor-widget'), 'screenshot-demo.png');
@@ -96,7 +87,7 @@ test('victor and olga see each other join, chat both ways with delivery counts, 
   await logOut(victor.page);
   await waitForInFeed(o, 'notice', /Виктор.*left/);
   // Logging out removed victor's key on the server (his last session): the key can't be reused.
-  assert.equal(await server.core.getUserKey('1', 1), undefined);
+  assert.equal(await demo.server.core.getUserKey('1', 1), undefined);
 
   const watches: PageWatch[] = [olga.watch, victor.watch];
   assert.deepEqual(watches.flatMap((w) => w.errors), []);

@@ -7,14 +7,11 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import type { CometServer } from '../../src/server/index.js';
 import {
-  chat, launchBrowser, newWatchedPage, part, say, screenshot, startDemoServer, waitConnected, waitForDelivery, waitForInFeed,
+  chat, newWatchedPage, part, say, screenshot, useDemo, waitConnected, waitForDelivery, waitForInFeed,
 } from './harness.js';
 
-let server: CometServer;
-let browser: Browser;
+const demo = useDemo();
 let site: Server;
 let siteUrl: string;
 
@@ -27,15 +24,15 @@ function sitePage(chatServer: string): string {
 </body></html>`;
 }
 
+// Node 20 runs a file's top-level hooks side by side: the demo server may not be up yet here, so the
+// site reads its URL per request.
 before(async () => {
-  server = await startDemoServer();
-  browser = await launchBrowser();
-  const ws = server.url.replace(/^http/, 'ws');
   site = createServer((req, res) => {
-    const html = sitePage(server.url);
+    const chatServer = demo.server.url;
+    const html = sitePage(chatServer);
     res.writeHead(req.url === '/' ? 200 : 404, {
       'Content-Type': 'text/html; charset=utf-8',
-      'Content-Security-Policy': `default-src 'self'; script-src ${server.url}; style-src 'self'; connect-src ${server.url} ${ws}`,
+      'Content-Security-Policy': `default-src 'self'; script-src ${chatServer}; style-src 'self'; connect-src ${chatServer} ${chatServer.replace(/^http/, 'ws')}`,
     });
     res.end(req.url === '/' ? html : '');
   });
@@ -44,13 +41,11 @@ before(async () => {
   siteUrl = `http://localhost:${(site.address() as AddressInfo).port}/`;
 });
 after(async () => {
-  await browser?.close();
   await new Promise((done) => site?.close(done));
-  await server?.close();
 });
 
 test('/comet-chat.js and /CometServerApi.js are served with their type, CORS and caching headers', async () => {
-  const res = await fetch(`${server.url}/comet-chat.js`, { headers: { Origin: 'https://some.site.example' } });
+  const res = await fetch(`${demo.server.url}/comet-chat.js`, { headers: { Origin: 'https://some.site.example' } });
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /^text\/javascript/);
   assert.equal(res.headers.get('access-control-allow-origin'), '*');
@@ -59,11 +54,11 @@ test('/comet-chat.js and /CometServerApi.js are served with their type, CORS and
   assert.ok(etag, 'an ETag for revalidation');
   const body = await res.text();
   assert.match(body, /customElements\.define\("comet-chat"/);
-  const again = await fetch(`${server.url}/comet-chat.js`, { headers: { 'If-None-Match': etag } });
+  const again = await fetch(`${demo.server.url}/comet-chat.js`, { headers: { 'If-None-Match': etag } });
   assert.equal(again.status, 304);
   await again.arrayBuffer();
   // The classic-script facade for pages written against CppComet's CometServerApi.js.
-  const compat = await fetch(`${server.url}/CometServerApi.js`);
+  const compat = await fetch(`${demo.server.url}/CometServerApi.js`);
   assert.equal(compat.status, 200);
   assert.match(compat.headers.get('content-type') ?? '', /^text\/javascript/);
   assert.equal(compat.headers.get('access-control-allow-origin'), '*');
@@ -71,20 +66,20 @@ test('/comet-chat.js and /CometServerApi.js are served with their type, CORS and
 });
 
 test('the bare page carries a strict CSP and exactly the paste-one-tag snippet', async () => {
-  const res = await fetch(`${server.url}/csp/`);
+  const res = await fetch(`${demo.server.url}/csp/`);
   const csp = res.headers.get('content-security-policy') ?? '';
   assert.match(csp, /script-src 'self'/);
   assert.match(csp, /style-src 'self'/);
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
   const html = await res.text();
-  assert.ok(html.includes(`<script type="module" src="${server.url}/comet-chat.js"></script>`));
-  assert.ok(html.includes(`<comet-chat server="${server.url}" dev-id="1" pipe="web_chat_pipe"></comet-chat>`));
+  assert.ok(html.includes(`<script type="module" src="${demo.server.url}/comet-chat.js"></script>`));
+  assert.ok(html.includes(`<comet-chat server="${demo.server.url}" dev-id="1" pipe="web_chat_pipe"></comet-chat>`));
 });
 
 test('under the strict CSP the widget chats with a site of another origin, with zero violations', async () => {
-  const bare = await newWatchedPage(await browser.newContext());
-  const other = await newWatchedPage(await browser.newContext());
-  await bare.page.goto(`${server.url}/csp/`);
+  const bare = await newWatchedPage(await demo.browser.newContext());
+  const other = await newWatchedPage(await demo.browser.newContext());
+  await bare.page.goto(`${demo.server.url}/csp/`);
   await other.page.goto(siteUrl);
   const b = chat(bare.page);
   const o = chat(other.page);

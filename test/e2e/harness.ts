@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { createCometServer, type CometServer } from '../../src/server/index.js';
 
@@ -14,7 +15,7 @@ const ARTIFACTS = 'artifacts';
 /** Long enough for a loaded 2-core machine; these are waits for a state, not speed checks. */
 export const WAIT_MS = 20_000;
 
-export async function startDemoServer(): Promise<CometServer> {
+async function startDemoServer(): Promise<CometServer> {
   assert.ok(existsSync('dist/comet-chat.js'), 'dist/comet-chat.js is missing: run npm run build first');
   return createCometServer({
     memory: true,
@@ -26,12 +27,34 @@ export async function startDemoServer(): Promise<CometServer> {
   });
 }
 
-export function launchBrowser(): Promise<Browser> {
+function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
+}
+
+export interface Demo {
+  readonly server: CometServer;
+  readonly browser: Browser;
+}
+
+/**
+ * A test file's demo server and Chromium: started before its tests, closed after them.
+ * `{ browser: false }` for files that only speak HTTP.
+ */
+export function useDemo({ browser = true } = {}): Demo {
+  const demo = {} as { server: CometServer; browser: Browser };
+  before(async () => {
+    demo.server = await startDemoServer();
+    if (browser) demo.browser = await launchBrowser();
+  });
+  after(async () => {
+    await demo.browser?.close();
+    await demo.server?.close();
+  });
+  return demo;
 }
 
 /** What went wrong on a page: uncaught errors, console errors, and CSP violations. */

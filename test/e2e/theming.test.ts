@@ -3,34 +3,23 @@
  * mode, and the demo site's index linking every demo (each page loads without errors or CSP reports).
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, Locator } from 'playwright-core';
-import type { CometServer } from '../../src/server/index.js';
-import { chat, launchBrowser, newWatchedPage, part, say, screenshot, startDemoServer, waitConnected, waitForInFeed } from './harness.js';
+import { test } from 'node:test';
+import type { Locator } from 'playwright-core';
+import { chat, newWatchedPage, part, say, screenshot, useDemo, waitConnected, waitForInFeed } from './harness.js';
 
-let server: CometServer;
-let browser: Browser;
-
-before(async () => {
-  server = await startDemoServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const demo = useDemo();
 
 const style = (target: Locator, property: string): Promise<string> =>
   target.evaluate((el, p) => getComputedStyle(el).getPropertyValue(p), property);
 
 test('the index links the four demos, and each page loads cleanly', async () => {
-  const { page, watch } = await newWatchedPage(await browser.newContext());
-  await page.goto(`${server.url}/`);
+  const { page, watch } = await newWatchedPage(await demo.browser.newContext());
+  await page.goto(`${demo.server.url}/`);
   const links = await page.locator('.cards a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).pathname));
   assert.deepEqual(links, ['/anonymous/', '/auth/', '/theming/', '/csp/']);
   await screenshot(page, 'demo-index');
   for (const path of links) {
-    const res = await page.goto(`${server.url}${path}`);
+    const res = await page.goto(`${demo.server.url}${path}`);
     assert.equal(res?.status(), 200, path);
   }
   assert.deepEqual(watch.errors, []);
@@ -39,8 +28,8 @@ test('the index links the four demos, and each page loads cleanly', async () => 
 });
 
 test('three looks through parts and custom properties, a dark mode, and one pipe between them', async () => {
-  const { page, watch } = await newWatchedPage(await browser.newContext({ viewport: { width: 1280, height: 1100 } }));
-  await page.goto(`${server.url}/theming/`);
+  const { page, watch } = await newWatchedPage(await demo.browser.newContext({ viewport: { width: 1280, height: 1100 } }));
+  await page.goto(`${demo.server.url}/theming/`);
   const [plain, paper, terminal, bubbles] = [0, 1, 2, 3].map((i) => chat(page, i)) as [Locator, Locator, Locator, Locator];
   for (const c of [plain, paper, terminal, bubbles]) await waitConnected(c);
 
