@@ -18,7 +18,7 @@ import type {
   TypingNotice,
 } from '../protocol/wire.js';
 import { MarkerWindow } from './dedupe.js';
-import { CometClientError } from './errors.js';
+import { CometClientError, asClientError } from './errors.js';
 import { SubscriptionSet } from './subscriptions.js';
 import type { CometClientEventMap, CometClientOptions, ConnectionStatus } from './types.js';
 
@@ -147,24 +147,26 @@ export class CometClient extends EventTarget {
     });
     socket.on('delete', (notice: DeleteNotice) => this._emit('delete', notice));
     socket.on('typing', (notice: TypingNotice) => this._emit('typing', notice));
-    socket.on('disconnect', (reason) => {
+    socket.on('disconnect', () => {
       this._session++;
       this._synced = false;
       for (const state of this._pipes.values()) state._held = null;
-      // The server dropping us on purpose (key removed, banned) is final until connect() is called
-      // again; anything else is retried by socket.io's backoff.
-      if (reason === 'io server disconnect') {
-        socket.removeAllListeners();
-        if (this._socket === socket) this._socket = null;
-        this._setStatus('disconnected');
-      } else {
-        this._setStatus('reconnecting');
-      }
+      this._retryOrStop(socket);
     });
     socket.on('connect_error', (err: Error) => {
       this._emit('error', { error: 'disconnected', message: err.message });
-      if (this._currentStatus !== 'connecting') this._setStatus('reconnecting');
+      this._retryOrStop(socket);
     });
+  }
+
+  /**
+   * socket.io retries a dropped or failed connection by itself, but not one the server ended on purpose
+   * (key removed, ban) or refused in its handshake (unknown app, origin not allowed): that is final until
+   * connect() is called again, so the status must not promise a retry.
+   */
+  private _retryOrStop(socket: WireSocket): void {
+    if (!socket.active) this.disconnect();
+    else if (this._currentStatus !== 'connecting') this._setStatus('reconnecting');
   }
 
   /** Closes the connection and stops reconnecting. Subscriptions are kept for a later `connect()`. */
@@ -454,7 +456,7 @@ export class CometClient extends EventTarget {
   }
 
   private _reportError(err: unknown): void {
-    const e = err instanceof CometClientError ? err : new CometClientError('internal', String(err));
+    const e = asClientError(err);
     this._emit('error', { error: e.code, message: e.message });
   }
 }

@@ -13,3 +13,8 @@ export class CometClientError extends Error {
     this.code = code;
   }
 }
+
+/** Any failure as a CometClientError: what is not one already (a bug, a thrown string) becomes `internal`. */
+export function asClientError(err: unknown): CometClientError {
+  return err instanceof CometClientError ? err : new CometClientError('internal', err instanceof Error ? err.message : String(err));
+}

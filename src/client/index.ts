@@ -1,5 +1,4 @@
 /** The browser client: `import { CometClient } from 'comet-chat/client'`. */
 export { CometClient, type CometClientListener, type HistoryOptions, type PresenceInfo } from './comet-client.js';
 export { CometClientError, type ClientErrorCode } from './errors.js';
-export { targetMatches } from './subscriptions.js';
 export type * from './types.js';

@@ -18,10 +18,6 @@ export class SubscriptionSet {
     return this._byTarget.delete(target);
   }
 
-  has(target: string): boolean {
-    return this._byTarget.has(target);
-  }
-
   targets(): string[] {
     return [...this._byTarget.keys()];
   }
@@ -44,10 +40,4 @@ export class SubscriptionSet {
     }
     return false;
   }
-}
-
-/** Does a message on `pipe` with `event` match one subscription target (`pipe` or `pipe.event`)? */
-export function targetMatches(target: string, pipe: string, event: string): boolean {
-  const sub = parseSubscription(target);
-  return sub !== null && sub.pipe === pipe && (sub.event === undefined || sub.event === event);
 }

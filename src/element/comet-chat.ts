@@ -4,7 +4,7 @@
  */
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { CometClient } from '../client/comet-client.js';
-import { CometClientError } from '../client/errors.js';
+import { CometClientError, asClientError } from '../client/errors.js';
 import type { ConnectionStatus } from '../client/types.js';
 import { HISTORY_PAGE_MAX, USER_NAME_MAX } from '../protocol/limits.js';
 import { TRACK_PREFIX, browserMayPublish, isValidPipeName } from '../protocol/names.js';
@@ -29,6 +29,8 @@ const BATCH_MS = 16;
 /** How close to the bottom (px) still counts as "reading the newest". */
 const BOTTOM_SLACK = 40;
 
+/** Properties that name the connection or what it subscribes to: a change starts over. */
+const LINK = ['server', 'devId', 'pipe', 'userId', 'userKey', 'userToken', 'noticesPipe'] as const;
 /** Internal reactive state: a change re-renders. */
 const STATE = ['status', 'auth', 'online', 'delivery', 'typists', 'announcement', 'visible', 'loadingEarlier', 'earlier', 'unseen', 'draft'];
 
@@ -265,7 +267,7 @@ export class CometChat extends LitElement {
       emit(this, 'comet-delivery', { message, report });
       return report;
     } catch (err) {
-      const e = asError(err);
+      const e = asClientError(err);
       message.state = 'failed';
       this.delivery = { state: 'failed', reason: e.message };
       emit(this, 'comet-delivery', { message, report: { number_messages: 0, error: e.code, message: e.message } });
@@ -313,7 +315,7 @@ export class CometChat extends LitElement {
     }, BATCH_MS);
   }
 
-  /** Loads (or reveals) one page of earlier messages above the feed. */
+  /** Loads (or reveals) one page of earlier messages above the feed; ignored while a page is on its way. */
   async loadEarlier(): Promise<void> {
     const hidden = this._log.list.length - this.visible;
     if (hidden > 0) {
@@ -372,13 +374,15 @@ export class CometChat extends LitElement {
     // History is asked after subscribing, so nothing falls between the page and the live feed.
     const first = !this._wasConnectedOnce;
     this._wasConnectedOnce = true;
-    Promise.all(this._targets().map((t) => this._client?.subscribe(t)))
+    const client = this._client;
+    Promise.all(this._targets().map((t) => client?.subscribe(t)))
       .then(() => {
         this._refreshPresence();
         // `| 0` turns a history attribute that is not a number into 0.
-        if (first && this._client) return this._loadPage(Math.min(Math.max(this.history | 0, 0), HISTORY_PAGE_MAX));
+        if (first) return this._loadPage(Math.min(Math.max(this.history | 0, 0), HISTORY_PAGE_MAX));
       })
-      .catch((err: unknown) => this._failWith(err));
+      // A client closed or replaced meanwhile (pipe changed, element removed) fails its requests: not an error here.
+      .catch((err: unknown) => client === this._client && this._failWith(err));
   }
 
   private _refreshPresence(): void {
@@ -405,7 +409,7 @@ export class CometChat extends LitElement {
   }
 
   private _failWith(err: unknown): void {
-    const e = asError(err);
+    const e = asClientError(err);
     this._fail(e.code, e.message);
   }
 
@@ -455,7 +459,14 @@ export class CometChat extends LitElement {
   private _scrollToNewest(): void {
     this.unseen = false;
     this.visible = RENDER_LIMIT;
+    this._keepFocus();
     this.updateComplete.then(() => this._feed?.scrollTo({ top: this._feed.scrollHeight }));
+  }
+
+  /** A button that goes away (no more "earlier", or "new messages" done) hands the focus to the feed, not the page. */
+  private async _keepFocus(): Promise<void> {
+    await this.updateComplete;
+    if (!this.shadowRoot!.activeElement) this._feed!.focus();
   }
 
   private _onScroll(): void {
@@ -470,10 +481,10 @@ export class CometChat extends LitElement {
         this._stickToBottom = true;
       } else this.unseen = true;
     }
-    if (this.hasUpdated && (changed.has('server') || changed.has('devId') || changed.has('pipe') || changed.has('userId') ||
-        changed.has('userKey') || changed.has('userToken') || changed.has('noticesPipe')) && this.isConnected) {
+    // Before the first update only when connectedCallback could not connect yet (attributes set after appending).
+    if (LINK.some((k) => changed.has(k)) && (this.hasUpdated || !this._client)) {
       this._resetFeed();
-      this.connect();
+      if (this.isConnected) this.connect();
     }
   }
 
@@ -526,7 +537,12 @@ export class CometChat extends LitElement {
     if (this._blockedReason() || !this.draft.trim() || (this._asksName() && !this.name.trim())) return;
     const text = this.draft;
     this.draft = '';
-    this.send(text).catch(() => undefined);
+    // The send button goes disabled with the field emptied: keep the keyboard in the field.
+    this.renderRoot.querySelector('textarea')!.focus();
+    this.send(text).then(
+      (report) => report || (this.draft = text), // a comet-send listener cancelled it: the text is not lost
+      () => undefined,
+    );
   }
 
   /* ---- rendering ---- */
@@ -558,12 +574,13 @@ export class CometChat extends LitElement {
       </header>
       <div part="feed" role="log" aria-live="off" aria-label=${this.t('feedLabel')} tabindex="0" @scroll=${this._onScroll}>
         ${hiddenBefore || (this.earlier && this._client && list.length > 0)
-          ? html`<button part="load-earlier" type="button" ?disabled=${this.loadingEarlier} @click=${this.loadEarlier}>
+          ? // Never disabled while loading: a disabled button loses the keyboard focus (loadEarlier ignores the extra clicks).
+            html`<button part="load-earlier" type="button" @click=${() => this.loadEarlier().then(() => this._keepFocus())}>
               ${this.loadingEarlier ? this.t('loading') : this.t('loadEarlier')}
             </button>`
           : nothing}
         ${list.length === 0 ? html`<p part="empty">${this.t('empty')}</p>` : nothing}
-        ${shown.map((m) => this.renderMessage(m))}
+        ${shown.map((m) => this._renderMessage(m))}
         ${this.unseen ? html`<button part="new-messages" type="button" @click=${this._scrollToNewest}>${this.t('newMessages')} ↓</button>` : nothing}
       </div>
       <div part="footer">
@@ -588,7 +605,7 @@ export class CometChat extends LitElement {
     `;
   }
 
-  private renderMessage(m: ChatMessage): TemplateResult {
+  private _renderMessage(m: ChatMessage): TemplateResult {
     if (m.kind !== 'message') return html`<p part="notice">${this._noticeText(m)}</p>`;
     const part = `message${m.mine ? ' mine' : ''}${m.state === 'failed' ? ' failed' : ''}`;
     const lang = this._localize.lang();
@@ -618,8 +635,4 @@ export class CometChat extends LitElement {
     if (d.state === 'sending') return this.t('sending');
     return d.state === 'delivered' ? this.t('delivered')(d.count) : this.t('failed')(d.reason);
   }
-}
-
-function asError(err: unknown): CometClientError {
-  return err instanceof CometClientError ? err : new CometClientError('internal', err instanceof Error ? err.message : String(err));
 }

@@ -18,7 +18,6 @@ export interface Translation {
   empty: string;
   loadEarlier: string;
   loading: string;
-  noEarlier: string;
   newMessages: string;
   you: string;
   anonymous: string;

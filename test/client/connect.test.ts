@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Socket } from 'socket.io-client';
 import { CometClientError } from '../../src/client/errors.js';
 import type { ConnectionStatus } from '../../src/client/types.js';
 import { APP, ClientPool, nextEvent, startServer, type CometServerHandle } from './helpers.js';
@@ -33,6 +34,16 @@ describe('CometClient: connecting and authorization', { timeout: 30_000 }, () =>
     client.disconnect();
     assert.equal(client.status, 'disconnected');
     assert.deepEqual(statuses, ['connecting', 'connected', 'disconnected']);
+  });
+
+  test('speaks WebSocket by default, and reconnects with a capped, jittered backoff', async () => {
+    const client = await pool.connected(server.url, { reconnectDelay: 250, reconnectDelayMax: 2000 });
+    // White box: the socket.io manager behind the client carries the transport and the backoff.
+    const manager = (client as unknown as { _socket: Socket })._socket.io;
+    assert.equal(manager.engine.transport.name, 'websocket');
+    assert.equal(manager.reconnectionDelay(), 250);
+    assert.equal(manager.reconnectionDelayMax(), 2000);
+    assert.equal(manager.randomizationFactor(), 0.5, 'each delay is spread ±50 %');
   });
 
   test('an auth listener sees status connected and may send requests at once', async () => {
@@ -91,15 +102,20 @@ describe('CometClient: connecting and authorization', { timeout: 30_000 }, () =>
     assert.deepEqual(client.subscriptions, []);
   });
 
-  test('an unknown app is answered over the wire, not by a hang', async () => {
+  test('an unknown app is refused in the handshake, and the client stops instead of promising a retry', async () => {
     const client = pool.make(server.url, { devId: 'no-such-app' });
-    const outcome = Promise.race([
-      nextEvent(client, 'auth').then((a) => `auth:${a.reason ?? ''}`),
-      nextEvent(client, 'error').then((e) => `error:${e.error}`),
-    ]);
+    const statuses: ConnectionStatus[] = [];
+    client.on('status', (s) => statuses.push(s));
+    const refused = nextEvent(client, 'error');
     client.connect();
-    const got = await outcome;
-    assert.ok(got === 'auth:unknown_app' || got === 'error:disconnected', got);
-    assert.notEqual(client.auth?.authorized, true);
+    assert.deepEqual(await refused, { error: 'disconnected', message: 'unknown_app' });
+    // socket.io does not retry a handshake the server refused: the status says so at once.
+    assert.deepEqual(statuses, ['connecting', 'disconnected']);
+    assert.equal(client.auth, null);
+    // connect() tries again (and is refused again).
+    const again = nextEvent(client, 'error');
+    client.connect();
+    await again;
+    assert.deepEqual(statuses, ['connecting', 'disconnected', 'connecting', 'disconnected']);
   });
 });

@@ -13,6 +13,8 @@ describe('<comet-chat> history and long feeds', () => {
     const el = await connectedChat(server, { pipe, name: 'Ann', history: 30 });
     await waitUntil(() => texts(el).length === 30, 'the newest 30 on connect');
     expect(texts(el)).to.deep.equal(range(101, 130, 'h'));
+    // History is not news: the live region keeps the last status rather than reading the page out.
+    expect(shadow(el).querySelector('[role="status"]')!.textContent).to.equal('Connected');
 
     // A live message meanwhile must not disturb paging.
     await command('comet-publish', { pipe, data: { text: 'live', name: 'Site' } });
@@ -21,8 +23,14 @@ describe('<comet-chat> history and long feeds', () => {
     let pages = 0;
     while (part(el, 'load-earlier')) {
       const before = texts(el).length;
-      (part(el, 'load-earlier') as HTMLButtonElement).click();
+      const button = part(el, 'load-earlier') as HTMLButtonElement;
+      button.focus();
+      button.click();
       await waitUntil(() => texts(el).length > before || !part(el, 'load-earlier'), 'a page loads');
+      await el.updateComplete;
+      // A keyboard user keeps their place: on the button while it stays, else in the feed.
+      const focused = shadow(el).activeElement;
+      expect(focused === (part(el, 'load-earlier') ?? part(el, 'feed')), `focus after page ${pages + 1}`).to.equal(true);
       if (++pages > 10) throw new Error('paging does not end');
     }
     expect(pages).to.equal(2); // 50 + the last 50: the button goes with the oldest message, no empty click
@@ -107,9 +115,11 @@ describe('<comet-chat> scrolling', () => {
     expect(feed.scrollTop).to.equal(0); // the reader's place is kept
     const jump = part(el, 'new-messages') as HTMLButtonElement;
     expect(jump.textContent).to.include('New messages');
+    jump.focus();
     jump.click();
     await waitUntil(() => feed.scrollHeight - feed.scrollTop - feed.clientHeight < 2, 'scrolled to the newest');
     await waitUntil(() => !part(el, 'new-messages'), 'the button goes');
+    expect(shadow(el).activeElement === feed, 'the focus moves to the feed, not off the element').to.equal(true);
   });
 
   it('sends on Enter but not on Shift+Enter', async () => {

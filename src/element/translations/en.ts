@@ -10,7 +10,6 @@ const en: Translation = {
   empty: 'No messages yet. Say hello!',
   loadEarlier: 'Load earlier messages',
   loading: 'Loading…',
-  noEarlier: 'No earlier messages',
   newMessages: 'New messages',
   you: 'You',
   anonymous: 'Anonymous',

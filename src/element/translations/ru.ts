@@ -10,7 +10,6 @@ const ru: Translation = {
   empty: 'Сообщений пока нет. Напишите первым!',
   loadEarlier: 'Загрузить более ранние сообщения',
   loading: 'Загрузка…',
-  noEarlier: 'Более ранних сообщений нет',
   newMessages: 'Новые сообщения',
   you: 'Вы',
   anonymous: 'Аноним',
