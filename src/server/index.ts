@@ -103,7 +103,9 @@ export async function createCometServer(options: CometServerOptions = {}): Promi
   let store: Store;
   let dataDir: string | undefined;
   if (o.redisUrl) {
-    redis = await createRedisParts(o.redisUrl, o.redisPrefix ?? 'comet');
+    redis = await createRedisParts(o.redisUrl, o.redisPrefix ?? 'comet', {
+      onError: (err) => log.error(`[redis] ${err.message}`),
+    });
     store = redis.store;
   } else if (memory) {
     store = new MemoryStore();
