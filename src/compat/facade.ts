@@ -6,7 +6,7 @@
  * It never evaluates anything received from the network: data is handed to callbacks as parsed JSON.
  */
 import { CometClient } from '../client/comet-client.js';
-import { CometClientError } from '../client/errors.js';
+import { asClientError, CometClientError } from '../client/errors.js';
 import { DEFAULT_EVENT, formatSubscription, parseSubscription } from '../protocol/names.js';
 import type { AuthInfo, DeliveryReport, IncomingMessage } from '../protocol/wire.js';
 
@@ -171,7 +171,7 @@ export class CometServerApi {
       : Promise.reject(new CometClientError('disconnected', 'CometServer().start() was not called'));
     sent.then(
       (report) => this.report(name, event, report.number_messages, report.error, report.marker),
-      (err: unknown) => this.report(name, event, 0, err instanceof CometClientError ? err.code : 'internal'),
+      (err: unknown) => this.report(name, event, 0, asClientError(err).code),
     );
     return true;
   }
