@@ -1,24 +1,15 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Socket } from 'socket.io-client';
 import { CometClientError } from '../../src/client/errors.js';
 import type { ConnectionStatus } from '../../src/client/types.js';
-import { APP, ClientPool, nextEvent, startServer, type CometServerHandle } from './helpers.js';
+import { APP, nextEvent, useServer } from './helpers.js';
 
 describe('CometClient: connecting and authorization', { timeout: 30_000 }, () => {
-  let server: CometServerHandle;
-  const pool = new ClientPool();
-
-  before(async () => {
-    server = await startServer();
-  });
-  after(async () => {
-    pool.closeAll();
-    await server.close();
-  });
+  const env = useServer();
 
   test('an anonymous client connects, goes through the statuses and gets auth user 0', async () => {
-    const client = pool.make(server.url);
+    const client = env.pool.make(env.server.url);
     const statuses: ConnectionStatus[] = [];
     client.on('status', (s) => statuses.push(s));
     assert.equal(client.status, 'idle');
@@ -37,7 +28,7 @@ describe('CometClient: connecting and authorization', { timeout: 30_000 }, () =>
   });
 
   test('speaks WebSocket by default, and reconnects with a capped, jittered backoff', async () => {
-    const client = await pool.connected(server.url, { reconnectDelay: 250, reconnectDelayMax: 2000 });
+    const client = await env.pool.connected(env.server.url, { reconnectDelay: 250, reconnectDelayMax: 2000 });
     // White box: the socket.io manager behind the client carries the transport and the backoff.
     const manager = (client as unknown as { _socket: Socket })._socket.io;
     assert.equal(manager.engine.transport.name, 'websocket');
@@ -47,7 +38,7 @@ describe('CometClient: connecting and authorization', { timeout: 30_000 }, () =>
   });
 
   test('an auth listener sees status connected and may send requests at once', async () => {
-    const client = pool.make(server.url);
+    const client = env.pool.make(env.server.url);
     let statusAtAuth: ConnectionStatus | undefined;
     let answer: Promise<{ count: number }> | undefined;
     const auth = nextEvent(client, 'auth');
@@ -63,18 +54,18 @@ describe('CometClient: connecting and authorization', { timeout: 30_000 }, () =>
   });
 
   test('a user id + key registered by the backend authorizes the connection', async () => {
-    await server.core.setUserKey(APP, 7, 'key7secret', 'Seven');
-    const client = await pool.connected(server.url, { userId: 7, userKey: 'key7secret' });
+    await env.server.core.setUserKey(APP, 7, 'key7secret', 'Seven');
+    const client = await env.pool.connected(env.server.url, { userId: 7, userKey: 'key7secret' });
     assert.equal(client.auth?.authorized, true);
     assert.equal(client.auth?.user_id, 7);
     assert.equal(client.auth?.user_name, 'Seven');
   });
 
   test('removing the user key drops the connection for good; connect() starts again', async () => {
-    await server.core.setUserKey(APP, 12, 'k12');
-    const client = await pool.connected(server.url, { userId: 12, userKey: 'k12' });
+    await env.server.core.setUserKey(APP, 12, 'k12');
+    const client = await env.pool.connected(env.server.url, { userId: 12, userKey: 'k12' });
     const dropped = nextEvent(client, 'status', (s) => s === 'disconnected');
-    await server.core.removeUserKey(APP, 12);
+    await env.server.core.removeUserKey(APP, 12);
     await dropped;
     const back = client.ready();
     client.connect();
@@ -84,15 +75,15 @@ describe('CometClient: connecting and authorization', { timeout: 30_000 }, () =>
   });
 
   test('a wrong key connects as anonymous and says why', async () => {
-    await server.core.setUserKey(APP, 8, 'rightkey');
-    const client = await pool.connected(server.url, { userId: 8, userKey: 'wrongkey' });
+    await env.server.core.setUserKey(APP, 8, 'rightkey');
+    const client = await env.pool.connected(env.server.url, { userId: 8, userKey: 'wrongkey' });
     assert.equal(client.auth?.authorized, false);
     assert.equal(client.auth?.user_id, 0);
     assert.equal(client.auth?.reason, 'bad_key');
   });
 
   test('requests while not connected reject with "disconnected"; bad names are refused locally', async () => {
-    const client = pool.make(server.url);
+    const client = env.pool.make(env.server.url);
     await assert.rejects(client.publish('web_x_pipe', { text: 'hi' }), (e: unknown) => e instanceof CometClientError && e.code === 'disconnected');
     await assert.rejects(client.history('web_x_pipe'), (e: unknown) => e instanceof CometClientError && e.code === 'disconnected');
     await assert.rejects(client.publish('no', 1), (e: unknown) => e instanceof CometClientError && e.code === 'invalid_pipe');
@@ -103,7 +94,7 @@ describe('CometClient: connecting and authorization', { timeout: 30_000 }, () =>
   });
 
   test('an unknown app is refused in the handshake, and the client stops instead of promising a retry', async () => {
-    const client = pool.make(server.url, { devId: 'no-such-app' });
+    const client = env.pool.make(env.server.url, { devId: 'no-such-app' });
     const statuses: ConnectionStatus[] = [];
     client.on('status', (s) => statuses.push(s));
     const refused = nextEvent(client, 'error');

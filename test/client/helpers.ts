@@ -1,5 +1,6 @@
 /** Shared by the client tests: a real server, clients that are always closed, and event waiting. */
 import { createServer } from 'node:net';
+import { after, before } from 'node:test';
 import { CometClient } from '../../src/client/comet-client.js';
 import type { CometClientEventMap, CometClientOptions, IncomingMessage } from '../../src/client/types.js';
 
@@ -11,6 +12,26 @@ export type CometServerHandle = Awaited<ReturnType<ServerModule['createCometServ
 export async function startServer(options: Record<string, unknown> = {}): Promise<CometServerHandle> {
   const { createCometServer } = await import('../../src/server/index.js');
   return createCometServer({ host: '127.0.0.1', port: 0, memory: true, cometqlPort: false, ...options } as never);
+}
+
+/** One server and client pool for the enclosing describe(): started before its tests, closed after them. */
+export function useServer(options: Record<string, unknown> = {}): { readonly server: CometServerHandle; readonly pool: ClientPool } {
+  const pool = new ClientPool();
+  let server: CometServerHandle | undefined;
+  before(async () => {
+    server = await startServer(options);
+  });
+  after(async () => {
+    pool.closeAll();
+    await server?.close();
+  });
+  return {
+    pool,
+    get server() {
+      if (!server) throw new Error('the server starts in before()');
+      return server;
+    },
+  };
 }
 
 /** A port that was free a moment ago (for restarting a server on the same address). */

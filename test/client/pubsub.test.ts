@@ -1,23 +1,14 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CometClientError } from '../../src/client/errors.js';
-import { APP, ClientPool, nextEvent, recordMessages, roundTrip, startServer, until, type CometServerHandle } from './helpers.js';
+import { APP, nextEvent, recordMessages, roundTrip, until, useServer } from './helpers.js';
 
 describe('CometClient: pipes', { timeout: 30_000 }, () => {
-  let server: CometServerHandle;
-  const pool = new ClientPool();
-
-  before(async () => {
-    server = await startServer();
-  });
-  after(async () => {
-    pool.closeAll();
-    await server.close();
-  });
+  const env = useServer();
 
   test('publish reaches a subscriber with server_info, and the sender gets a delivery report', async () => {
-    const alice = await pool.connected(server.url);
-    const bob = await pool.connected(server.url);
+    const alice = await env.pool.connected(env.server.url);
+    const bob = await env.pool.connected(env.server.url);
     await bob.subscribe('web_pub_chat');
     const bobGot = recordMessages(bob);
     const aliceGot = recordMessages(alice);
@@ -40,9 +31,9 @@ describe('CometClient: pipes', { timeout: 30_000 }, () => {
   });
 
   test('an authorized sender is stamped by the server', async () => {
-    await server.core.setUserKey(APP, 42, 'k42');
-    const author = await pool.connected(server.url, { userId: 42, userKey: 'k42' });
-    const reader = await pool.connected(server.url);
+    await env.server.core.setUserKey(APP, 42, 'k42');
+    const author = await env.pool.connected(env.server.url, { userId: 42, userKey: 'k42' });
+    const reader = await env.pool.connected(env.server.url);
     await reader.subscribe('web_stamped');
     const arrival = nextEvent(reader, 'message');
     await author.publish('web_stamped', { text: 'hi', user_id: 1 });
@@ -51,9 +42,9 @@ describe('CometClient: pipes', { timeout: 30_000 }, () => {
   });
 
   test('"pipe.event" receives only that event; "pipe" receives all', async () => {
-    const sender = await pool.connected(server.url);
-    const one = await pool.connected(server.url);
-    const all = await pool.connected(server.url);
+    const sender = await env.pool.connected(env.server.url);
+    const one = await env.pool.connected(env.server.url);
+    const all = await env.pool.connected(env.server.url);
     await one.subscribe('web_events.login');
     await all.subscribe('web_events');
     const oneGot = recordMessages(one);
@@ -69,17 +60,17 @@ describe('CometClient: pipes', { timeout: 30_000 }, () => {
   });
 
   test('backend publishes reach subscribers; browsers may not publish into non-web pipes', async () => {
-    const client = await pool.connected(server.url);
+    const client = await env.pool.connected(env.server.url);
     await client.subscribe('loginPipe.userLogin');
     const arrival = nextEvent(client, 'message');
-    await server.core.publish(APP, 'loginPipe', 'userLogin', { name: 'Оля' });
+    await env.server.core.publish(APP, 'loginPipe', 'userLogin', { name: 'Оля' });
     assert.deepEqual((await arrival).data, { name: 'Оля' });
     await assert.rejects(client.publish('loginPipe', { name: 'fake' }, 'userLogin'), (e: unknown) => e instanceof CometClientError && e.code === 'forbidden');
   });
 
   test('unsubscribe stops delivery', async () => {
-    const sender = await pool.connected(server.url);
-    const reader = await pool.connected(server.url);
+    const sender = await env.pool.connected(env.server.url);
+    const reader = await env.pool.connected(env.server.url);
     await reader.subscribe('web_unsub');
     const got = recordMessages(reader);
     await sender.publish('web_unsub', 1);
@@ -93,7 +84,7 @@ describe('CometClient: pipes', { timeout: 30_000 }, () => {
   });
 
   test('history pages back with before and forward with after, oldest first, not emitted as events', async () => {
-    const client = await pool.connected(server.url);
+    const client = await env.pool.connected(env.server.url);
     const markers: number[] = [];
     for (let i = 1; i <= 7; i++) markers.push((await client.publish('web_hist', { i })).marker!);
     const got = recordMessages(client);
@@ -110,9 +101,9 @@ describe('CometClient: pipes', { timeout: 30_000 }, () => {
   });
 
   test('presence counts who is in a pipe, with authorized user ids', async () => {
-    await server.core.setUserKey(APP, 5, 'k5');
-    const authed = await pool.connected(server.url, { userId: 5, userKey: 'k5' });
-    const anon = await pool.connected(server.url);
+    await env.server.core.setUserKey(APP, 5, 'k5');
+    const authed = await env.pool.connected(env.server.url, { userId: 5, userKey: 'k5' });
+    const anon = await env.pool.connected(env.server.url);
     await authed.subscribe('web_room');
     await anon.subscribe('web_room');
     const p = await anon.presence('web_room');
@@ -122,16 +113,16 @@ describe('CometClient: pipes', { timeout: 30_000 }, () => {
   });
 
   test('personal messages arrive without a subscription, including those queued while offline', async () => {
-    await server.core.setUserKey(APP, 11, 'k11');
-    const queued = await server.core.sendToUser(APP, 11, 'note', { text: 'while you were away' });
+    await env.server.core.setUserKey(APP, 11, 'k11');
+    const queued = await env.server.core.sendToUser(APP, 11, 'note', { text: 'while you were away' });
     assert.equal(queued.queued, true);
-    const client = pool.make(server.url, { userId: 11, userKey: 'k11' });
+    const client = env.pool.make(env.server.url, { userId: 11, userKey: 'k11' });
     const got = recordMessages(client);
     client.connect();
     await client.ready();
     await until(client, () => got.length === 1);
     const live = nextEvent(client, 'message');
-    await server.core.sendToUser(APP, 11, undefined, { text: 'now' });
+    await env.server.core.sendToUser(APP, 11, undefined, { text: 'now' });
     const msg = await live;
     assert.equal(msg.server_info.pipe, 'msg');
     assert.deepEqual(got.map((m) => m.data), [{ text: 'while you were away' }, { text: 'now' }]);
@@ -139,9 +130,9 @@ describe('CometClient: pipes', { timeout: 30_000 }, () => {
   });
 
   test('typing notices reach the other subscribers of the pipe', async () => {
-    await server.core.setUserKey(APP, 9, 'k9', 'Nine');
-    const typist = await pool.connected(server.url, { userId: 9, userKey: 'k9' });
-    const watcher = await pool.connected(server.url);
+    await env.server.core.setUserKey(APP, 9, 'k9', 'Nine');
+    const typist = await env.pool.connected(env.server.url, { userId: 9, userKey: 'k9' });
+    const watcher = await env.pool.connected(env.server.url);
     await typist.subscribe('web_typing');
     await watcher.subscribe('web_typing');
     const notice = nextEvent(watcher, 'typing');
@@ -153,21 +144,12 @@ describe('CometClient: pipes', { timeout: 30_000 }, () => {
 });
 
 describe('CometClient: receipts', { timeout: 30_000 }, () => {
-  let server: CometServerHandle;
-  const pool = new ClientPool();
-
-  before(async () => {
-    server = await startServer({ apps: [{ id: 'receipts', origins: '*', receipts: true }] });
-  });
-  after(async () => {
-    pool.closeAll();
-    await server.close();
-  });
+  const env = useServer({ apps: [{ id: 'receipts', origins: '*', receipts: true }] });
 
   test('every delivered message is acknowledged, so a receipt-counting app reports real receivers', async () => {
-    const readers = [await pool.connected(server.url, { devId: 'receipts' }), await pool.connected(server.url, { devId: 'receipts' })];
+    const readers = [await env.pool.connected(env.server.url, { devId: 'receipts' }), await env.pool.connected(env.server.url, { devId: 'receipts' })];
     for (const r of readers) await r.subscribe('web_receipts');
-    const sender = await pool.connected(server.url, { devId: 'receipts' });
+    const sender = await env.pool.connected(env.server.url, { devId: 'receipts' });
     const report = await sender.publish('web_receipts', { text: 'counted' });
     assert.equal(report.error, '');
     assert.equal(report.number_messages, 2);
