@@ -318,3 +318,27 @@ test('a chunked body is cut off at the cap too', async () => {
   });
   assert.equal(status, 413);
 });
+
+test("an upload the client abandons half-way is the client's doing: no internal error is logged or counted", async () => {
+  const { connect } = await import('node:net');
+  const count = (code: string): number => Number(new RegExp(`comet_errors_total\\{code="${code}"\\} (\\d+)`).exec(metrics.render())?.[1] ?? 0);
+  const before = { logged: logged.length, internal: count('http_internal'), aborted: count('http_aborted') };
+  const socket = connect(Number(new URL(base).port), '127.0.0.1');
+  // Expect: 100-continue: the "100 Continue" says the API is reading the body when the client gives up.
+  socket.write(
+    'POST /api/v1/apps/1/pipes/web_chat/messages HTTP/1.1\r\nHost: x\r\n' +
+      `Authorization: Bearer ${SECRET1}\r\nContent-Type: application/json\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n`,
+  );
+  await new Promise<void>((resolve) => socket.once('data', () => resolve()));
+  socket.write('{"data":"only the start of it');
+  socket.destroy();
+  await until(() => count('http_aborted') + count('http_internal') > before.aborted + before.internal);
+  assert.equal(count('http_internal'), before.internal);
+  assert.equal(count('http_aborted'), before.aborted + 1);
+  assert.equal(logged.length, before.logged, 'nothing logged as a fault');
+});
+
+/** Polls a condition the server reaches on its own (here: counting the abandoned request). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}

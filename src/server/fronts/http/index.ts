@@ -86,10 +86,21 @@ export function createHttpFront(deps: HttpFrontDeps): HttpHandler {
   return (req, res) => {
     res.on('finish', () => deps.metrics.httpResponse(res.statusCode));
     route(req, res).catch((err: unknown) => {
+      if (abortedByClient(req)) {
+        // The client hung up in the middle of its request: nothing to answer, and nothing wrong here.
+        deps.metrics.error('http_aborted');
+        res.destroy();
+        return;
+      }
       const status = sendError(res, err, log);
       if (status >= 500) deps.metrics.error('http_internal');
     });
   };
+}
+
+/** The client closed the connection before its request was complete (e.g. mid-upload). */
+function abortedByClient(req: IncomingMessage): boolean {
+  return req.destroyed && !req.complete;
 }
 
 /** The request target as a URL; `//x` stays a path (never read as a host). */
