@@ -7,13 +7,15 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { HISTORY_LENGTH_MAX } from '../protocol/limits.js';
 import { APP_ID_PATTERN } from './core/apps.js';
+import { webhookUrlSchema } from './core/webhook-target.js';
 
 export const appConfigSchema = z.strictObject({
   id: z.string().regex(APP_ID_PATTERN, 'app ids are 1-64 characters of [A-Za-z0-9_-]'),
   secret: z.string().min(16, 'secrets are at least 16 characters').max(256).optional(),
   origins: z.union([z.literal('*'), z.array(z.string().url())]).optional(),
-  webhook: z.string().url().optional(),
+  webhook: webhookUrlSchema.optional(),
   receipts: z.boolean().optional(),
+  allowPrivateWebhooks: z.boolean().optional(),
 });
 
 export const configFileSchema = z.strictObject({

@@ -120,7 +120,7 @@ export async function createCometServer(options: CometServerOptions = {}): Promi
     const registry = new AppRegistry(apps);
 
     const metrics = new Metrics();
-    const webhooks = new WebhookDispatcher((id) => registry.get(id)?.secret, metrics, {
+    const webhooks = new WebhookDispatcher((id) => registry.get(id), metrics, {
       onGiveUp: (appId, url, reason) => log.info(`webhook of app ${appId} gave up on ${withoutQuery(url)}: ${reason}`),
     });
     const core = new Core({
@@ -252,6 +252,7 @@ async function loadApps(
       secret,
       origins: conf.origins === undefined || conf.origins === '*' ? '*' : conf.origins.map(originOf),
       receipts: conf.receipts ?? false,
+      allowPrivateWebhooks: conf.allowPrivateWebhooks ?? false,
     });
   }
   return app1SecretFile ? { apps, app1SecretFile } : { apps };

@@ -13,6 +13,13 @@ export const OTHER_LABEL = '(other)';
 
 export type WebhookOutcome = 'sent' | 'retried' | 'failed' | 'dropped';
 
+/** What the webhook dispatcher holds at the moment of a scrape. */
+export interface WebhookGauges {
+  messages: number;
+  bytes: number;
+  openBreakers: number;
+}
+
 export interface MetricsOptions {
   maxPipeSeries?: number;
 }
@@ -38,6 +45,8 @@ export class Metrics {
   private readonly messagesIn = new LabelledCounter();
   private readonly errors = new LabelledCounter();
   private readonly webhooks = new LabelledCounter();
+  private readonly webhookBreakerTrips = new LabelledCounter();
+  private webhookGauges: (() => WebhookGauges) | undefined;
   private readonly httpResponses = new LabelledCounter();
   /** Subscriber count per `app \0 pipe`; pipes with no subscribers are not kept. */
   private readonly pipeSubscribers = new Map<string, number>();
@@ -77,6 +86,16 @@ export class Metrics {
 
   webhook(outcome: WebhookOutcome): void {
     this.webhooks.add(outcome);
+  }
+
+  /** An app's webhook circuit breaker opened (its receiver kept failing). */
+  webhookBreakerOpened(appId: string): void {
+    this.webhookBreakerTrips.add(appId);
+  }
+
+  /** Where the webhook gauges are read at each scrape. */
+  watchWebhooks(source: () => WebhookGauges): void {
+    this.webhookGauges = source;
   }
 
   /** One answered HTTP request, by status code. */
@@ -124,6 +143,22 @@ export class Metrics {
       'Webhook attempts, by outcome.',
       this.webhooks.entries().map(([outcome, n]) => `comet_webhook_requests_total${labels({ outcome })} ${n}`),
     );
+    family(
+      'comet_webhook_breaker_opened_total',
+      'counter',
+      "Times an app's webhook circuit breaker opened, by app.",
+      this.webhookBreakerTrips.entries().map(([app, n]) => `comet_webhook_breaker_opened_total${labels({ app })} ${n}`),
+    );
+    const hooks = this.webhookGauges?.() ?? { messages: 0, bytes: 0, openBreakers: 0 };
+    family('comet_webhook_queued_messages', 'gauge', 'Webhook messages waiting (queued or between retries), all apps.', [
+      `comet_webhook_queued_messages ${hooks.messages}`,
+    ]);
+    family('comet_webhook_queued_bytes', 'gauge', 'Bytes of the webhook messages waiting, all apps.', [
+      `comet_webhook_queued_bytes ${hooks.bytes}`,
+    ]);
+    family('comet_webhook_open_breakers', 'gauge', 'Apps whose webhook circuit breaker is open or half-open.', [
+      `comet_webhook_open_breakers ${hooks.openBreakers}`,
+    ]);
     family(
       'comet_http_responses_total',
       'counter',

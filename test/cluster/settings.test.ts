@@ -13,7 +13,8 @@ describe('cluster: cached settings', { timeout: 60_000 }, () => {
   let cluster: Cluster;
 
   before(async () => {
-    cluster = await startCluster(2);
+    // The test's webhook receiver is on loopback, which app 1 must be allowed explicitly.
+    cluster = await startCluster(2, { apps: [{ id: '1', allowPrivateWebhooks: true }] });
   });
   after(async () => {
     await cluster.close();

@@ -44,6 +44,17 @@ describe('configuration', () => {
     writeFileSync(file, '{ not json');
     assert.throws(() => readConfigFile(file), /cannot read config file/);
   });
+
+  it('takes allowPrivateWebhooks per app, and webhook URLs under the one rule of the API', () => {
+    const file = join(dir, 'hooks.json');
+    const write = (app: object) => writeFileSync(file, JSON.stringify({ apps: [{ id: 'shop', ...app }] }));
+    write({ webhook: 'http://127.0.0.1:9000/hook', allowPrivateWebhooks: true });
+    assert.equal(readConfigFile(file).apps?.[0]?.allowPrivateWebhooks, true);
+    write({ webhook: 'ftp://example.com/hook' });
+    assert.throws(() => readConfigFile(file), /apps\.0\.webhook: the webhook must be an absolute http\(s\) URL/);
+    write({ webhook: 'https://user:pw@example.com/hook' });
+    assert.throws(() => readConfigFile(file), /apps\.0\.webhook: the webhook URL must not carry a user or password/);
+  });
 });
 
 describe('receipts', () => {
@@ -111,7 +122,8 @@ describe('webhook', () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const port = (receiver.address() as { port: number }).port;
-    const server = await startServer();
+    // The receiver is on loopback, which an app must be allowed explicitly.
+    const server = await startServer({ apps: [{ id: '1', allowPrivateWebhooks: true }] });
     try {
       await server.core.setWebhook('1', `http://127.0.0.1:${port}/hook`);
       assert.equal(await server.core.getWebhook('1'), `http://127.0.0.1:${port}/hook`);
@@ -143,5 +155,9 @@ describe('webhook', () => {
       await server.close();
     }
     await assert.rejects(startServer({ apps: [{ id: 'cfg', webhook: 'https://user:pw@example.com/hook' }] }), { code: 'invalid' });
+    await assert.rejects(startServer({ apps: [{ id: 'cfg', webhook: 'http://169.254.169.254/latest/meta-data/' }] }), {
+      code: 'invalid',
+      message: /may not target 169\.254\.169\.254, a link-local address/,
+    });
   });
 });

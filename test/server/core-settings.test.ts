@@ -38,7 +38,7 @@ describe('settings cache', () => {
     for (let i = 0; i < 5; i++) await core.publish('1', 'web_cached', undefined, i);
     assert.deepEqual(store.reads, { webhook: 1, pipeLength: 1 });
     await core.setPipeSettings('1', 'web_cached', { length: 2 });
-    await core.setWebhook('1', 'http://127.0.0.1:1/hook');
+    await core.setWebhook('1', 'https://hooks.example/comet');
     for (let i = 5; i < 8; i++) await core.publish('1', 'web_cached', undefined, i);
     assert.deepEqual((await core.history('1', 'web_cached')).map((m) => m.data), [6, 7]);
     assert.deepEqual(store.reads, { webhook: 2, pipeLength: 2 });

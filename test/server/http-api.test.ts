@@ -239,8 +239,9 @@ test('pipe stats and presence', async () => {
 
 test('webhook URL get / set / delete', async () => {
   assert.deepEqual((await api('GET', '/webhook')).body, { url: null });
-  assert.deepEqual((await api('PUT', '/webhook', { url: 'http://127.0.0.1:9/hook' })).body, { url: 'http://127.0.0.1:9/hook' });
-  assert.deepEqual((await api('GET', '/webhook')).body, { url: 'http://127.0.0.1:9/hook' });
+  // A reserved name: nothing is ever sent there.
+  assert.deepEqual((await api('PUT', '/webhook', { url: 'https://hooks.example/comet' })).body, { url: 'https://hooks.example/comet' });
+  assert.deepEqual((await api('GET', '/webhook')).body, { url: 'https://hooks.example/comet' });
   assert.deepEqual((await api('DELETE', '/webhook')).body, { url: null });
   assert.deepEqual((await api('GET', '/webhook')).body, { url: null });
 });

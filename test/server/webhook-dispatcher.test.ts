@@ -4,10 +4,12 @@ import { createServer, type IncomingMessage as HttpRequest, type Server, type Se
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import type { IncomingMessage } from '../../src/protocol/wire.js';
-import { WebhookDispatcher } from '../../src/server/core/webhook.js';
+import { WebhookDispatcher, type WebhookApp, type WebhookTimers } from '../../src/server/core/webhook.js';
 import { Metrics } from '../../src/server/metrics.js';
 
 const SECRET = 'test-secret-of-app-1';
+/** The receivers below listen on loopback, which an app must be allowed explicitly. */
+const LOOPBACK_APP: WebhookApp = { secret: SECRET, allowPrivateWebhooks: true };
 
 interface Received {
   body: string;
@@ -64,7 +66,7 @@ const verify = (secret: string, r: Received): boolean =>
 test('each message is POSTed as signed JSON {app, message}', async () => {
   const hook = await receiver((_, res) => res.end('ok'));
   const metrics = new Metrics();
-  const dispatcher = new WebhookDispatcher((app) => (app === '1' ? SECRET : undefined), metrics);
+  const dispatcher = new WebhookDispatcher((app) => (app === '1' ? LOOPBACK_APP : undefined), metrics);
   try {
     dispatcher.enqueue('1', hook.url, message(1, { text: 'привет <b>' }));
     const r = await hook.next();
@@ -88,7 +90,7 @@ test('a 500 is retried until the receiver accepts', async () => {
     res.end();
   });
   const metrics = new Metrics();
-  const dispatcher = new WebhookDispatcher(() => SECRET, metrics, { baseDelayMs: 5 });
+  const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, metrics, { baseDelayMs: 5 });
   try {
     dispatcher.enqueue('1', hook.url, message(42));
     const attempts = [await hook.next(), await hook.next(), await hook.next()];
@@ -114,7 +116,7 @@ test('gives up after maxAttempts, and a 4xx refusal is not retried', async () =>
   });
   const gaveUp: string[] = [];
   const metrics = new Metrics();
-  const dispatcher = new WebhookDispatcher(() => SECRET, metrics, {
+  const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, metrics, {
     baseDelayMs: 1,
     maxAttempts: 3,
     onGiveUp: (_app, url, reason) => gaveUp.push(`${url === hook.url ? 'dead' : 'refusing'}: ${reason}`),
@@ -141,7 +143,7 @@ test('a hanging receiver never blocks enqueue, and a full queue drops its oldest
     else res.end();
   });
   const metrics = new Metrics();
-  const dispatcher = new WebhookDispatcher(() => SECRET, metrics, { concurrency: 1, maxQueue: 3, timeoutMs: 60_000 });
+  const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, metrics, { concurrency: 1, maxQueue: 3, timeoutMs: 60_000 });
   try {
     dispatcher.enqueue('1', hook.url, message(1));
     await hook.next(); // the first request now hangs in flight
@@ -161,7 +163,7 @@ test('a hanging receiver never blocks enqueue, and a full queue drops its oldest
 
 test('close() aborts a request in flight and refuses new messages', async () => {
   const hook = await receiver(() => undefined); // never answers
-  const dispatcher = new WebhookDispatcher(() => SECRET, undefined, { timeoutMs: 60_000 });
+  const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, undefined, { timeoutMs: 60_000 });
   dispatcher.enqueue('1', hook.url, message(1));
   await hook.next();
   assert.equal(dispatcher.pending, 1);
@@ -177,7 +179,7 @@ test('an unreachable receiver is retried, then given up on', async () => {
   const deadUrl = hook.url;
   await close(hook.server); // nothing listens there any more
   const reasons: string[] = [];
-  const dispatcher = new WebhookDispatcher(() => SECRET, undefined, {
+  const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, undefined, {
     baseDelayMs: 1,
     maxAttempts: 2,
     onGiveUp: (_a, _u, reason) => reasons.push(reason),
@@ -203,6 +205,229 @@ test('messages of an app without a secret are not sent', async () => {
   } finally {
     await dispatcher.close();
     await close(hook.server);
+  }
+});
+
+/** Timers that fire only when the test moves time on: retries, timeouts and cool-downs on demand. */
+class ManualTimers implements WebhookTimers {
+  private now = 0;
+  private pending: { at: number; fn: () => void }[] = [];
+
+  after(ms: number, fn: () => void): () => void {
+    const timer = { at: this.now + ms, fn };
+    this.pending.push(timer);
+    return () => {
+      this.pending = this.pending.filter((t) => t !== timer);
+    };
+  }
+
+  /** Moves time on by `ms`, firing what falls due, earliest first. */
+  advance(ms: number): void {
+    const until = this.now + ms;
+    for (;;) {
+      const due = this.pending.filter((t) => t.at <= until).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      this.pending = this.pending.filter((t) => t !== due);
+      this.now = due.at;
+      due.fn();
+    }
+    this.now = until;
+  }
+}
+
+const markerOf = (r: Received): number => (JSON.parse(r.body) as { message: IncomingMessage }).message.server_info.marker;
+
+test('an app whose receiver hangs delays only itself: every app has its own requests in flight', { timeout: 10_000 }, async () => {
+  const hanging = await receiver(() => undefined);
+  const fast = await receiver((_, res) => res.end());
+  const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, undefined, { concurrency: 2, timers: new ManualTimers() });
+  try {
+    for (let m = 1; m <= 5; m++) dispatcher.enqueue('slow', hanging.url, message(m));
+    await hanging.next();
+    await hanging.next();
+    dispatcher.enqueue('quick', fast.url, message(100));
+    assert.equal(markerOf(await fast.next()), 100, 'delivered while the other app hangs');
+    assert.equal(hanging.received.length, 2, 'the hanging app is held to its own 2 requests');
+    await until(() => dispatcher.backlog().apps === 1); // the quick app is done, and forgotten
+    assert.deepEqual(dispatcher.backlog(), { apps: 1, messages: 3, bytes: dispatcher.backlog().bytes, inFlight: 2, openBreakers: 0 });
+  } finally {
+    await dispatcher.close();
+    await close(hanging.server);
+    await close(fast.server);
+  }
+});
+
+test('many hanging apps together never have more requests in flight than the global cap', async () => {
+  let open = 0;
+  let most = 0;
+  const hanging = await receiver((_, res) => {
+    open += 1;
+    most = Math.max(most, open);
+    res.on('close', () => (open -= 1));
+  });
+  const timers = new ManualTimers();
+  const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, undefined, { concurrency: 2, maxInFlight: 3, timeoutMs: 1000, timers });
+  try {
+    for (const app of ['a', 'b', 'c', 'd']) for (let m = 1; m <= 2; m++) dispatcher.enqueue(app, hanging.url, message(m));
+    await until(() => hanging.received.length === 3);
+    assert.equal(dispatcher.backlog().inFlight, 3);
+    timers.advance(1000); // the three time out; three of the waiting ones go next
+    await until(() => hanging.received.length === 6);
+    assert.equal(dispatcher.backlog().inFlight, 3);
+    assert.equal(most, 3);
+  } finally {
+    await dispatcher.close();
+    await close(hanging.server);
+  }
+});
+
+test("an app's breaker opens after consecutive failures, holds its messages, and a probe closes it", async () => {
+  let down = true;
+  const hook = await receiver((_, res) => {
+    res.statusCode = down ? 503 : 200;
+    res.end();
+  });
+  const timers = new ManualTimers();
+  const metrics = new Metrics();
+  const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, metrics, {
+    concurrency: 1,
+    maxAttempts: 10,
+    baseDelayMs: 100,
+    breakerThreshold: 3,
+    breakerCooldownMs: 10_000,
+    timers,
+  });
+  const settled = (hits: number) => until(() => hook.received.length === hits && dispatcher.backlog().inFlight === 0);
+  try {
+    dispatcher.enqueue('a', hook.url, message(1));
+    await settled(1);
+    timers.advance(150); // first retry: 50-150 ms
+    await settled(2);
+    assert.equal(dispatcher.backlog().openBreakers, 0, 'two failures are not enough');
+    timers.advance(300); // second retry: 100-300 ms
+    await settled(3);
+    assert.equal(dispatcher.backlog().openBreakers, 1, 'the third failure in a row opens it');
+    assert.match(metrics.render(), /comet_webhook_breaker_opened_total\{app="a"\} 1\n/);
+
+    // Open: new messages and due retries are held, nothing is sent.
+    dispatcher.enqueue('a', hook.url, message(2));
+    dispatcher.enqueue('a', hook.url, message(3));
+    timers.advance(600);
+    assert.equal(dispatcher.backlog().inFlight, 0);
+    assert.equal(dispatcher.backlog().messages, 3);
+    assert.match(metrics.render(), /comet_webhook_open_breakers 1\n/);
+
+    // After the cool-down one probe goes; it fails, so the breaker opens again.
+    timers.advance(10_000);
+    assert.equal(dispatcher.backlog().inFlight, 1, 'exactly one probe');
+    await settled(4);
+    assert.equal(dispatcher.backlog().openBreakers, 1);
+    timers.advance(9_999);
+    assert.equal(dispatcher.backlog().inFlight, 0, 'a full cool-down again');
+
+    // The receiver is back: the next probe succeeds and every held message follows.
+    down = false;
+    timers.advance(1);
+    assert.equal(dispatcher.backlog().inFlight, 1);
+    await until(() => dispatcher.pending === 0);
+    const delivered = hook.received.slice(4).map(markerOf).sort();
+    assert.deepEqual(delivered, [1, 2, 3], 'nothing was lost while the breaker was open');
+    assert.equal(hook.received.length, 7);
+    assert.match(metrics.render(), /comet_webhook_breaker_opened_total\{app="a"\} 1\n/);
+    assert.match(metrics.render(), /comet_webhook_open_breakers 0\n/);
+    assert.equal(dispatcher.backlog().apps, 0, 'an idle app holds no state');
+  } finally {
+    await dispatcher.close();
+    await close(hook.server);
+  }
+});
+
+test("an app's queue is bounded in bytes as well as in messages, dropping its oldest, and freed when drained", async () => {
+  let release: () => void = () => undefined;
+  const hook = await receiver((n, res) => {
+    if (n === 1) release = () => res.end();
+    else res.end();
+  });
+  const metrics = new Metrics();
+  const big = (m: number) => message(m, 'x'.repeat(10_000));
+  const size = Buffer.byteLength(JSON.stringify({ app: 'a', message: big(10) }));
+  const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, metrics, {
+    concurrency: 1,
+    maxQueue: 100,
+    maxQueueBytes: size * 3,
+    timers: new ManualTimers(),
+  });
+  try {
+    dispatcher.enqueue('a', hook.url, big(1));
+    await hook.next(); // in flight, hanging
+    for (let m = 10; m <= 17; m++) dispatcher.enqueue('a', hook.url, big(m));
+    const held = dispatcher.backlog();
+    assert.equal(held.messages, 3, 'three bodies fit in the bytes');
+    assert.ok(held.bytes <= size * 3);
+    assert.match(metrics.render(), /comet_webhook_requests_total\{outcome="dropped"\} 5\n/);
+    assert.match(metrics.render(), /comet_webhook_queued_bytes \d+\n/);
+    dispatcher.enqueue('a', hook.url, message(99, 'x'.repeat(size * 4)));
+    assert.match(metrics.render(), /comet_webhook_requests_total\{outcome="dropped"\} 6\n/, 'a body larger than the queue is dropped alone');
+    assert.equal(dispatcher.backlog().messages, 3);
+    release();
+    await until(() => dispatcher.pending === 0);
+    assert.deepEqual(hook.received.map(markerOf), [1, 15, 16, 17]);
+    assert.deepEqual(dispatcher.backlog(), { apps: 0, messages: 0, bytes: 0, inFlight: 0, openBreakers: 0 });
+  } finally {
+    await dispatcher.close();
+    await close(hook.server);
+  }
+});
+
+test('no request reaches a refused address, whether written in the URL or resolved from a name', async () => {
+  const hook = await receiver((_, res) => res.end());
+  const port = new URL(hook.url).port;
+  const reasons: string[] = [];
+  const metrics = new Metrics();
+  const publicOnly: WebhookApp = { secret: SECRET };
+  const dispatcher = new WebhookDispatcher((app) => (app === 'lan' ? LOOPBACK_APP : publicOnly), metrics, {
+    onGiveUp: (_a, _u, reason) => reasons.push(reason),
+  });
+  try {
+    // As stored by a version without the rule: literal forms, and a name that resolves to loopback.
+    const urls = [
+      `http://127.0.0.1:${port}/hook`,
+      `http://2130706433:${port}/hook`,
+      `http://[::ffff:127.0.0.1]:${port}/hook`,
+      `http://localhost:${port}/hook`,
+    ];
+    for (const url of urls) dispatcher.enqueue('tenant', url, message(1));
+    await until(() => reasons.length + hook.received.length === urls.length);
+    assert.equal(hook.received.length, 0, 'nothing was sent');
+    assert.ok(reasons.every((r) => r.startsWith('refused target: ')), reasons.join('\n'));
+    assert.ok(reasons.some((r) => /localhost resolves to (127\.0\.0\.1|::1), a loopback address/.test(r)), reasons.join('\n'));
+    assert.match(metrics.render(), /comet_errors_total\{code="webhook_refused"\} 4\n/);
+    // The same name for an app allowed private targets is delivered, over the same dispatcher.
+    dispatcher.enqueue('lan', `http://localhost:${port}/hook`, message(2));
+    assert.equal(markerOf(await hook.next()), 2);
+  } finally {
+    await dispatcher.close();
+    await close(hook.server);
+  }
+});
+
+test('a redirect is never followed', async () => {
+  const elsewhere = await receiver((_, res) => res.end());
+  const hook = await receiver((_, res) => {
+    res.writeHead(307, { Location: elsewhere.url });
+    res.end();
+  });
+  const reasons: string[] = [];
+  const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, undefined, { onGiveUp: (_a, _u, reason) => reasons.push(reason) });
+  try {
+    dispatcher.enqueue('1', hook.url, message(1));
+    await until(() => reasons.length === 1);
+    assert.deepEqual(reasons, ['HTTP 307']);
+    assert.equal(elsewhere.received.length, 0);
+  } finally {
+    await dispatcher.close();
+    await close(hook.server);
+    await close(elsewhere.server);
   }
 });
 

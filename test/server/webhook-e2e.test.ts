@@ -5,10 +5,18 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage as HttpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import type { IncomingMessage } from '../../src/protocol/wire.js';
-import { apiClient, type Client, connect, listen, next, startServer, subscribe } from './http-helpers.js';
+import type { AppConfig } from '../../src/server/config.js';
+import { SqliteStore } from '../../src/server/store/sqlite.js';
+import { apiClient, APP2_SECRET, type Client, connect, listen, next, startServer, subscribe } from './http-helpers.js';
+
+/** The receivers here listen on loopback, which an app must be allowed explicitly. */
+const APP1_ON_LOOPBACK: AppConfig = { id: '1', allowPrivateWebhooks: true };
 
 interface Hit {
   body: string;
@@ -47,13 +55,28 @@ async function receiver(status: (n: number) => number | 'hang') {
   return { ...hook, hits, hitCount };
 }
 
+/** A logger that keeps the server's info lines; `logged` settles with the first. */
+function infoLog() {
+  const lines: string[] = [];
+  let loggedOne: () => void = () => undefined;
+  const logged = new Promise<void>((resolve) => (loggedOne = resolve));
+  const logger = {
+    info: (line: string) => {
+      lines.push(line);
+      loggedOne();
+    },
+    error: () => undefined,
+  };
+  return { logger, lines, logged };
+}
+
 const signed = (secret: string, hit: Hit): boolean =>
   hit.signature === `sha256=${createHmac('sha256', secret).update(`${hit.timestamp}.${hit.body}`).digest('hex')}`;
 
 async function setup(status: (n: number) => number | 'hang') {
   const hook = await receiver(status);
   cleanups.push(hook.close);
-  const comet = await startServer();
+  const comet = await startServer({ apps: [APP1_ON_LOOPBACK] });
   cleanups.push(() => comet.close());
   const api = apiClient(comet.url, comet.app1Secret);
   assert.equal((await api('PUT', '/webhook', { url: hook.url })).status, 200);
@@ -131,18 +154,8 @@ test('a webhook answering 500 gets the same message again', async () => {
 test('a webhook given up on is logged without its query, which may hold a token', async () => {
   const hook = await receiver(() => 400);
   cleanups.push(hook.close);
-  const lines: string[] = [];
-  let loggedOne: () => void = () => undefined;
-  const logged = new Promise<void>((resolve) => (loggedOne = resolve));
-  const comet = await startServer({
-    logger: {
-      info: (line) => {
-        lines.push(line);
-        loggedOne();
-      },
-      error: () => undefined,
-    },
-  });
+  const { logger, lines, logged } = infoLog();
+  const comet = await startServer({ apps: [APP1_ON_LOOPBACK], logger });
   cleanups.push(() => comet.close());
   await comet.core.setWebhook('1', `${hook.url}?token=hook-token-123`);
   await comet.core.publish('1', 'web_refused', undefined, 1);
@@ -167,4 +180,71 @@ test('a dead webhook never blocks delivery', async () => {
   assert.equal(res.status, 200);
   assert.equal((await got).data, 'backend');
   assert.ok(hook.hits.length >= 1, 'the webhook was called and is hanging');
+});
+
+test("one tenant's hanging webhook does not delay another tenant's", { timeout: 20_000 }, async () => {
+  let requests = 0;
+  let aborted = 0;
+  const hanging = await listen((_req, res) => {
+    requests += 1;
+    res.on('close', () => (aborted += res.writableEnded ? 0 : 1));
+  });
+  cleanups.push(hanging.close);
+  const calm = await receiver(() => 204);
+  cleanups.push(calm.close);
+  const comet = await startServer({ apps: [APP1_ON_LOOPBACK, { id: '2', secret: APP2_SECRET, allowPrivateWebhooks: true }] });
+  cleanups.push(() => comet.close());
+  await comet.core.setWebhook('1', hanging.url);
+  await comet.core.setWebhook('2', calm.url);
+  for (let i = 1; i <= 8; i++) await comet.core.publish('1', 'web_busy', undefined, i);
+  const { marker } = await comet.core.publish('2', 'web_calm', undefined, 'not stuck behind app 1');
+  await calm.hitCount(1);
+  assert.equal((JSON.parse(calm.hits[0]!.body) as { message: IncomingMessage }).message.server_info.marker, marker);
+  assert.equal(aborted, 0, "app 2's message went before any of app 1's requests timed out");
+  assert.ok(requests <= 4, `app 1 holds at most its own 4 requests (${requests})`);
+});
+
+test('a webhook may not target internal addresses unless the server config allows the app them', async () => {
+  const comet = await startServer({ apps: [{ id: '2', secret: APP2_SECRET, allowPrivateWebhooks: true }] });
+  cleanups.push(() => comet.close());
+  const api = apiClient(comet.url, comet.app1Secret);
+  for (const url of [
+    'http://127.0.0.1:6379/',
+    'http://[::1]:6379/',
+    'http://169.254.169.254/latest/meta-data/',
+    'http://0.0.0.0:8080/',
+    'http://[::ffff:127.0.0.1]/hook',
+    'http://2130706433/',
+    'http://0x7f.1/',
+    'http://10.0.0.8/hook?token=abc',
+    'http://localhost:3000/',
+  ]) {
+    const res = await api('PUT', '/webhook', { url });
+    assert.equal(res.status, 400, url);
+    assert.equal(res.body.error, 'invalid');
+    assert.match(String(res.body.message), /^the webhook may not target \S+, an? [\w ()-]+ (address|name) \(allowPrivateWebhooks/, url);
+    assert.ok(!String(res.body.message).includes('token=abc'));
+  }
+  assert.deepEqual((await api('GET', '/webhook')).body, { url: null });
+  const app2 = apiClient(comet.url, APP2_SECRET, '2');
+  assert.equal((await app2('PUT', '/webhook', { url: 'http://127.0.0.1:6379/' })).status, 200, 'app 2 is allowed private targets');
+});
+
+test('a webhook stored before the address rule is checked again when connecting: nothing reaches a loopback name', async () => {
+  const hook = await receiver(() => 204);
+  cleanups.push(hook.close);
+  const dir = mkdtempSync(join(tmpdir(), 'comet-hook-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  // What an earlier version let a tenant store: a name that resolves to this machine.
+  const stored = new SqliteStore(join(dir, 'comet.db'));
+  await stored.setWebhook('1', hook.url.replace('127.0.0.1', 'localhost'));
+  await stored.close();
+  const { logger, lines, logged } = infoLog();
+  const comet = await startServer({ memory: false, dataDir: dir, logger });
+  cleanups.push(() => comet.close());
+  await comet.core.publish('1', 'web_internal', undefined, 'for the LAN');
+  await Promise.race([logged, hook.hitCount(1)]);
+  assert.equal(hook.hits.length, 0, 'nothing reached the receiver');
+  assert.match(lines[0]!, /^webhook of app 1 gave up on http:\/\/localhost:\d+\/hook: refused target: localhost resolves to (127\.0\.0\.1|::1), a loopback address$/);
+  assert.match(comet.metrics.render(), /comet_errors_total\{code="webhook_refused"\} 1\n/);
 });

@@ -1,4 +1,4 @@
-/** The apps (tenants) a server knows: dev id, secret, allowed origins, receipt mode. */
+/** The apps (tenants) a server knows: dev id, secret, allowed origins, receipt mode, webhook reach. */
 import { randomBytes } from 'node:crypto';
 
 /** App ids share the pipe charset so they can be embedded in room and key names safely. */
@@ -13,6 +13,8 @@ export interface App {
   origins: readonly string[] | '*';
   /** Count delivery receipts acknowledged by receivers instead of connections handed to. */
   receipts: boolean;
+  /** May the webhook target private, loopback, link-local… addresses? Absent: no. */
+  allowPrivateWebhooks?: boolean;
 }
 
 /** A fresh secret: 32 random bytes, URL-safe. */

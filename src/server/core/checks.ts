@@ -7,6 +7,7 @@ import { isValidEventName, isValidPipeName } from '../../protocol/names.js';
 import type { BanTarget } from '../store/types.js';
 import type { BanSpec } from './api.js';
 import { CoreError } from './errors.js';
+import { refusedHost, webhookUrlProblem } from './webhook-target.js';
 
 export function checkPipe(pipe: string): void {
   if (!isValidPipeName(pipe)) throw new CoreError('invalid_pipe', 'pipe names are 3-64 characters of [A-Za-z0-9_-]');
@@ -30,18 +31,14 @@ export function checkToken(token: string): void {
   if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw new CoreError('invalid', 'bad token');
 }
 
-export function checkWebhookUrl(url: string): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new CoreError('invalid', 'the webhook must be an absolute http(s) URL');
+/** The webhook URL rule, and its host unless the app may call private addresses. */
+export function checkWebhookUrl(url: string, allowPrivate: boolean): void {
+  const problem = webhookUrlProblem(url);
+  if (problem !== undefined) throw new CoreError('invalid', problem);
+  const refused = allowPrivate ? undefined : refusedHost(url);
+  if (refused !== undefined) {
+    throw new CoreError('invalid', `the webhook may not target ${refused} (allowPrivateWebhooks in the server config allows an app this)`);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new CoreError('invalid', 'the webhook must be an absolute http(s) URL');
-  }
-  // fetch refuses them, and they would end up in logs: put a token in the path or query instead.
-  if (parsed.username !== '' || parsed.password !== '') throw new CoreError('invalid', 'the webhook URL must not carry a user or password');
 }
 
 export function banTarget(spec: BanSpec): BanTarget {

@@ -503,8 +503,8 @@ export class Core implements BackendApi {
   }
 
   async setWebhook(appId: string, url: string | null): Promise<void> {
-    this.requireApp(appId);
-    if (url !== null) checkWebhookUrl(url);
+    const app = this.requireApp(appId);
+    if (url !== null) checkWebhookUrl(url, app.allowPrivateWebhooks === true);
     await this.store.setWebhook(appId, url);
     this.settingChanged({ appId });
   }

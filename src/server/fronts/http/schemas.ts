@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { HISTORY_LENGTH_MAX, HISTORY_PAGE_MAX, USER_NAME_MAX } from '../../../protocol/limits.js';
 import { isValidUserKey } from '../../../protocol/names.js';
 import { eventName, pipeName } from '../../../protocol/schemas.js';
+import { webhookUrlSchema } from '../../core/webhook-target.js';
 
 /** Largest user id: ids travel as JSON numbers, so they must stay exact integers. */
 const USER_ID_MAX = Number.MAX_SAFE_INTEGER;
@@ -70,9 +71,4 @@ export const banBody = z
 
 export const unbanBody = banBody;
 
-export const webhookBody = z.strictObject({
-  url: z
-    .string()
-    .max(2048)
-    .refine((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), 'expected an http(s) URL'),
-});
+export const webhookBody = z.strictObject({ url: webhookUrlSchema });
