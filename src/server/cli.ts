@@ -5,7 +5,16 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { appConfigSchema } from './config.js';
-import { createCometServer, DEFAULT_COMETQL_PORT, DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, type CometServerOptions } from './index.js';
+import { DEFAULT_APP_ID } from './core/apps.js';
+import {
+  createCometServer,
+  DEFAULT_COMETQL_PORT,
+  DEFAULT_DATA_DIR,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  type CometServerOptions,
+  type SecretPlace,
+} from './index.js';
 
 export const USAGE = `Usage: comet-chat-server [options]
 
@@ -17,7 +26,7 @@ Options (each also an environment variable):
   --config FILE       JSON config file: apps, limits… (COMET_CONFIG)
   --cometql-port N    CometQL (MySQL protocol) port (COMET_COMETQL_PORT, default ${DEFAULT_COMETQL_PORT})
   --no-cometql        do not start CometQL (COMET_COMETQL_PORT=off)
-  --redis URL         scale out over Redis (COMET_REDIS_URL)
+  --redis URL         scale out over Redis (COMET_REDIS_URL; prefer it when the URL holds a password)
   --demo              serve the demo site at / (COMET_DEMO=1)
   --help              show this help
 
@@ -161,11 +170,23 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   process.on('SIGTERM', () => stop('SIGTERM'));
   console.log(`comet-chat server listening on ${server.url}`);
   console.log(`  dev id: 1 (the default app; any origin may connect)`);
-  if (server.app1SecretFile) console.log(`  app 1 secret: in ${server.app1SecretFile}`);
-  else if (server.storage === 'redis') console.log(`  app 1 secret: ${server.app1Secret} (kept in Redis, shared by every node)`);
-  else console.log(`  app 1 secret: ${server.app1Secret} (memory mode: a new one on every start)`);
+  console.log(`  app 1 secret: ${whereIs(server.app1SecretPlace, command.options)}`);
   if (server.cometqlPort !== undefined) console.log(`  CometQL (MySQL protocol): ${server.host}:${server.cometqlPort}`);
   if (command.options.demo) console.log(`  demo: ${server.url}/`);
 
   return undefined;
+}
+
+/** Where the banner sends the reader for app 1's secret; the secret itself is never printed (logs are kept and shared). */
+function whereIs(place: SecretPlace, options: CometServerOptions): string {
+  switch (place.kind) {
+    case 'file':
+      return `in ${place.path}`;
+    case 'configured':
+      return options.apps?.some((a) => a.id === DEFAULT_APP_ID && a.secret !== undefined) ? 'as set in COMET_APPS' : 'as set in the config file';
+    case 'redis':
+      return `kept in Redis, shared by every node; read it with: redis-cli -u <your Redis URL> GET '${place.key}'`;
+    case 'generated':
+      return 'generated for this run, not shown (memory mode); to call the backend API, set one for app "1" in COMET_APPS or the config file';
+  }
 }

@@ -37,11 +37,17 @@ export type ConfigFile = z.infer<typeof configFileSchema>;
 
 /** Reads and checks a config file; a relative dataDir is taken relative to the file. Throws a readable Error. */
 export function readConfigFile(path: string): ConfigFile {
-  let raw: unknown;
+  let text: string;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new Error(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`cannot read config file ${path}: ${jsonErrorWithoutText(err as Error, text)}`);
   }
   const parsed = configFileSchema.safeParse(raw);
   if (!parsed.success) {
@@ -56,4 +62,18 @@ export function readConfigFile(path: string): ConfigFile {
     ids.add(app.id);
   }
   return config;
+}
+
+/**
+ * JSON.parse's complaint without the piece of text it may quote (`Unexpected token 's', ..."secret":s3cr"...`):
+ * the file holds secrets, and start-up errors end up in logs. Where the position is known, it is given.
+ */
+function jsonErrorWithoutText(err: Error, text: string): string {
+  const at = /^(.*?) in JSON at position (\d+)/.exec(err.message);
+  if (at) {
+    const before = text.slice(0, Number(at[2])).split('\n');
+    return `not valid JSON: ${at[1]} at line ${before.length}, column ${before.at(-1)!.length + 1}`;
+  }
+  if (/^Unexpected end of JSON input/.test(err.message)) return 'not valid JSON: it ends too early';
+  return 'not valid JSON (the text is not shown, it may hold secrets)';
 }

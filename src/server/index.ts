@@ -17,6 +17,7 @@ import { createHttpFront, type HttpFrontDeps } from './fronts/http/index.js';
 import { packageRoot } from './fronts/http/static.js';
 import { attachSocketFront } from './fronts/socket/index.js';
 import type { CometIo } from './fronts/socket/types.js';
+import { urlForLog } from './log-safe.js';
 import { Metrics } from './metrics.js';
 import { MemoryStore } from './store/memory.js';
 import { createRedisParts, type RedisParts } from './store/redis-cluster.js';
@@ -82,10 +83,18 @@ export interface CometServer {
   app1Secret: string;
   /** The file holding app 1's secret; absent in memory and Redis mode. */
   app1SecretFile?: string;
+  /** Where app 1's secret can be read, for a banner that must not print the secret itself. */
+  app1SecretPlace: SecretPlace;
   /** Where state is kept. */
   storage: 'sqlite' | 'memory' | 'redis';
   close(): Promise<void>;
 }
+
+/**
+ * Where a secret is kept: a file, the configuration (config file, COMET_APPS or code), a Redis key,
+ * or nowhere (memory mode: generated for this run).
+ */
+export type SecretPlace = { kind: 'file'; path: string } | { kind: 'configured' } | { kind: 'redis'; key: string } | { kind: 'generated' };
 
 const consoleLogger: Logger = {
   info: (message) => console.log(message),
@@ -121,7 +130,7 @@ export async function createCometServer(options: CometServerOptions = {}): Promi
 
     const metrics = new Metrics();
     const webhooks = new WebhookDispatcher((id) => registry.get(id), metrics, {
-      onGiveUp: (appId, url, reason) => log.info(`webhook of app ${appId} gave up on ${withoutQuery(url)}: ${reason}`),
+      onGiveUp: (appId, url, reason) => log.info(`webhook of app ${appId} gave up on ${urlForLog(url)}: ${reason}`),
     });
     const core = new Core({
       store,
@@ -134,6 +143,13 @@ export async function createCometServer(options: CometServerOptions = {}): Promi
     });
     for (const app of o.apps) if (app.webhook) await core.setWebhook(app.id, app.webhook);
     const app1Secret = registry.get(DEFAULT_APP_ID)!.secret;
+    const app1SecretPlace: SecretPlace = app1SecretFile
+      ? { kind: 'file', path: app1SecretFile }
+      : o.apps.some((a) => a.id === DEFAULT_APP_ID && a.secret !== undefined)
+        ? { kind: 'configured' }
+        : redis
+          ? { kind: 'redis', key: redis.store.secretKey(DEFAULT_APP_ID) }
+          : { kind: 'generated' };
 
     let ready = false;
     const httpHandler = createHttpFront({
@@ -205,6 +221,7 @@ export async function createCometServer(options: CometServerOptions = {}): Promi
       io,
       app1Secret,
       ...(app1SecretFile ? { app1SecretFile } : {}),
+      app1SecretPlace,
       storage: redis ? 'redis' : memory ? 'memory' : 'sqlite',
       close,
     };
@@ -256,11 +273,6 @@ async function loadApps(
     });
   }
   return app1SecretFile ? { apps, app1SecretFile } : { apps };
-}
-
-/** A webhook URL fit for a log line: its query may hold a token the receiver checks. */
-function withoutQuery(url: string): string {
-  return URL.canParse(url) ? `${new URL(url).origin}${new URL(url).pathname}` : '(unparsable URL)';
 }
 
 /** What a browser sends as Origin for a configured URL (`https://shop.example/` → `https://shop.example`). */

@@ -2,10 +2,12 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
 import { parseCli, UsageError } from '../../src/server/cli.js';
 
 const cliUrl = pathToFileURL(fileURLToPath(new URL('../../src/server/cli.ts', import.meta.url))).href;
@@ -52,13 +54,14 @@ after(() => {
 });
 
 describe('comet-chat-server', () => {
-  it('starts in memory, prints the URL, the dev id and the secret, answers /healthz, stops on SIGTERM', async () => {
+  it('starts in memory, prints the URL, the dev id and how to get a secret, answers /healthz, stops on SIGTERM', async () => {
     const r = run(['--port', '0', '--host', '127.0.0.1', '--memory', '--no-cometql']);
     const out = await waitForOutput(r, /app 1 secret: .+\n/);
     const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
     assert.ok(url, out);
     assert.match(out, /dev id: 1/);
-    assert.match(out, /app 1 secret: [A-Za-z0-9_-]{32,} \(memory mode/);
+    assert.match(out, /app 1 secret: generated for this run, not shown \(memory mode\); to call the backend API, set one for app "1" in COMET_APPS/);
+    assert.doesNotMatch(out, /[A-Za-z0-9_-]{32,}/, 'no secret-like token is printed');
     const health = await fetch(`${url}/healthz`);
     assert.equal(health.status, 200);
     assert.deepEqual(await health.json(), { status: 'ok' });
@@ -86,12 +89,73 @@ describe('comet-chat-server', () => {
     assert.equal(await r.exited, 0, r.stdout() + r.stderr());
   });
 
+  it('never prints a configured secret: with --data it says where the secret was set', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'comet-cli-'));
+    dirs.push(dataDir);
+    const secret = 'configured-app-one-secret-0123';
+    const apps = JSON.stringify([{ id: '1', secret }]);
+    const r = run(['--port', '0', '--data', dataDir, '--no-cometql'], { COMET_APPS: apps });
+    const out = await waitForOutput(r, /app 1 secret: .+\n/);
+    assert.match(out, /app 1 secret: as set in COMET_APPS\n/);
+    r.child.kill('SIGTERM');
+    assert.equal(await r.exited, 0);
+    assert.ok(!(r.stdout() + r.stderr()).includes(secret), r.stdout());
+  });
+
+  it('in Redis mode says which key holds the secret, and never prints it', async () => {
+    const db = 1 + Math.floor(Math.random() * 15);
+    const redisUrl = `redis://127.0.0.1:6379/${db}`;
+    const r = run(['--port', '0', '--no-cometql', '--redis', redisUrl]);
+    const redis = new Redis(redisUrl);
+    try {
+      const out = await waitForOutput(r, /app 1 secret: .+\n/);
+      assert.match(out, /app 1 secret: kept in Redis, shared by every node; read it with: redis-cli -u <your Redis URL> GET 'comet:1:secret'\n/);
+      const secret = await redis.get('comet:1:secret');
+      assert.ok(secret && secret.length >= 32);
+      r.child.kill('SIGTERM');
+      assert.equal(await r.exited, 0);
+      assert.ok(!(r.stdout() + r.stderr()).includes(secret), r.stdout());
+    } finally {
+      r.child.kill('SIGKILL');
+      await redis.del('comet:1:secret');
+      redis.disconnect();
+    }
+  });
+
+  it('a Redis URL with a password is not repeated when Redis cannot be reached', async () => {
+    const port = await closedPort();
+    const r = run(['--port', '0', '--no-cometql'], { COMET_REDIS_URL: `redis://:hunter2-redis-password@127.0.0.1:${port}/0` });
+    assert.equal(await r.exited, 1);
+    assert.match(r.stderr(), new RegExp(`could not start: cannot connect to Redis at redis://127\\.0\\.0\\.1:${port}/0: `));
+    assert.ok(!(r.stdout() + r.stderr()).includes('hunter2'), r.stderr());
+  });
+
+  it('a config file that is not JSON is reported without the secret written in it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'comet-cli-'));
+    dirs.push(dir);
+    const file = join(dir, 'comet.json');
+    writeFileSync(file, '{"apps": [{"id": "1", "secret": s3cr3t-app-one-0123456789}]}');
+    const r = run(['--port', '0', '--memory', '--no-cometql', '--config', file]);
+    assert.equal(await r.exited, 1);
+    assert.match(r.stderr(), /could not start: cannot read config file .*comet\.json: not valid JSON/);
+    assert.ok(!(r.stdout() + r.stderr()).includes('s3cr3t'), r.stderr());
+  });
+
   it('exits 2 with a clear message on a bad flag (parseCli below covers every bad value)', async () => {
     const r = run(['--port', '0', '--bogus']);
     assert.equal(await r.exited, 2);
     assert.match(r.stderr(), /comet-chat-server: Unknown option '--bogus'.*\nTry --help/);
   });
 });
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 describe('parseCli', () => {
   it('prefers flags over the environment and maps every option', () => {

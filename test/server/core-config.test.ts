@@ -42,7 +42,20 @@ describe('configuration', () => {
     writeFileSync(file, JSON.stringify({ prot: 80, apps: [{ id: 'has space' }] }));
     assert.throws(() => readConfigFile(file), /bad config file .*(prot|apps\.0\.id)/);
     writeFileSync(file, '{ not json');
-    assert.throws(() => readConfigFile(file), /cannot read config file/);
+    assert.throws(() => readConfigFile(file), /cannot read config file .*: not valid JSON/);
+  });
+
+  it('says where a config file is not JSON without quoting it: the text may be a secret', () => {
+    const file = join(dir, 'unquoted.json');
+    // A secret left unquoted: JSON.parse's own message would quote the text around it.
+    writeFileSync(file, '{\n  "apps": [{ "id": "shop", "secret": s3cr3t-value-0123456789 }]\n}\n');
+    assert.throws(() => readConfigFile(file), (err: Error) => {
+      assert.match(err.message, /cannot read config file .*unquoted\.json: not valid JSON/);
+      assert.ok(!err.message.includes('s3cr3t'), err.message);
+      return true;
+    });
+    writeFileSync(file, '{\n  "apps": [{ "id": "shop", "secret": "s3cr3t-value-0123456789" "origins": "*" }]\n}\n');
+    assert.throws(() => readConfigFile(file), /not valid JSON: .* at line 2, column \d+/);
   });
 
   it('takes allowPrivateWebhooks per app, and webhook URLs under the one rule of the API', () => {

@@ -10,6 +10,7 @@
  */
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
+import { urlForLog } from '../log-safe.js';
 import { RedisStore } from './redis.js';
 
 export interface RedisParts {
@@ -49,7 +50,8 @@ export async function createRedisParts(url: string, prefix = 'comet', options: R
   } catch (err) {
     pub.disconnect();
     sub.disconnect();
-    throw new Error(`cannot connect to Redis at ${url}: ${(lastError ?? (err as Error)).message}`);
+    // The URL may hold the password: only where it points is said.
+    throw new Error(`cannot connect to Redis at ${urlForLog(url)}: ${(lastError ?? (err as Error)).message}`);
   }
   const report = options.onError ?? ((err: Error) => console.error(`[redis] ${err.message}`));
   for (const client of [pub, sub]) {

@@ -212,8 +212,13 @@ export class RedisStore implements Store {
     return this.redis.get(this.key(appId, 'webhook'));
   }
 
+  /** Where an app's secret is kept, so an operator can be told where to read it. */
+  secretKey(appId: string): string {
+    return this.key(appId, 'secret');
+  }
+
   async ensureAppSecret(appId: string, candidate: string): Promise<string> {
-    const k = this.key(appId, 'secret');
+    const k = this.secretKey(appId);
     // SET NX decides the race between nodes starting together; the loser reads the winner's secret.
     if ((await this.redis.set(k, candidate, 'NX')) === 'OK') return candidate;
     return (await this.redis.get(k)) ?? candidate;
