@@ -20,6 +20,9 @@ interface Run {
   exited: Promise<number | null>;
 }
 
+/** Every server started; one a failed assertion left running is killed after the tests. */
+const running = new Set<ChildProcess>();
+
 function run(args: string[], env: NodeJS.ProcessEnv = {}): Run {
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', entry, '--', ...args], {
     env: { ...process.env, ...env },
@@ -29,7 +32,13 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): Run {
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  running.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
@@ -50,6 +59,7 @@ function waitForOutput(r: Run, pattern: RegExp): Promise<string> {
 
 const dirs: string[] = [];
 after(() => {
+  for (const child of running) child.kill('SIGKILL');
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -116,7 +126,6 @@ describe('comet-chat-server', () => {
       assert.equal(await r.exited, 0);
       assert.ok(!(r.stdout() + r.stderr()).includes(secret), r.stdout());
     } finally {
-      r.child.kill('SIGKILL');
       await redis.del('comet:1:secret');
       redis.disconnect();
     }
