@@ -124,6 +124,15 @@ test('a token issued over HTTP authorizes; revoked it is refused; unrevoked it w
   assert.equal(cross.auth.authorized, false);
 });
 
+test('GET /api/v1/apps/:app answers the app id for its secret and 401 for anything else, touching nothing', async () => {
+  assert.deepEqual(await api('GET', ''), { status: 200, body: { app: '1' } });
+  assert.deepEqual(await api('GET', '/'), { status: 200, body: { app: '1' } });
+  assert.equal((await api('GET', '', undefined, 'wrong')).status, 401);
+  assert.equal((await api('GET', '', undefined, APP2_SECRET)).status, 401);
+  assert.equal((await apiClient(comet.url, comet.app1Secret, 'nope')('GET', '')).status, 401);
+  assert.equal((await api('POST', '')).status, 405);
+});
+
 test('secrets: wrong → 401, another app\'s secret cannot act on this app', async () => {
   assert.equal((await api('POST', '/pipes/web_chat/messages', { data: 1 }, 'wrong')).status, 401);
   assert.equal((await api('POST', '/pipes/web_chat/messages', { data: 1 }, APP2_SECRET)).status, 401);

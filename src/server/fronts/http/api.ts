@@ -34,6 +34,13 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
 const queryObject = (query: URLSearchParams): Record<string, string> => Object.fromEntries(query);
 
 const routes = new Router<Handler>([
+  /* ---- the app itself: a cheap call that only checks the secret (a plugin's "Test connection") ---- */
+  {
+    method: 'GET',
+    pattern: '',
+    handler: async ({ appId }) => ({ app: appId }),
+  },
+
   /* ---- pipes ---- */
   {
     method: 'POST',
