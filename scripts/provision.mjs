@@ -1,12 +1,19 @@
 #!/usr/bin/env node
 // Makes sure what the test suites need outside npm is here: Chromium, php-cli with mysqli,
-// the mariadb client and a running Redis. On Debian as root it installs and starts what is
-// missing; anywhere else it stops at once, naming the missing piece and how to install it.
-import { existsSync } from 'node:fs';
+// the mariadb client, a running Redis, and for the WordPress plugin: PHP's WordPress extensions,
+// PHP_CodeSniffer, a running MariaDB and Debian's WordPress unpacked under .cache/. On Debian as
+// root it installs and starts what is missing; anywhere else it stops at once, naming the missing
+// piece and how to install it.
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
+import { join } from 'node:path';
+import { unpackedWordPressVersion, WORDPRESS_CACHE, WORDPRESS_PACKAGES } from './wordpress-cache.mjs';
 
 const REDIS_PORT = 6379;
+const MARIADB_PORT = 3306;
+/** PHP extensions WordPress and the plugin's tests use, with the Debian package of each. */
+const PHP_EXTENSIONS = { gd: 'php-gd', curl: 'php-curl', dom: 'php-xml', mbstring: 'php-mbstring', zip: 'php-zip', intl: 'php-intl', mysqli: 'php-mysql' };
 const isRoot = process.getuid?.() === 0;
 const isDebian = existsSync('/etc/debian_version');
 const canInstall = isRoot && isDebian && spawnSync('apt-get', ['--version']).status === 0;
@@ -18,6 +25,26 @@ const chromiumPath = () =>
   );
 const phpHasMysqli = () =>
   has('php', ['-r', 'exit(function_exists("mysqli_connect") ? 0 : 1);']);
+
+const missingPhpExtensions = () => {
+  const probe = spawnSync('php', ['-r', `foreach (${JSON.stringify(Object.keys(PHP_EXTENSIONS))} as $e) if (!extension_loaded($e)) echo $e, "\\n";`], { encoding: 'utf8' });
+  return probe.status === 0 ? probe.stdout.split('\n').filter(Boolean) : Object.keys(PHP_EXTENSIONS);
+};
+
+const portOpen = (port) =>
+  new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.setTimeout(1000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
 
 const redisUp = () =>
   new Promise((resolve) => {
@@ -44,6 +71,23 @@ async function missingPieces() {
   if (!has('php')) missing.push(['php-cli (CometQL compatibility tests)', ['php-cli', 'php-mysql'], 'apt-get install -y php-cli php-mysql']);
   else if (!phpHasMysqli()) missing.push(['php mysqli extension', ['php-mysql'], 'apt-get install -y php-mysql']);
   if (!has('mariadb')) missing.push(['mariadb command-line client (CometQL tests)', ['mariadb-client'], 'apt-get install -y mariadb-client']);
+  const extensions = has('php') ? missingPhpExtensions() : [];
+  if (extensions.length > 0) {
+    const pkgs = extensions.map((e) => PHP_EXTENSIONS[e]);
+    missing.push([`PHP extensions for WordPress: ${extensions.join(', ')}`, pkgs, `apt-get install -y ${pkgs.join(' ')}`]);
+  }
+  if (!has('phpcs')) missing.push(['PHP_CodeSniffer (plugin checks)', ['php-codesniffer'], 'apt-get install -y php-codesniffer']);
+  if (!(await portOpen(MARIADB_PORT))) {
+    if (!existsSync('/usr/sbin/mariadbd')) missing.push(['MariaDB server (WordPress tests)', ['mariadb-server'], 'apt-get install -y mariadb-server']);
+    else missing.push(['a running MariaDB on 127.0.0.1:3306 (WordPress tests)', [], 'start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd']);
+  }
+  if (!unpackedWordPressVersion()) {
+    missing.push([
+      `Debian's WordPress unpacked in ${WORDPRESS_CACHE} (WordPress tests)`,
+      [],
+      `cd ${WORDPRESS_CACHE} && apt-get download ${WORDPRESS_PACKAGES.join(' ')} && for d in *.deb; do dpkg -x "$d" .; done`,
+    ]);
+  }
   if (!(await redisUp())) {
     if (!has('redis-server')) missing.push(['Redis server (cluster tests)', ['redis-server'], 'apt-get install -y redis-server']);
     else missing.push(['a running Redis on 127.0.0.1:6379 (cluster tests)', [], 'redis-server --daemonize yes --port 6379']);
@@ -56,6 +100,31 @@ function startRedis() {
     stdio: 'inherit',
   });
 }
+
+function startMariaDb() {
+  mkdirSync('/run/mysqld', { recursive: true });
+  spawnSync('chown', ['mysql:mysql', '/run/mysqld']);
+  execFileSync('start-stop-daemon', ['--start', '--oknodo', '--background', '--exec', '/usr/sbin/mariadbd'], { stdio: 'inherit' });
+}
+
+/** Fetches Debian's WordPress packages and unpacks them (dpkg -x: files only, nothing installed). */
+function unpackWordPress() {
+  rmSync(WORDPRESS_CACHE, { recursive: true, force: true });
+  mkdirSync(WORDPRESS_CACHE, { recursive: true });
+  const download = () => spawnSync('apt-get', ['download', '-qq', ...WORDPRESS_PACKAGES], { cwd: WORDPRESS_CACHE, stdio: 'inherit' }).status === 0;
+  if (!download()) {
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+    if (!download()) throw new Error('apt-get download of the WordPress packages failed');
+  }
+  for (const deb of readdirSync(WORDPRESS_CACHE).filter((f) => f.endsWith('.deb'))) {
+    execFileSync('dpkg', ['-x', deb, '.'], { cwd: WORDPRESS_CACHE, stdio: 'inherit' });
+    rmSync(join(WORDPRESS_CACHE, deb));
+  }
+}
+
+const waitFor = async (check) => {
+  for (let i = 0; i < 60 && !(await check()); i++) await new Promise((r) => setTimeout(r, 250));
+};
 
 let missing = await missingPieces();
 if (missing.length > 0 && canInstall) {
@@ -71,7 +140,16 @@ if (missing.length > 0 && canInstall) {
   if (!(await redisUp())) {
     console.log('provision: starting redis-server');
     startRedis();
-    for (let i = 0; i < 20 && !(await redisUp()); i++) await new Promise((r) => setTimeout(r, 250));
+    await waitFor(redisUp);
+  }
+  if (!(await portOpen(MARIADB_PORT))) {
+    console.log('provision: starting mariadbd');
+    startMariaDb();
+    await waitFor(() => portOpen(MARIADB_PORT));
+  }
+  if (!unpackedWordPressVersion()) {
+    console.log(`provision: fetching and unpacking ${WORDPRESS_PACKAGES.join(' ')}`);
+    unpackWordPress();
   }
   missing = await missingPieces();
 }
@@ -80,4 +158,6 @@ if (missing.length > 0) {
   for (const [piece, , how] of missing) console.error(`  - ${piece}: ${how}`);
   process.exit(1);
 }
-console.log('provision: Chromium, php-cli + mysqli, mariadb client and Redis are ready');
+console.log(
+  `provision: Chromium, php-cli + mysqli and WordPress's extensions, phpcs, the mariadb client, Redis, MariaDB and WordPress ${unpackedWordPressVersion()} are ready`,
+);
