@@ -1,4 +1,5 @@
 <?php
+
 /**
  * comet-chat backend kit: what a PHP backend does with its app secret over the server's /api/v1,
  * and the signed user tokens the server accepts. PHP 8.1+, no extension beyond PHP's own (openssl
@@ -52,7 +53,7 @@ final class Client
             !is_array($url) || !in_array($scheme, ['http', 'https'], true) || empty($url['host'])
             || isset($url['user']) || isset($url['pass']) || isset($url['query']) || isset($url['fragment'])
         ) {
-            throw CometChatException::invalid('the server must be an http(s) URL without credentials, query or fragment');
+            throw CometChatException::invalid('the server must be an http(s) URL without credentials, query, fragment');
         }
         if (preg_match(self::DEV_ID, $devId) !== 1) {
             throw CometChatException::invalid('the dev id is 1-64 characters of [A-Za-z0-9_-]');
@@ -102,7 +103,8 @@ final class Client
             throw CometChatException::invalid('limit is 1-200');
         }
         $query = array_filter(['limit' => $limit, 'before' => $before, 'after' => $after], fn ($v) => $v !== null);
-        return $this->request('GET', '/pipes/' . self::pipe($pipe) . '/messages?' . http_build_query($query))['messages'];
+        $path = '/pipes/' . self::pipe($pipe) . '/messages?' . http_build_query($query);
+        return $this->request('GET', $path)['messages'];
     }
 
     /** Removes a message from history and from every open chat; true when history held it. */
@@ -182,7 +184,8 @@ final class Client
         if ($seconds !== null && ($seconds < 1 || $seconds > self::TOKEN_TTL_MAX)) {
             throw CometChatException::invalid('a ban lasts 1 second to 1 year');
         }
-        $this->request('POST', '/bans', self::banSpec($userId, $pipe) + ($seconds === null ? [] : ['seconds' => $seconds]));
+        $spec = self::banSpec($userId, $pipe) + ($seconds === null ? [] : ['seconds' => $seconds]);
+        $this->request('POST', '/bans', $spec);
     }
 
     /** Lifts a ban; name the same pipe as the ban did. */
@@ -210,9 +213,11 @@ final class Client
         }
         if (is_array($answer) && isset($answer['error']) && is_string($answer['error'])) {
             $detail = is_string($answer['message'] ?? null) ? $answer['message'] : $answer['error'];
-            throw new CometChatException("comet-chat: {$status} {$answer['error']}: {$detail}", $status, $answer['error']);
+            $error = $answer['error'];
+            throw new CometChatException("comet-chat: {$status} {$error}: {$detail}", $status, $error);
         }
-        throw new CometChatException("comet-chat: {$status}: the answer is not the server's JSON", $status, 'bad_response');
+        $why = "comet-chat: {$status}: the answer is not the server's JSON";
+        throw new CometChatException($why, $status, 'bad_response');
     }
 
     /**
@@ -223,7 +228,8 @@ final class Client
     {
         // Controls, line breaks and the bidi embeddings, overrides, isolates and marks that could turn
         // the text after a name around (ZWJ and ZWNJ stay: scripts and emoji need them).
-        $clean = preg_replace('/[\p{Cc}\p{Zl}\p{Zp}\x{200E}\x{200F}\x{202A}-\x{202E}\x{2066}-\x{2069}\x{FEFF}]+/u', '', $name);
+        $unsafe = '/[\p{Cc}\p{Zl}\p{Zp}\x{200E}\x{200F}\x{202A}-\x{202E}\x{2066}-\x{2069}\x{FEFF}]+/u';
+        $clean = preg_replace($unsafe, '', $name);
         if (!is_string($clean)) {
             return ''; // not UTF-8
         }
@@ -251,7 +257,9 @@ final class Client
     {
         $deadline = microtime(true) + $this->timeout;
         $origin = "{$this->scheme}://{$this->host}:{$this->port}";
-        $context = stream_context_create(['ssl' => ['peer_name' => trim($this->host, '[]'), 'verify_peer' => true, 'verify_peer_name' => true]]);
+        $context = stream_context_create(
+            ['ssl' => ['peer_name' => trim($this->host, '[]'), 'verify_peer' => true, 'verify_peer_name' => true]],
+        );
         $errno = 0;
         $errstr = '';
         $socket = @stream_socket_client(
@@ -265,7 +273,8 @@ final class Client
         if ($socket === false) {
             $timedOut = microtime(true) >= $deadline;
             throw new CometChatException(
-                "comet-chat: no answer from {$origin}: " . ($timedOut ? 'timed out' : ($errstr !== '' ? $errstr : "error {$errno}")),
+                "comet-chat: no answer from {$origin}: "
+                    . ($timedOut ? 'timed out' : ($errstr !== '' ? $errstr : "error {$errno}")),
                 0,
                 $timedOut ? 'timeout' : 'unreachable',
             );
@@ -300,7 +309,8 @@ final class Client
                 }
                 $response .= $chunk;
                 if (strlen($response) > self::RESPONSE_MAX_BYTES) {
-                    throw new CometChatException("comet-chat: the answer from {$origin} is too large", 0, 'bad_response');
+                    $why = "comet-chat: the answer from {$origin} is too large";
+                    throw new CometChatException($why, 0, 'bad_response');
                 }
             }
         } finally {
@@ -322,7 +332,7 @@ final class Client
     {
         $left = $deadline - microtime(true);
         if ($left <= 0) {
-            throw new CometChatException("comet-chat: {$origin} did not answer within {$this->timeout} s", 0, 'timeout');
+            throw $this->timedOut($origin);
         }
         stream_set_timeout($socket, (int) $left, (int) (($left - (int) $left) * 1e6));
     }
@@ -331,8 +341,13 @@ final class Client
     private function failIfLate($socket, float $deadline, string $origin): void
     {
         if (stream_get_meta_data($socket)['timed_out'] || microtime(true) >= $deadline) {
-            throw new CometChatException("comet-chat: {$origin} did not answer within {$this->timeout} s", 0, 'timeout');
+            throw $this->timedOut($origin);
         }
+    }
+
+    private function timedOut(string $origin): CometChatException
+    {
+        return new CometChatException("comet-chat: {$origin} did not answer within {$this->timeout} s", 0, 'timeout');
     }
 
     /* ---- arguments ---- */
@@ -356,7 +371,7 @@ final class Client
     private static function name(string $name): string
     {
         if ($name === '' || self::fitName($name) !== $name) {
-            throw CometChatException::invalid('names are 1-64 characters without control characters or outer spaces (see Client::fitName)');
+            throw CometChatException::invalid('names are 1-64 characters, no controls or outer spaces (see fitName)');
         }
         return $name;
     }
@@ -379,9 +394,13 @@ final class Client
     private static function json(mixed $value): string
     {
         try {
-            return json_encode($value, JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_PRESERVE_ZERO_FRACTION);
+            return json_encode(
+                $value,
+                JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_PRESERVE_ZERO_FRACTION,
+            );
         } catch (\JsonException $e) {
-            throw new CometChatException('comet-chat: the data cannot be sent as JSON: ' . $e->getMessage(), 0, 'invalid', $e);
+            $why = 'comet-chat: the data cannot be sent as JSON: ' . $e->getMessage();
+            throw new CometChatException($why, 0, 'invalid', $e);
         }
     }
 
@@ -399,8 +418,12 @@ class CometChatException extends \RuntimeException
      * @param string $error  the server's error code (`unauthorized`, `invalid`, `banned`, …), or
      *                       `unreachable`, `timeout`, `bad_response`, `invalid` from the kit itself
      */
-    public function __construct(string $message, public readonly int $status, public readonly string $error, ?\Throwable $previous = null)
-    {
+    public function __construct(
+        string $message,
+        public readonly int $status,
+        public readonly string $error,
+        ?\Throwable $previous = null,
+    ) {
         parent::__construct($message, $status, $previous);
     }
 

@@ -78,7 +78,7 @@ function comet_chat_moderation_page(): void {
 	<div class="wrap">
 		<h1><?php echo esc_html__( 'Chat moderation', 'comet-chat' ); ?></h1>
 		<?php if ( isset( $notices[ $done ] ) ) : ?>
-			<div class="notice notice-<?php echo 'failed' === $done ? 'error' : 'success'; ?> is-dismissible"><p><?php echo esc_html( $notices[ $done ] ); ?></p></div>
+			<div class="notice notice-<?php echo esc_attr( 'failed' === $done ? 'error' : 'success' ); ?> is-dismissible"><p><?php echo esc_html( $notices[ $done ] ); ?></p></div>
 		<?php endif; ?>
 		<form method="get" action="<?php echo esc_url( admin_url( 'edit-comments.php' ) ); ?>">
 			<input type="hidden" name="page" value="<?php echo esc_attr( COMET_CHAT_MODERATION_PAGE ); ?>" />

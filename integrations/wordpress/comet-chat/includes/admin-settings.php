@@ -77,9 +77,8 @@ function comet_chat_settings_page(): void {
 	?>
 	<div class="wrap">
 		<h1><?php echo esc_html__( 'Comet Chat', 'comet-chat' ); ?></h1>
-		<?php settings_errors( COMET_CHAT_OPTION ); ?>
 		<?php if ( is_array( $result ) ) : ?>
-			<div class="notice notice-<?php echo $result['ok'] ? 'success' : 'error'; ?> comet-chat-test-result" role="status"><p><?php echo esc_html( $result['text'] ); ?></p></div>
+			<div class="notice notice-<?php echo esc_attr( $result['ok'] ? 'success' : 'error' ); ?> comet-chat-test-result" role="status"><p><?php echo esc_html( $result['text'] ); ?></p></div>
 		<?php endif; ?>
 		<p><?php echo esc_html__( 'Put a chat on any page with the Comet Chat block or the [comet_chat] shortcode. These settings connect it to your comet-chat server.', 'comet-chat' ); ?></p>
 		<form method="post" action="<?php echo esc_url( admin_url( 'options.php' ) ); ?>">
