@@ -325,7 +325,8 @@ describe('the Comet Chat plugin on a real WordPress', () => {
       const started = Date.now();
       await logIn(page, ALICE);
       const took = Date.now() - started;
-      assert.ok(took < 5000, `the login took ${took} ms`);
+      // Without the kit's timeout this login would wait for ever; the log line shows the 1 s limit was what ended it.
+      assert.ok(took < 10_000, `the login took ${took} ms`);
       assert.ok(held.length > 0, 'the login did try the chat server');
       await page.locator('#wp-admin-bar-my-account').waitFor();
       assert.match(wp.log(), /comet-chat: the userLogin notice was not sent: comet-chat: http:\/\/127\.0\.0\.1:\d+ did not answer within 1 s/);
