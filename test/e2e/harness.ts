@@ -5,9 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { serveFromFolder } from '../../src/server/fronts/http/static.js';
 import { createCometServer, type CometServer } from '../../src/server/index.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -139,4 +142,20 @@ export async function screenshot(target: Page | Locator, name: string): Promise<
 export function publishScreenshot(artifact: string, docsName: string): void {
   const target = join('docs', docsName);
   if (!existsSync(target) || process.env.UPDATE_SCREENSHOTS === '1') copyFileSync(artifact, target);
+}
+
+/** A plain static file server for a built site (an example app), on a random loopback port. */
+export async function serveFolder(root: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    serveFromFolder(req, res, root, path).then(
+      (served) => served || res.writeHead(404).end(),
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }

@@ -35,16 +35,20 @@ export const PUBLIC_SCRIPTS: Record<string, string> = {
   '/CometServerApi.js.map': 'CometServerApi.js.map',
 };
 
-/** The folder holding this package's package.json, found from this file (works from src/ and lib/ alike). */
+/**
+ * Where dist/ and demo/ are: the comet-chat-server package (installed, or packages/comet-chat-server
+ * once built), or the repository itself when the server runs from its sources. Found from this file.
+ */
 export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'comet-chat') {
-      return dir;
+    if (existsSync(manifest)) {
+      const { name } = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string };
+      if (name === 'comet-chat-server' || name === 'comet-chat-workspace') return dir;
     }
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('comet-chat package root not found');
+    if (parent === dir) throw new Error('comet-chat-server package root not found');
     dir = parent;
   }
 }

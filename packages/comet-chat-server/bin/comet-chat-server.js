@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The server command; the code is compiled from src/server/cli.ts by `npm run build`.
+// The server command. Its code is compiled from src/server/cli.ts and copied here by `npm run build`.
 import { runCli } from '../lib/server/cli.js';
 
 const status = await runCli(process.argv.slice(2));
