@@ -4,13 +4,14 @@
  * Node tests all share it. See docs/client.md for the reconnect and catch-up semantics.
  */
 import { io, type Socket } from 'socket.io-client';
-import { HISTORY_PAGE_MAX, TYPING_INTERVAL_MS } from '../protocol/limits.js';
+import { GOAWAY_WITHIN_MAX_MS, HISTORY_PAGE_MAX, TYPING_INTERVAL_MS } from '../protocol/limits.js';
 import { MSG_PIPE, isValidEventName, isValidPipeName } from '../protocol/names.js';
 import type {
   AuthInfo,
   ClientToServerEvents,
   DeleteNotice,
   DeliveryReport,
+  GoAwayNotice,
   HandshakeAuth,
   IncomingMessage,
   PresenceUser,
@@ -59,6 +60,11 @@ interface PipeState {
   _held: IncomingMessage[] | null;
   /** The newest app marker known when the server confirmed the subscription: catch-up never starts below it. */
   _since: number;
+  /**
+   * The starting point is known (the subscription was confirmed and `_since` / `_seen` say where the pipe
+   * stood then, 0 for an empty pipe): a reconnect from now on has a gap to fill.
+   */
+  _anchored: boolean;
 }
 
 export interface CometClient {
@@ -97,6 +103,11 @@ export class CometClient extends EventTarget {
   private _appHigh = 0;
   /** True between the end of a (re)connect's resync and the next disconnect. */
   private _synced = false;
+  /** A move the server asked for (`goaway`) is under way: requests wait for the new connection. */
+  private _moving = false;
+  private _moveTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Requests sent and not answered yet: a move waits for them, so no answer is lost on the way. */
+  private readonly _inFlight = new Set<Promise<unknown>>();
 
   constructor(options: CometClientOptions) {
     super();
@@ -147,11 +158,17 @@ export class CometClient extends EventTarget {
     });
     socket.on('delete', (notice: DeleteNotice) => this._emit('delete', notice));
     socket.on('typing', (notice: TypingNotice) => this._emit('typing', notice));
+    socket.on('goaway', (notice: GoAwayNotice) => this._onGoAway(socket, notice));
     socket.on('disconnect', () => {
       this._session++;
       this._synced = false;
       for (const state of this._pipes.values()) state._held = null;
-      this._retryOrStop(socket);
+      if (this._moving) this._setStatus('reconnecting');
+      else {
+        // Dropped before a planned move started: plain reconnecting takes over.
+        clearTimeout(this._moveTimer);
+        this._retryOrStop(socket);
+      }
     });
     socket.on('connect_error', (err: Error) => {
       this._emit('error', { error: 'disconnected', message: err.message });
@@ -176,6 +193,8 @@ export class CometClient extends EventTarget {
     this._socket = null;
     this._session++;
     this._synced = false;
+    this._moving = false;
+    clearTimeout(this._moveTimer);
     socket.removeAllListeners();
     socket.disconnect();
     for (const state of this._pipes.values()) state._held = null;
@@ -310,7 +329,7 @@ export class CometClient extends EventTarget {
   private _pipeState(pipe: string): PipeState {
     let state = this._pipes.get(pipe);
     if (!state) {
-      state = { _seen: new MarkerWindow(), _held: null, _since: 0 };
+      state = { _seen: new MarkerWindow(), _held: null, _since: 0, _anchored: false };
       this._pipes.set(pipe, state);
     }
     return state;
@@ -318,6 +337,7 @@ export class CometClient extends EventTarget {
 
   /** Sends one request and unwraps its `{error: ""}` / `{error: CODE, message}` answer. */
   private async _request<E extends keyof Answers>(event: E, payload: Parameters<ClientToServerEvents[E]>[0]): Promise<Answers[E]> {
+    if (this._moving) await this._moved();
     const socket = this._socket;
     if (!socket || !this._isConnected()) throw new CometClientError('disconnected', 'not connected to the comet server');
     let res: { error: string; message?: string };
@@ -326,7 +346,9 @@ export class CometClient extends EventTarget {
       const emitter = socket.timeout(timeout) as unknown as {
         emitWithAck(ev: string, arg: unknown): Promise<{ error: string; message?: string }>;
       };
-      res = await emitter.emitWithAck(event, payload);
+      const answer = emitter.emitWithAck(event, payload);
+      this._inFlight.add(answer);
+      res = await answer.finally(() => this._inFlight.delete(answer));
     } catch {
       throw socket.connected
         ? new CometClientError('timeout', `no answer to "${event}" in time`)
@@ -339,8 +361,40 @@ export class CometClient extends EventTarget {
     return res as unknown as Answers[E];
   }
 
+  /**
+   * The node is shutting down and asks us to reconnect (through the balancer, to another node). At a
+   * random moment within its window, so its clients do not all arrive at once, we stop sending, wait for
+   * the answers still due on this connection, then reconnect at once (no backoff delay). Requests made
+   * meanwhile wait for the new connection instead of failing; history fills the gap as after any reconnect.
+   */
+  private _onGoAway(socket: WireSocket, notice: GoAwayNotice): void {
+    const within = Math.min(Math.max(Number(notice?.within) || 0, 0), GOAWAY_WITHIN_MAX_MS);
+    clearTimeout(this._moveTimer);
+    this._moveTimer = setTimeout(() => {
+      if (socket !== this._socket || !socket.connected) return;
+      this._moving = true;
+      void Promise.allSettled([...this._inFlight]).then(() => {
+        if (socket === this._socket && this._moving && socket.connected) socket.disconnect().connect();
+      });
+    }, Math.random() * within);
+  }
+
+  /** Waits, at most the request timeout, until a move the server asked for has connected again (or stopped). */
+  private _moved(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        off();
+        resolve();
+      };
+      const timer = setTimeout(done, this.options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT);
+      const off = this.on('status', (s) => (s === 'connected' || s === 'disconnected') && done());
+    });
+  }
+
   private _onAuth(info: AuthInfo): void {
     this._lastAuth = info;
+    this._moving = false;
     // Status first: an `auth` listener may send requests at once.
     this._setStatus('connected');
     this._emit('auth', info);
@@ -374,7 +428,8 @@ export class CometClient extends EventTarget {
   private async _confirmed(pipe: string, state: PipeState, session: number): Promise<void> {
     if (state._since === 0) state._since = this._appHigh;
     // Nothing known about the app yet: ask the pipe itself for its newest marker.
-    if (state._since === 0 && state._seen.high === 0) await this._learnLatest(pipe, session);
+    if (state._since === 0 && state._seen.high === 0 && !(await this._learnLatest(pipe, session))) return;
+    state._anchored = true;
   }
 
   /** Emits the messages a pipe got while we were away (marker order), then the live ones held meanwhile. */
@@ -382,7 +437,7 @@ export class CometClient extends EventTarget {
     const state = this._pipes.get(pipe);
     if (!state) return;
     const start = Math.max(state._seen.high, state._since);
-    if (start === 0) {
+    if (!state._anchored) {
       // Never subscribed before: there is no gap to fill, only a starting point to learn.
       await this._confirmed(pipe, state, session);
       if (session === this._session) this._release(pipe, []);
@@ -404,8 +459,11 @@ export class CometClient extends EventTarget {
     if (session === this._session) this._release(pipe, missed);
   }
 
-  /** Learns the newest marker of a pipe so that a later catch-up starts there, not at the beginning. */
-  private async _learnLatest(pipe: string, session: number): Promise<void> {
+  /**
+   * Learns the newest marker of a pipe (none: it is empty) so that a later catch-up starts there, not at
+   * the beginning. False when there was no answer: the starting point is still unknown.
+   */
+  private async _learnLatest(pipe: string, session: number): Promise<boolean> {
     try {
       const latest = await this.history(pipe, { limit: 1 });
       const state = this._pipes.get(pipe);
@@ -414,8 +472,10 @@ export class CometClient extends EventTarget {
         state._seen.raise(marker);
         state._since = Math.max(state._since, marker);
       }
+      return session === this._session;
     } catch {
-      // No history for this pipe (or no answer): catch-up will simply have nothing to start from.
+      // No history kept for this pipe (or no answer): a later catch-up will have nothing to start from.
+      return false;
     }
   }
 

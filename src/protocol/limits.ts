@@ -26,3 +26,5 @@ export const DEFAULT_PUBLISH_BURST = 20;
 export const DEFAULT_PUBLISH_PER_SECOND = 10;
 /** Typing notices per connection and pipe: at most one per this many milliseconds. */
 export const TYPING_INTERVAL_MS = 1000;
+/** Longest window a shutting-down server may give its clients to move (`goaway.within`); the client caps it. */
+export const GOAWAY_WITHIN_MAX_MS = 60_000;

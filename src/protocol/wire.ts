@@ -110,6 +110,13 @@ export interface DeleteNotice {
   pipe: string;
   marker: number;
 }
+/**
+ * The node is shutting down (it no longer takes connections): reconnect, through the balancer, to
+ * another node, each client at a random moment within `within` ms so they do not all arrive at once.
+ */
+export interface GoAwayNotice {
+  within: number;
+}
 export interface TypingNotice {
   pipe: string;
   user_id: number;
@@ -133,6 +140,7 @@ export interface ServerToClientEvents {
   message: (msg: IncomingMessage, ack?: () => void) => void;
   delete: (notice: DeleteNotice) => void;
   typing: (notice: TypingNotice) => void;
+  goaway: (notice: GoAwayNotice) => void;
 }
 
 export const CLIENT_EVENTS = ['subscribe', 'unsubscribe', 'publish', 'history', 'presence', 'typing'] as const;

@@ -12,9 +12,15 @@ import {
   DEFAULT_DATA_DIR,
   DEFAULT_HOST,
   DEFAULT_PORT,
+  WEBHOOK_FLUSH_MS,
   type CometServerOptions,
   type SecretPlace,
 } from './index.js';
+
+/** On SIGTERM, how long clients get to move to another node (`--drain-ms`). */
+export const DEFAULT_DRAIN_MS = 10_000;
+/** Closing the store and Redis after the drain and the webhook flush: past this, the process exits anyway. */
+const STOP_MARGIN_MS = 5000;
 
 export const USAGE = `Usage: comet-chat-server [options]
 
@@ -27,6 +33,9 @@ Options (each also an environment variable):
   --cometql-port N    CometQL (MySQL protocol) port (COMET_COMETQL_PORT, default ${DEFAULT_COMETQL_PORT})
   --no-cometql        do not start CometQL (COMET_COMETQL_PORT=off)
   --redis URL         scale out over Redis (COMET_REDIS_URL; prefer it when the URL holds a password)
+  --redis-prefix P    namespace of this cluster's Redis keys (COMET_REDIS_PREFIX, default comet)
+  --drain-ms N        on SIGTERM, how long clients get to move to another node
+                      (COMET_DRAIN_MS, default ${DEFAULT_DRAIN_MS}; 0 = drop them at once)
   --demo              serve the demo site at / (COMET_DEMO=1)
   --help              show this help
 
@@ -57,6 +66,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliComman
         'cometql-port': { type: 'string' },
         'no-cometql': { type: 'boolean' },
         redis: { type: 'string' },
+        'redis-prefix': { type: 'string' },
+        'drain-ms': { type: 'string' },
         demo: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -91,6 +102,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliComman
   }
   const redis = values.redis ?? env.COMET_REDIS_URL;
   if (redis !== undefined) options.redisUrl = nonEmpty(redis, '--redis');
+  const prefix = values['redis-prefix'] ?? env.COMET_REDIS_PREFIX;
+  if (prefix !== undefined) options.redisPrefix = redisPrefix(prefix);
+  const drain = values['drain-ms'] ?? env.COMET_DRAIN_MS;
+  options.drainMs = drain === undefined ? DEFAULT_DRAIN_MS : milliseconds(drain, values['drain-ms'] !== undefined ? '--drain-ms' : 'COMET_DRAIN_MS');
   if (values.demo ?? flag(env.COMET_DEMO)) options.demo = true;
   if (env.COMET_APPS !== undefined) options.apps = appsFromEnv(env.COMET_APPS);
   return { help: false, options };
@@ -117,6 +132,18 @@ function portNumber(text: string, name: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n > 65535) throw new UsageError(`${name} must be a port number 0-65535, not "${text}"`);
   return n;
+}
+
+/** At most 10 minutes: a drain longer than that is a stuck shutdown. */
+function milliseconds(text: string, name: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 600_000) throw new UsageError(`${name} must be a number of milliseconds 0-600000, not "${text}"`);
+  return n;
+}
+
+function redisPrefix(text: string): string {
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(text)) throw new UsageError('--redis-prefix must be 1-64 characters of [A-Za-z0-9_.-]');
+  return text;
 }
 
 function nonEmpty(text: string, name: string): string {
@@ -151,15 +178,26 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   }
   // Handlers first: whoever reads the banner may signal at once.
   let stopping = false;
+  const drainMs = command.options.drainMs ?? 0;
   const stop = (signal: string): void => {
     if (stopping) {
       // A second signal while closing: stop waiting.
       process.exit(1);
     }
     stopping = true;
-    console.log(`${signal}: shutting down`);
+    const started = Date.now();
+    console.log(`${signal}: shutting down${drainMs > 0 ? `; clients move to other nodes within ${drainMs} ms` : ''}`);
+    // However the drain, the webhook flush or the store behave, the process ends within this bound.
+    const bound = drainMs + (drainMs > 0 ? WEBHOOK_FLUSH_MS : 0) + STOP_MARGIN_MS;
+    setTimeout(() => {
+      console.error(`comet-chat-server: not stopped after ${bound} ms; exiting`);
+      process.exit(1);
+    }, bound).unref();
     server.close().then(
-      () => process.exit(0),
+      () => {
+        console.log(`stopped in ${Date.now() - started} ms`);
+        process.exit(0);
+      },
       (err: unknown) => {
         console.error('comet-chat-server: shutdown failed', err);
         process.exit(1);

@@ -31,6 +31,8 @@ export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_COMETQL_PORT = 3307;
 export const DEFAULT_DATA_DIR = '.data';
+/** How long a draining node goes on delivering pending webhooks before it drops them. */
+export const WEBHOOK_FLUSH_MS = 5000;
 
 export interface CometServerOptions {
   /** Default 8080; 0 = a random free port. */
@@ -60,6 +62,12 @@ export interface CometServerOptions {
   staticDirs?: HttpFrontDeps['staticRoots'];
   /** How long a publish waits for receipts or other nodes' counts; default 3000 ms. */
   ackTimeoutMs?: number;
+  /**
+   * Graceful shutdown: how long close() gives clients to move to another node (they spread their
+   * reconnects over the first half) before closing the rest, then up to WEBHOOK_FLUSH_MS to deliver
+   * pending webhooks. Default 0: close() drops clients and pending webhooks at once.
+   */
+  drainMs?: number;
   /** Where the server reports faults; default console. Tests pass a quiet one. */
   logger?: Logger;
 }
@@ -87,6 +95,7 @@ export interface CometServer {
   app1SecretPlace: SecretPlace;
   /** Where state is kept. */
   storage: 'sqlite' | 'memory' | 'redis';
+  /** Stops (draining first when `drainMs` is set): see CometServerOptions.drainMs. */
   close(): Promise<void>;
 }
 
@@ -198,13 +207,24 @@ export async function createCometServer(options: CometServerOptions = {}): Promi
     ready = true;
 
     let closing: Promise<void> | undefined;
+    const drainMs = o.drainMs ?? 0;
     const close = (): Promise<void> => {
       closing ??= (async () => {
         ready = false;
         await cometql?.close();
+        if (drainMs > 0) {
+          const deadline = Date.now() + drainMs;
+          // Take no new connections (a balancer sends them to the other nodes), then ask clients to move.
+          const httpClosed = new Promise<void>((done) => httpServer.close(() => done()));
+          const left = await socketFront.drain(drainMs / 2, drainMs);
+          if (left > 0) log.info(`shutdown: ${left} client(s) still connected after ${drainMs} ms; closing them`);
+          // Backends' API calls under way get their answers too (idle keep-alive connections closed at once).
+          await settledWithin(httpClosed, deadline - Date.now());
+        }
         await closeIo(io, httpServer);
         await socketFront.settle();
-        await webhooks.close();
+        const dropped = await webhooks.flush(drainMs > 0 ? WEBHOOK_FLUSH_MS : 0);
+        if (dropped > 0 && drainMs > 0) log.info(`shutdown: ${dropped} webhook message(s) not delivered in time`);
         await store.close();
         await redis?.close();
       })();
@@ -306,6 +326,13 @@ function closeIo(io: CometIo, httpServer: HttpServer): Promise<void> {
     void io.close(() => done());
     httpServer.closeAllConnections();
   });
+}
+
+/** Waits for `promise`, but no longer than `ms`. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise((done) => (timer = setTimeout(done, Math.max(0, ms))))]);
+  clearTimeout(timer);
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

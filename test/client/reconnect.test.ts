@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as tick } from 'node:timers/promises';
 import type { IncomingMessage } from '../../src/client/types.js';
-import { APP, ClientPool, freePort, nextEvent, recordMessages, startServer, until, type CometServerHandle } from './helpers.js';
+import { APP, ClientPool, freePort, nextEvent, recordMessages, startServer, until, useServer, type CometServerHandle } from './helpers.js';
 
 const PIPE = 'web_resume';
 
@@ -106,5 +106,55 @@ describe('CometClient: reconnect and catch-up across a server restart (SQLite)',
     const markers = markersOf(got);
     assertStrictlyIncreasing(markers);
     assert.deepEqual(markers, sent);
+  });
+});
+
+describe("CometClient: a server's goaway (shutting down, reconnect elsewhere)", { timeout: 30_000 }, () => {
+  const env = useServer();
+
+  test('a pipe that was still empty when subscribed catches up after a dropped connection too', async () => {
+    const { server, pool } = env;
+    const reader = pool.make(server.url, { reconnectDelay: 1000 });
+    await reader.subscribe('web_empty_at_first');
+    reader.connect();
+    await reader.ready();
+    const got = recordMessages(reader);
+    const away = nextEvent(reader, 'status', (s) => s === 'reconnecting');
+    for (const socket of server.io.of('/').sockets.values()) socket.conn.close();
+    await away;
+    const missed = await server.core.publish(APP, 'web_empty_at_first', undefined, { text: 'while away' });
+    await until(reader, () => got.length === 1);
+    assert.deepEqual(markersOf(got), [missed.marker]);
+  });
+
+  test('moves at once rather than after its reconnect delay, holds requests meanwhile, and catches up', async () => {
+    // A backoff of 5 s: reconnecting that way would take at least 2.5 s.
+    const { server, pool } = env;
+    const mover = pool.make(server.url, { reconnectDelay: 5000, reconnectDelayMax: 5000 });
+    await mover.subscribe('web_goaway');
+    mover.connect();
+    await mover.ready();
+    const got = recordMessages(mover);
+    const statuses: string[] = [];
+    mover.on('status', (s) => statuses.push(s));
+
+    const asked = Date.now();
+    const away = nextEvent(mover, 'status', (s) => s === 'reconnecting');
+    const back = nextEvent(mover, 'ready');
+    server.io.local.emit('goaway', { within: 300 });
+    await away;
+    // Away: a request made now waits for the new connection; what the backend publishes comes through catch-up.
+    const during = mover.publish('web_goaway', { text: 'sent while moving' });
+    const missed: number[] = [];
+    for (let i = 0; i < 3; i++) missed.push((await server.core.publish(APP, 'web_goaway', undefined, { text: `missed ${i}` })).marker);
+    await back;
+    const moved = Date.now() - asked;
+    const report = await during;
+    assert.equal(report.error, '');
+    await until(mover, () => got.length >= missed.length);
+
+    assert.deepEqual(markersOf(got), missed);
+    assert.deepEqual(statuses, ['reconnecting', 'connected']);
+    assert.ok(moved < 2500, `moved in ${moved} ms`);
   });
 });

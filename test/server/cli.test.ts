@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
-import { parseCli, UsageError } from '../../src/server/cli.js';
+import { DEFAULT_DRAIN_MS, parseCli, UsageError } from '../../src/server/cli.js';
+import { connect } from './socket-helpers.js';
 
 const cliUrl = pathToFileURL(fileURLToPath(new URL('../../src/server/cli.ts', import.meta.url))).href;
 const entry = `import { runCli } from ${JSON.stringify(cliUrl)}; const s = await runCli(process.argv.slice(1)); if (s !== undefined) process.exit(s);`;
@@ -77,6 +78,23 @@ describe('comet-chat-server', () => {
     assert.deepEqual(await health.json(), { status: 'ok' });
     r.child.kill('SIGTERM');
     assert.equal(await r.exited, 0);
+  });
+
+  it('drains within --drain-ms on SIGTERM, then exits 0 within its bound', async () => {
+    const r = run(['--port', '0', '--host', '127.0.0.1', '--memory', '--no-cometql', '--drain-ms', '1500']);
+    const out = await waitForOutput(r, /app 1 secret: .+\n/);
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
+    // A client that ignores goaway keeps the node draining until --drain-ms is over.
+    const stubborn = await connect({ url });
+    const started = Date.now();
+    r.child.kill('SIGTERM');
+    assert.equal(await r.exited, 0, r.stderr());
+    const took = Date.now() - started;
+    stubborn.close();
+    assert.match(r.stdout(), /SIGTERM: shutting down; clients move to other nodes within 1500 ms/);
+    assert.match(r.stdout(), /stopped in \d+ ms/);
+    // The drain, up to 5 s of webhook flushing, up to 5 s more for the store: the bound of the process.
+    assert.ok(took >= 1400 && took < 1500 + 5000 + 5000, `exited ${took} ms after SIGTERM`);
   });
 
   it('takes its settings from environment variables, keeps the secret in the data dir and starts CometQL', async () => {
@@ -170,21 +188,35 @@ describe('parseCli', () => {
   it('prefers flags over the environment and maps every option', () => {
     assert.deepEqual(parseCli(['--port', '9000', '--demo', '--redis', 'redis://x'], { COMET_PORT: '1', COMET_HOST: '0.0.0.0' }), {
       help: false,
-      options: { port: 9000, host: '0.0.0.0', redisUrl: 'redis://x', demo: true },
+      options: { port: 9000, host: '0.0.0.0', redisUrl: 'redis://x', demo: true, drainMs: DEFAULT_DRAIN_MS },
     });
     assert.deepEqual(parseCli([], { COMET_MEMORY: '1', COMET_COMETQL_PORT: 'off', COMET_CONFIG: 'c.json' }), {
       help: false,
-      options: { memory: true, cometqlPort: false, configFile: 'c.json' },
+      options: { memory: true, cometqlPort: false, configFile: 'c.json', drainMs: DEFAULT_DRAIN_MS },
     });
     assert.deepEqual(parseCli(['--cometql-port', '0', '--data', 'd']).valueOf(), {
       help: false,
-      options: { cometqlPort: 0, dataDir: 'd' },
+      options: { cometqlPort: 0, dataDir: 'd', drainMs: DEFAULT_DRAIN_MS },
     });
     assert.deepEqual(parseCli([], { COMET_APPS: '[{"id":"shop","secret":"shop-secret-0123456789","origins":["https://shop.example"]}]' }), {
       help: false,
-      options: { apps: [{ id: 'shop', secret: 'shop-secret-0123456789', origins: ['https://shop.example'] }] },
+      options: { apps: [{ id: 'shop', secret: 'shop-secret-0123456789', origins: ['https://shop.example'] }], drainMs: DEFAULT_DRAIN_MS },
     });
     assert.deepEqual(parseCli(['--help']), { help: true });
+  });
+
+  it('reads the drain time and the Redis prefix, flag over environment', () => {
+    assert.deepEqual(parseCli(['--drain-ms', '0', '--redis-prefix', 'chat-eu'], { COMET_DRAIN_MS: '5000' }), {
+      help: false,
+      options: { redisPrefix: 'chat-eu', drainMs: 0 },
+    });
+    assert.deepEqual(parseCli([], { COMET_DRAIN_MS: '2500', COMET_REDIS_PREFIX: 'a.b_c-1' }), {
+      help: false,
+      options: { redisPrefix: 'a.b_c-1', drainMs: 2500 },
+    });
+    for (const args of [['--drain-ms', '1.5'], ['--drain-ms', '600001'], ['--drain-ms', ''], ['--redis-prefix', 'a b'], ['--redis-prefix', '']]) {
+      assert.throws(() => parseCli(args), UsageError, args.join(' '));
+    }
   });
 
   it('throws UsageError for unknown flags, bad ports and contradictions', () => {

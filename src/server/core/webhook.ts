@@ -207,6 +207,21 @@ export class WebhookDispatcher {
     return b;
   }
 
+  /**
+   * Shutting down: goes on delivering (retries included) until nothing is pending or `timeoutMs` has
+   * passed, then close()s. Resolves with how many messages were dropped for lack of time.
+   */
+  async flush(timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.pending > 0 && Date.now() < deadline) {
+      // A request settles, or a retry or cool-down timer fires and refills a queue: look again.
+      await Promise.race([...this.running, new Promise((r) => setTimeout(r, Math.min(50, deadline - Date.now())))]);
+    }
+    const dropped = this.pending;
+    await this.close();
+    return dropped;
+  }
+
   /** Stops: drops what is queued, cancels retries, aborts requests in flight and waits for them to settle. */
   async close(): Promise<void> {
     this.closed = true;

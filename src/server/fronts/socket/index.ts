@@ -29,7 +29,16 @@ type Reply = (res: object) => void;
 type UntypedSocket = { on(event: string, listener: (payload: unknown, ack?: unknown) => void): void };
 
 export interface SocketFront {
-  /** Stops background work and resolves once every disconnect's cleanup (track notices, last-seen) has finished: call after io.close(). */
+  /**
+   * Shutting down: asks every client of this node to reconnect elsewhere (`goaway`), each at a random
+   * moment within `withinMs`; clients that connect meanwhile are asked at once. Resolves with how many
+   * are still here when they have all gone or `deadlineMs` has passed.
+   */
+  drain(withinMs: number, deadlineMs: number): Promise<number>;
+  /**
+   * Stops background work and resolves once every request under way is answered and every disconnect's
+   * cleanup (track notices, last-seen) has finished: call after io.close(), before closing the store.
+   */
   settle(): Promise<void>;
 }
 
@@ -39,7 +48,14 @@ export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, opt
   const fanout = new SocketFanout(io, options);
   core.attach(fanout);
   const pending = new Map<string, { conn: Connection; auth: AuthInfo }>();
-  const cleanups = new Set<Promise<void>>();
+  /** Requests being handled and disconnects being cleaned up: settle() waits for both before the store closes. */
+  const work = new Set<Promise<void>>();
+  const track = (job: Promise<void>): void => {
+    const tracked = job.finally(() => work.delete(tracked));
+    work.add(tracked);
+  };
+  /** Set while draining: called whenever a client of this node leaves. */
+  let onLeave: (() => void) | undefined;
 
   io.use((socket, next) => {
     const { devId, creds } = readHandshake(socket.handshake.auth);
@@ -108,11 +124,13 @@ export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, opt
         }
         const parsed = clientEventSchemas[event].safeParse(payload);
         if (!parsed.success) return fail('invalid', describeIssues(parsed.error));
-        run(parsed.data as z.infer<(typeof clientEventSchemas)[E]>).then(reply, (err: unknown) => {
-          if (err instanceof CoreError) return fail(err.code, err.message);
-          log(`${event} failed`, err);
-          fail('internal', 'internal error');
-        });
+        track(
+          run(parsed.data as z.infer<(typeof clientEventSchemas)[E]>).then(reply, (err: unknown) => {
+            if (err instanceof CoreError) return fail(err.code, err.message);
+            log(`${event} failed`, err);
+            fail('internal', 'internal error');
+          }),
+        );
       });
     };
 
@@ -124,17 +142,17 @@ export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, opt
     handle('typing', (req) => core.connTyping(conn, req.pipe));
 
     socket.on('disconnect', () => {
-      const cleanup = core
-        .connectionClosed(conn)
-        .catch((err: unknown) => {
+      onLeave?.();
+      track(
+        core.connectionClosed(conn).catch((err: unknown) => {
           metrics.error('internal');
           log('disconnect cleanup failed', err);
-        })
-        .finally(() => cleanups.delete(cleanup));
-      cleanups.add(cleanup);
+        }),
+      );
     });
 
     socket.emit('auth', auth);
+    if (onLeave) socket.emit('goaway', { within: 0 });
     core.connectionReady(conn).catch((err: unknown) => {
       metrics.error('internal');
       log('connect setup failed', err);
@@ -142,9 +160,24 @@ export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, opt
   });
 
   return {
+    drain(withinMs, deadlineMs) {
+      const local = io.of('/').sockets;
+      return new Promise((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          resolve(local.size);
+        };
+        const timer = setTimeout(done, deadlineMs);
+        // A socket leaves this map before its `disconnect` event.
+        onLeave = () => local.size === 0 && done();
+        // This node's clients only: with the Redis adapter, io.emit would reach every node's.
+        io.local.emit('goaway', { within: Math.max(0, Math.round(withinMs)) });
+        if (local.size === 0) done();
+      });
+    },
     async settle() {
       fanout.close();
-      while (cleanups.size > 0) await Promise.allSettled([...cleanups]);
+      while (work.size > 0) await Promise.allSettled([...work]);
     },
   };
 }
