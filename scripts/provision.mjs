@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Makes sure what the test suites need outside npm is here: Chromium, php-cli with mysqli,
-// the mariadb client, a running Redis, and for the WordPress plugin: PHP's WordPress extensions,
-// PHP_CodeSniffer, a running MariaDB and Debian's WordPress unpacked under .cache/. On Debian as
-// root it installs and starts what is missing; anywhere else it stops at once, naming the missing
-// piece and how to install it.
+// the mariadb client, a running Redis; for the WordPress plugin: PHP's WordPress extensions,
+// PHP_CodeSniffer, a running MariaDB and Debian's WordPress unpacked under .cache/; for the deployment
+// tests: nginx, openssl and systemd-analyze. On Debian as root it installs and starts what is missing;
+// anywhere else it stops at once, naming the missing piece and how to install it.
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
@@ -23,6 +23,10 @@ const chromiumPath = () =>
   [process.env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find(
     (p) => p && existsSync(p),
   );
+/** Debian puts nginx in /usr/sbin, which a non-root PATH may lack; test/deploy looks there too. */
+const nginxPath = () =>
+  [process.env.NGINX_PATH, '/usr/sbin/nginx', '/usr/local/sbin/nginx'].find((p) => p && existsSync(p)) ??
+  (has('nginx', ['-v']) ? 'nginx' : undefined);
 const phpHasMysqli = () =>
   has('php', ['-r', 'exit(function_exists("mysqli_connect") ? 0 : 1);']);
 
@@ -88,6 +92,9 @@ async function missingPieces() {
       `cd ${WORDPRESS_CACHE} && apt-get download ${WORDPRESS_PACKAGES.join(' ')} && for d in *.deb; do dpkg -x "$d" .; done`,
     ]);
   }
+  if (!nginxPath()) missing.push(['nginx (deployment tests; run unprivileged in its own prefix)', ['nginx'], 'apt-get install -y nginx, or set NGINX_PATH']);
+  if (!has('systemd-analyze', ['--version'])) missing.push(['systemd-analyze (checks the documented systemd unit)', ['systemd'], 'apt-get install -y systemd']);
+  if (!has('openssl', ['version'])) missing.push(['openssl (the deployment tests make a self-signed certificate)', ['openssl'], 'apt-get install -y openssl']);
   if (!(await redisUp())) {
     if (!has('redis-server')) missing.push(['Redis server (cluster tests)', ['redis-server'], 'apt-get install -y redis-server']);
     else missing.push(['a running Redis on 127.0.0.1:6379 (cluster tests)', [], 'redis-server --daemonize yes --port 6379']);
@@ -136,6 +143,8 @@ if (missing.length > 0 && canInstall) {
       stdio: 'inherit',
       env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
     });
+    // Where services may start, the package starts a system nginx on port 80: the tests need none.
+    if (packages.includes('nginx')) spawnSync(nginxPath() ?? 'nginx', ['-s', 'quit'], { stdio: 'ignore' });
   }
   if (!(await redisUp())) {
     console.log('provision: starting redis-server');
@@ -159,5 +168,5 @@ if (missing.length > 0) {
   process.exit(1);
 }
 console.log(
-  `provision: Chromium, php-cli + mysqli and WordPress's extensions, phpcs, the mariadb client, Redis, MariaDB and WordPress ${unpackedWordPressVersion()} are ready`,
+  `provision: Chromium, php-cli + mysqli and WordPress's extensions, phpcs, the mariadb client, nginx, openssl, systemd-analyze, Redis, MariaDB and WordPress ${unpackedWordPressVersion()} are ready`,
 );

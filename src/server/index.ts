@@ -33,6 +33,8 @@ export const DEFAULT_COMETQL_PORT = 3307;
 export const DEFAULT_DATA_DIR = '.data';
 /** How long a draining node goes on delivering pending webhooks before it drops them. */
 export const WEBHOOK_FLUSH_MS = 5000;
+/** After the drain, the least time requests and cleanups under way get to finish before the adapter closes. */
+const IDLE_WAIT_MS = 1000;
 
 export interface CometServerOptions {
   /** Default 8080; 0 = a random free port. */
@@ -220,6 +222,8 @@ export async function createCometServer(options: CometServerOptions = {}): Promi
           if (left > 0) log.info(`shutdown: ${left} client(s) still connected after ${drainMs} ms; closing them`);
           // Backends' API calls under way get their answers too (idle keep-alive connections closed at once).
           await settledWithin(httpClosed, deadline - Date.now());
+          // The leavers' cleanups (track notices count deliveries on every node) finish while the adapter is up.
+          await settledWithin(socketFront.idle(), Math.max(IDLE_WAIT_MS, deadline - Date.now()));
         }
         await closeIo(io, httpServer);
         await socketFront.settle();

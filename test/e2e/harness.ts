@@ -30,7 +30,7 @@ async function startDemoServer(): Promise<CometServer> {
   });
 }
 
-function launchBrowser(): Promise<Browser> {
+export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,

@@ -36,6 +36,11 @@ export interface SocketFront {
    */
   drain(withinMs: number, deadlineMs: number): Promise<number>;
   /**
+   * Resolves once no request is being handled and no disconnect is being cleaned up. Their cross-node
+   * queries need the adapter: wait for this before io.close() closes it, or they wait for their timeout.
+   */
+  idle(): Promise<void>;
+  /**
    * Stops background work and resolves once every request under way is answered and every disconnect's
    * cleanup (track notices, last-seen) has finished: call after io.close(), before closing the store.
    */
@@ -175,9 +180,12 @@ export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, opt
         if (local.size === 0) done();
       });
     },
+    async idle() {
+      while (work.size > 0) await Promise.allSettled([...work]);
+    },
     async settle() {
       fanout.close();
-      while (work.size > 0) await Promise.allSettled([...work]);
+      await this.idle();
     },
   };
 }
