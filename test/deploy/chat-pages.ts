@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
+import type {} from '../../src/element/define.js';
 import { chat, waitConnected, WAIT_MS } from '../e2e/harness.js';
 import { connectionsOn, type Deployment, type NodeProcess } from './deploy-helpers.js';
 

@@ -8,12 +8,13 @@ import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before } from 'node:test';
 import { promisify } from 'node:util';
 import type { Browser, BrowserContext } from 'playwright-core';
+import { freePort } from '../client/helpers.js';
 import { nodesSubscribed } from '../cluster/cluster-helpers.js';
 import { deleteKeysUnder, randomPrefix, REDIS_URL } from '../cluster/redis-keys.js';
 import { launchBrowser } from '../e2e/harness.js';
@@ -130,17 +131,6 @@ export interface Proxy {
   errorLog(): string;
   accessLog(): string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => done(port));
-    });
-  });
 }
 
 /** deploy/nginx/comet-chat.conf with this run's port, certificate and nodes; every replaced text must be there. */

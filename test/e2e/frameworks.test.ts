@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import type {} from '../../src/element/define.js';
 import {
   chat, newWatchedPage, part, say, screenshot, serveFolder, useDemo, waitConnected, waitForDelivery, waitForInFeed, WAIT_MS,
   type PageWatch,
