@@ -13,7 +13,10 @@ import ts from 'typescript';
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
 
-/** [from (repository), to (package)] pairs; `skip` names files left out. */
+/** The browser bundles rollup writes to dist/ (other builds, such as the WordPress zip, share that folder). */
+const BUNDLES = /^(comet-chat|CometServerApi)\.js(\.map)?$/;
+
+/** [from (repository), to (package)] pairs; `skip` names files left out, `only` the only ones taken. */
 export const PACKAGES = {
   'packages/comet-chat': {
     copy: [
@@ -22,7 +25,7 @@ export const PACKAGES = {
       // schemas.ts is the server's validation (zod); the browser side never imports it.
       ['lib/protocol', 'lib/protocol', { skip: /^schemas\./ }],
       ['lib/compat', 'lib/compat'],
-      ['dist', 'dist'],
+      ['dist', 'dist', { only: BUNDLES }],
       ['custom-elements.json', 'custom-elements.json'],
     ],
   },
@@ -31,7 +34,7 @@ export const PACKAGES = {
       ['lib/server', 'lib/server'],
       ['lib/protocol', 'lib/protocol'],
       // What the server serves: /comet-chat.js, /CometServerApi.js, and the demo site with --demo.
-      ['dist', 'dist'],
+      ['dist', 'dist', { only: BUNDLES }],
       ['demo', 'demo'],
     ],
   },
@@ -50,12 +53,17 @@ function walk(dir, out = []) {
 
 function fill(pkgDir, { copy }) {
   for (const name of BUILT) rmSync(join(pkgDir, name), { recursive: true, force: true });
-  for (const [from, to, { skip } = {}] of copy) {
+  for (const [from, to, { skip, only } = {}] of copy) {
     const source = join(ROOT, from);
     if (!existsSync(source)) throw new Error(`${from} is missing: run the whole \`npm run build\``);
     cpSync(source, join(pkgDir, to), {
       recursive: true,
-      filter: (path) => !(from.startsWith('lib') && /\.map$/.test(path)) && !(skip && skip.test(relative(source, path))),
+      filter: (path) => {
+        const name = relative(source, path);
+        if (name === '' || statSync(path).isDirectory()) return true;
+        if (from.startsWith('lib') && name.endsWith('.map')) return false;
+        return !(skip && skip.test(name)) && !(only && !only.test(name));
+      },
     });
   }
   // tsc's output points at its source maps, which stay behind.
