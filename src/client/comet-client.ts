@@ -293,14 +293,15 @@ export class CometClient extends EventTarget {
 
   /**
    * Tells the pipe's other subscribers that this user is typing. Fire and forget; calls closer than
-   * TYPING_INTERVAL_MS per pipe are dropped here (the server enforces the same limit).
+   * TYPING_INTERVAL_MS per pipe are dropped here (the server enforces the same limit). An anonymous user
+   * may name themselves (`name`, shown to others as a guest's name); the server ignores it for authorized users.
    */
-  typing(pipe: string): void {
+  typing(pipe: string, name?: string): void {
     if (!isValidPipeName(pipe) || !this._isConnected()) return;
     const now = Date.now();
     if (now - (this._lastTyping.get(pipe) ?? 0) < TYPING_INTERVAL_MS) return;
     this._lastTyping.set(pipe, now);
-    this._socket!.emit('typing', { pipe });
+    this._socket!.emit('typing', name ? { pipe, name } : { pipe });
   }
 
   /** Adds a listener and returns the function that removes it. */

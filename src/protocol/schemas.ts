@@ -3,7 +3,7 @@
  * kept apart from index.ts so that browser bundles never pull in zod.
  */
 import { z } from 'zod';
-import { HISTORY_PAGE_MAX, MAX_PIPES_PER_CONNECTION, USER_KEY_MAX } from './limits.js';
+import { HISTORY_PAGE_MAX, MAX_PIPES_PER_CONNECTION, USER_KEY_MAX, USER_NAME_MAX } from './limits.js';
 import { isValidEventName, isValidPipeName, parseSubscription } from './names.js';
 
 export const pipeName = z.string().refine(isValidPipeName, 'pipe names are 3-64 characters of [A-Za-z0-9_-]');
@@ -38,7 +38,7 @@ export const historySchema = z.object({
 });
 
 export const presenceSchema = z.object({ pipe: pipeName });
-export const typingSchema = z.object({ pipe: pipeName });
+export const typingSchema = z.object({ pipe: pipeName, name: z.string().max(USER_NAME_MAX).optional() });
 
 /** The schema of each client → server event, by event name. */
 export const clientEventSchemas = {

@@ -103,6 +103,8 @@ export interface PresenceRequest {
 }
 export interface TypingRequest {
   pipe: string;
+  /** A guest's self-chosen display name, relayed as `guest_name`; ignored for authorized users. */
+  name?: string;
 }
 
 /* ---- server → client payloads ---- */
@@ -120,8 +122,10 @@ export interface GoAwayNotice {
 export interface TypingNotice {
   pipe: string;
   user_id: number;
-  /** For anonymous users: the name the client sent along in `data.name` is not used; only stamped names. */
+  /** The name the server stamped (authorized users only). */
   user_name?: string;
+  /** An anonymous typist's own name, as typed (trimmed, at most USER_NAME_MAX): never stamped, never trusted. */
+  guest_name?: string;
 }
 
 /** Event names and their payload / ack types. */

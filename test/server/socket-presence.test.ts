@@ -76,6 +76,18 @@ describe('presence', () => {
     assert.deepEqual((await env.server.core.history('1', 'web_typing')).length, 0);
   });
 
+  it('typing relays a guest\'s own name as guest_name, never as a stamped name, and ignores it for members', async () => {
+    const [guest, member, reader] = await Promise.all([client(), client({ dev_id: '1', user_id: 21, user_key: 'k21' }), client()]);
+    for (const s of [guest, member, reader]) await subscribe(s, 'web_typing_names');
+    let notice = nextEvent<TypingNotice>(reader, 'typing');
+    assert.equal((await request(guest, 'typing', { pipe: 'web_typing_names', name: '  Vera ' })).error, '');
+    assert.deepEqual(await notice, { pipe: 'web_typing_names', user_id: 0, guest_name: 'Vera' });
+    notice = nextEvent<TypingNotice>(reader, 'typing');
+    assert.equal((await request(member, 'typing', { pipe: 'web_typing_names', name: 'Olga' })).error, '');
+    assert.deepEqual(await notice, { pipe: 'web_typing_names', user_id: 21, user_name: 'Vera' });
+    assert.equal((await request(guest, 'typing', { pipe: 'web_typing_names', name: 'x'.repeat(65) })).error, 'invalid');
+  });
+
   it('typing into ever new pipes keeps only the notices that still limit', async () => {
     const opened = await env.server.core.openConnection('typist-without-socket', '1', {}, undefined);
     assert.ok(opened.ok);

@@ -31,6 +31,7 @@ import type {
   PresenceUser,
   PublishRequest,
   Result,
+  TypingNotice,
 } from '../../protocol/wire.js';
 import type { Metrics } from '../metrics.js';
 import type { Store, StoredMessage } from '../store/types.js';
@@ -241,7 +242,8 @@ export class Core implements BackendApi {
     return { error: '', number_messages: result.number_messages, marker: result.marker };
   }
 
-  async connTyping(conn: Connection, pipe: string): Promise<Result> {
+  /** `guestName` is shown by other browsers only for an anonymous typist, marked as a guest's own name. */
+  async connTyping(conn: Connection, pipe: string, guestName?: string): Promise<Result> {
     if (!browserMayPublish(pipe, conn.authorized)) {
       this.metrics.error('forbidden');
       return { error: 'forbidden', message: `browsers may not type into ${pipe}` };
@@ -258,7 +260,10 @@ export class Core implements BackendApi {
       for (const [p, at] of conn.typingAt) if (now - at >= TYPING_INTERVAL_MS) conn.typingAt.delete(p);
     }
     conn.typingAt.set(pipe, now);
-    const notice = { pipe, user_id: conn.user_id, ...(conn.user_name === undefined ? {} : { user_name: conn.user_name }) };
+    const guest = conn.authorized ? '' : (guestName ?? '').trim();
+    const notice: TypingNotice = { pipe, user_id: conn.user_id };
+    if (conn.user_name !== undefined) notice.user_name = conn.user_name;
+    if (guest) notice.guest_name = guest;
     this.out.notifyTyping(conn.appId, notice, conn.id);
     return { error: '' };
   }

@@ -144,7 +144,7 @@ export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, opt
     handle('publish', (req) => core.connPublish(conn, req), { number_messages: 0 });
     handle('history', async (req) => ({ error: '', messages: await core.history(conn.appId, req.pipe, req) }));
     handle('presence', async (req) => ({ error: '', ...(await core.presence(conn.appId, req.pipe)) }));
-    handle('typing', (req) => core.connTyping(conn, req.pipe));
+    handle('typing', (req) => core.connTyping(conn, req.pipe, req.name));
 
     socket.on('disconnect', () => {
       onLeave?.();
