@@ -6,6 +6,7 @@ import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import esbuild from 'rollup-plugin-esbuild';
 import { browserFieldOverrides } from './scripts/build-browser-field.mjs';
+import { nativeStandIns } from './scripts/build-natives.mjs';
 import { minifyLitTemplates } from './scripts/build-templates.mjs';
 import { websocketOnly } from './scripts/build-transports.mjs';
 
@@ -16,6 +17,7 @@ const TARGET = 'es2021';
 export function browserPlugins() {
   return [
     websocketOnly(),
+    nativeStandIns(),
     // With browser: true, socket.io-client and engine.io-client resolve to their browser files
     // (no ws, no Node globals); browserFieldOverrides carries that into their own imports.
     browserFieldOverrides(),

@@ -6,6 +6,12 @@
 // package (lib/, through the page's own bundler) keeps every transport, `polling` included.
 // Applied to the size baseline too (rollup.config.js browserPlugins), so the comparison stays fair.
 const TABLE = /engine\.io-client[\\/]build[\\/]esm[\\/]transports[\\/]index\.js$/;
+/**
+ * The XHR long-polling module, which engine.io-client's index re-exports: unused here, yet kept by its
+ * top-level statements (an unload listener, and an XMLHttpRequest made at load to probe for XHR2). Marked
+ * free of side effects, it goes with the rest of polling.
+ */
+const POLLING_XHR = /engine\.io-client[\\/]build[\\/]esm[\\/]transports[\\/]polling-xhr\.js$/;
 
 export function websocketOnly() {
   return {
@@ -14,6 +20,9 @@ export function websocketOnly() {
       if (!TABLE.test(id)) return null;
       // The browser-field plugin maps this import to the browser file.
       return 'import { WS } from "./websocket.node.js";\nexport const transports = { websocket: WS };\n';
+    },
+    transform(code, id) {
+      return POLLING_XHR.test(id) ? { code, map: null, moduleSideEffects: false } : null;
     },
   };
 }
