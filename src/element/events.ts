@@ -39,6 +39,10 @@ export interface CometChatEventMap {
   'comet-send': CometSendDetail;
   'comet-delivery': CometDeliveryDetail;
   'comet-error': CometErrorDetail;
+  /** Launcher mode: the panel opened (by the user or by setting `open`). No detail. */
+  'comet-open': null;
+  /** Launcher mode: the panel closed. No detail. */
+  'comet-close': null;
 }
 
 /** Dispatches a bubbling, composed CustomEvent; returns false when a cancelable one was cancelled. */
@@ -59,5 +63,7 @@ declare global {
     'comet-send': CustomEvent<CometSendDetail>;
     'comet-delivery': CustomEvent<CometDeliveryDetail>;
     'comet-error': CustomEvent<CometErrorDetail>;
+    'comet-open': CustomEvent<null>;
+    'comet-close': CustomEvent<null>;
   }
 }

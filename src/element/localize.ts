@@ -24,7 +24,7 @@ export interface Translation {
   user: (id: number) => string;
   joined: (name: string) => string;
   left: (name: string) => string;
-  /** `names` is empty when only anonymous users type. */
+  /** `names` is empty when only unnamed users type; a guest's (typed) name comes as "~Name". */
   typing: (names: string[]) => string;
   nameLabel: string;
   namePlaceholder: string;
@@ -38,6 +38,11 @@ export interface Translation {
   reasonOffline: string;
   reasonNoPublish: string;
   reasonNeedName: string;
+  /** The launcher button's label, with the count of unread messages (0: none). */
+  openChat: (unread: number) => string;
+  closeChat: string;
+  /** Shows the whole of a long message. */
+  showMore: string;
 }
 
 const translations = new Map<string, Translation>([
@@ -45,6 +50,7 @@ const translations = new Map<string, Translation>([
   ['ru', ru],
 ]);
 const hosts = new Set<ReactiveControllerHost>();
+
 let observer: MutationObserver | undefined;
 
 /** Adds (or replaces) a language; every element re-renders with it. */

@@ -34,16 +34,8 @@ export const styles = css`
     --_focus: var(--comet-chat-focus, #0969da);
     --_radius: var(--comet-chat-radius, 8px);
     --_gap: var(--comet-chat-spacing, 8px);
-    display: flex;
-    flex-direction: column;
-    box-sizing: border-box;
+    display: block;
     height: var(--comet-chat-height, 28rem);
-    color: var(--_fg);
-    background: var(--_bg);
-    font: var(--comet-chat-font-size, 0.95rem) / 1.4 var(--comet-chat-font, system-ui, sans-serif);
-    border: 1px solid var(--_border);
-    border-radius: var(--_radius);
-    overflow: hidden;
     color-scheme: light;
   }
   :host([hidden]) {
@@ -57,10 +49,8 @@ export const styles = css`
       ${dark}
     }
   }
-  *,
-  *::before,
-  *::after {
-    box-sizing: inherit;
+  * {
+    box-sizing: border-box;
   }
   :focus-visible {
     outline: 2px solid var(--_focus);
@@ -73,6 +63,80 @@ export const styles = css`
     overflow: hidden;
     clip: rect(0 0 0 0);
     white-space: nowrap;
+  }
+  /* The layout lives here, so a page that sets display, width or height on the tag does not break it. */
+  [part~='base'] {
+    display: flex;
+    flex-direction: column;
+    width: 100%;
+    height: 100%;
+    color: var(--_fg);
+    background: var(--_bg);
+    font: var(--comet-chat-font-size, 0.95rem) / 1.4 var(--comet-chat-font, system-ui, sans-serif);
+    text-align: start;
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    overflow: hidden;
+  }
+  /* Launcher mode: the tag takes no room; the button and the panel float in a corner of the window. */
+  :host([mode='launcher']) {
+    height: 0;
+  }
+  [part~='launcher'],
+  [part~='panel'] {
+    position: fixed;
+    right: 1rem;
+    bottom: 1rem;
+    z-index: 2147483000;
+    box-shadow: 0 4px 16px #0004;
+  }
+  :host([position='bottom-left']) :is([part~='launcher'], [part~='panel']) {
+    right: auto;
+    left: 1rem;
+  }
+  [part~='launcher'] {
+    width: 3.5rem;
+    height: 3.5rem;
+    border-radius: 50%;
+  }
+  svg {
+    width: 1.5rem;
+    fill: currentColor;
+  }
+  [part~='badge'] {
+    position: absolute;
+    top: -4px;
+    right: -4px;
+    min-width: 1.4rem;
+    padding: 0 4px;
+    border-radius: 1rem;
+    color: var(--_bg);
+    background: var(--_error);
+    font-size: 0.75rem;
+    font-weight: 700;
+    line-height: 1.4rem;
+  }
+  [part~='panel'] {
+    bottom: 5.5rem;
+    width: min(24rem, 100vw - 2rem);
+    height: min(var(--comet-chat-height, 36rem), 100vh - 7rem);
+  }
+  /* Hidden, not removed: the closed panel keeps its layout, so the feed keeps its place. */
+  :host(:not([open])) [part~='panel'] {
+    visibility: hidden;
+  }
+  @media (max-width: 480px) {
+    [part~='panel'] {
+      inset: 0;
+      width: auto;
+      height: auto;
+      border: 0;
+      border-radius: 0;
+    }
+  }
+  [part~='close'] {
+    font-size: 1.5em;
+    line-height: 1;
   }
   [part~='header'] {
     display: flex;
@@ -101,15 +165,20 @@ export const styles = css`
   [part~='status'][data-status='connected']::before {
     content: '● ';
   }
-  [part~='feed'] {
-    position: relative;
-    flex: 1;
-    overflow-y: auto;
-    padding: var(--_gap);
+  [part~='feed'],
+  [part~='feed'] > div {
     display: flex;
     flex-direction: column;
     gap: var(--_gap);
   }
+  [part~='feed'] {
+    position: relative;
+    flex: 1;
+    min-height: 0;
+    overflow-y: auto;
+    padding: var(--_gap);
+  }
+  /* contain: whatever a text holds (a tower of combining marks, a long word) stays inside its bubble. */
   [part~='message'] {
     max-width: 85%;
     align-self: flex-start;
@@ -117,6 +186,12 @@ export const styles = css`
     background: var(--_other);
     border-radius: var(--_radius);
     overflow-wrap: anywhere;
+    contain: content;
+  }
+  /* Bubbles far from the newest are skipped by layout and paint while out of view (see message-view.ts). */
+  [data-far] {
+    content-visibility: auto;
+    contain-intrinsic-size: auto 3.5em;
   }
   [part~='mine'] {
     align-self: flex-end;
@@ -129,12 +204,35 @@ export const styles = css`
     font-weight: 600;
     margin-inline-end: var(--_gap);
   }
+  [part~='guest'] {
+    font-weight: 400;
+    font-style: italic;
+  }
+  [part~='guest']::before {
+    content: '~';
+  }
   [part~='text'] {
     white-space: pre-wrap;
   }
-  [part~='link'] {
+  [part~='text'][data-clamped]:not([data-expanded]) {
+    max-height: 16em;
+    overflow: hidden;
+  }
+  [part~='link'],
+  [part~='show-more'] {
     color: inherit;
     text-decoration: underline;
+  }
+  [part~='close'],
+  [part~='show-more'] {
+    padding: 0;
+    border: 0;
+    background: none;
+    font: inherit;
+  }
+  pre {
+    margin: 0;
+    white-space: pre-wrap;
   }
   [part~='notice'] {
     align-self: center;
@@ -149,7 +247,16 @@ export const styles = css`
   [part~='send-button'] {
     font: inherit;
     border-radius: var(--_radius);
+  }
+  button {
     cursor: pointer;
+  }
+  [part~='launcher'],
+  [part~='new-messages'],
+  [part~='send-button'] {
+    border: 0;
+    color: var(--_accent-fg);
+    background: var(--_accent);
   }
   [part~='load-earlier'] {
     align-self: center;
@@ -162,10 +269,10 @@ export const styles = css`
     position: sticky;
     bottom: 0;
     align-self: center;
+  }
+  [part~='new-messages'],
+  [part~='send-button'] {
     padding: calc(var(--_gap) / 2) calc(var(--_gap) * 1.5);
-    border: 0;
-    color: var(--_accent-fg);
-    background: var(--_accent);
   }
   [part~='footer'] {
     border-top: 1px solid var(--_border);
@@ -203,11 +310,7 @@ export const styles = css`
     min-height: 2.5em;
   }
   [part~='send-button'] {
-    border: 0;
-    padding: calc(var(--_gap) / 2) calc(var(--_gap) * 1.5);
     min-height: 2.5em;
-    color: var(--_accent-fg);
-    background: var(--_accent);
   }
   :disabled {
     opacity: 0.6;

@@ -140,6 +140,12 @@ describe('CometClient: pipes', { timeout: 30_000 }, () => {
     const n = await notice;
     assert.equal(n.pipe, 'web_typing');
     assert.equal(n.user_id, 9);
+    // An anonymous typist's own name travels apart from stamped names.
+    const guest = await env.pool.connected(env.server.url);
+    await guest.subscribe('web_typing');
+    const fromGuest = nextEvent(watcher, 'typing');
+    guest.typing('web_typing', 'Vera');
+    assert.deepEqual(await fromGuest, { pipe: 'web_typing', user_id: 0, guest_name: 'Vera' });
   });
 });
 

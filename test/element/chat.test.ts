@@ -36,10 +36,11 @@ describe('<comet-chat> two connections chatting', () => {
     expect(part(bob, 'delivery')!.textContent).to.equal('Delivered to 1');
 
     await backendPublish(noticesPipe, 'userLogin', { name: 'Carol' });
-    for (const el of [ann, bob]) await waitUntil(() => parts(el, 'notice').some((n) => n.textContent === 'Carol joined the chat'), 'join notice');
+    // Names in notices are bidi-isolated (U+2068 … U+2069), so their own direction cannot reorder the sentence.
+    for (const el of [ann, bob]) await waitUntil(() => parts(el, 'notice').some((n) => n.textContent === '\u2068Carol\u2069 joined the chat'), 'join notice');
     await backendPublish(noticesPipe, 'userExit', { name: 'Carol' });
-    for (const el of [ann, bob]) await waitUntil(() => parts(el, 'notice').some((n) => n.textContent === 'Carol left the chat'), 'leave notice');
-    expect(parts(ann, 'notice').map((n) => n.textContent)).to.deep.equal(['Carol joined the chat', 'Carol left the chat']);
+    for (const el of [ann, bob]) await waitUntil(() => parts(el, 'notice').some((n) => n.textContent === '\u2068Carol\u2069 left the chat'), 'leave notice');
+    expect(parts(ann, 'notice').map((n) => n.textContent)).to.deep.equal(['\u2068Carol\u2069 joined the chat', '\u2068Carol\u2069 left the chat']);
   });
 
   it('keeps the online count fresh as others join and leave the pipe', async () => {
@@ -53,7 +54,7 @@ describe('<comet-chat> two connections chatting', () => {
     await waitUntil(() => onlineCount(ann) === 1, 'Ann shows 1 online once Bob left', { timeout: 5000 });
   });
 
-  it('shows the typing indicator and announces only the newest message', async () => {
+  it('shows who is typing, a guest\'s name marked, and announces only the newest message', async () => {
     const server = await serverInfo();
     const pipe = freshPipe();
     const ann = await connectedChat(server, { pipe, name: 'Ann' });
@@ -62,7 +63,8 @@ describe('<comet-chat> two connections chatting', () => {
     area.value = 'h';
     area.dispatchEvent(new Event('input'));
     await waitUntil(() => part(bob, 'typing')!.textContent !== '', 'Bob should see that someone types');
-    expect(part(bob, 'typing')!.textContent).to.equal('Someone is typing…');
+    // Ann is a guest: her typed name comes with "~", isolated like every name in a sentence.
+    expect(part(bob, 'typing')!.textContent).to.equal('\u2068~Ann\u2069 is typing…');
 
     await ann.send('first');
     await ann.send('second');

@@ -5,9 +5,9 @@ import { connectedChat, freshPipe, part, serverInfo } from './helpers.js';
 
 /** Every part documented with @csspart on CometChat. */
 const PARTS = [
-  'header', 'title', 'online', 'status', 'feed', 'load-earlier', 'empty', 'message', 'mine', 'failed', 'name', 'time',
-  'text', 'link', 'notice', 'new-messages', 'footer', 'typing', 'composer', 'name-input', 'textarea', 'send-button',
-  'reason', 'delivery',
+  'base', 'launcher', 'badge', 'panel', 'close', 'header', 'title', 'online', 'status', 'feed', 'load-earlier', 'empty',
+  'message', 'mine', 'failed', 'name', 'guest', 'time', 'text', 'link', 'code', 'code-block', 'mention', 'show-more',
+  'notice', 'new-messages', 'footer', 'typing', 'composer', 'name-input', 'textarea', 'send-button', 'reason', 'delivery',
 ];
 
 const colorOf = (i: number) => `rgb(${i + 1}, 2, 3)`;
@@ -43,19 +43,25 @@ describe('<comet-chat> theming from outside', () => {
       });
     };
     check(); // empty feed, name input, online count
-    for (let m = 1; m <= 260; m++) el.receive(msg(pipe, m, m === 260 ? 'see https://example.com' : `m${m}`));
-    el.receive(msg('loginPipe', 261, '', 'userLogin'));
+    el.name = 'Ann';
+    for (let m = 1; m <= 260; m++) el.receive(msg(pipe, m, m === 260 ? 'see https://example.com, `code`, @Ann\n```\nblock\n```' : `m${m}`));
+    el.receive(msg(pipe, 261, 'long '.repeat(200)));
+    el.receive(msg('loginPipe', 262, '', 'userLogin'));
     await el.updateComplete;
-    check(); // messages, link, notice, "load earlier" (more in memory than in the DOM)
+    check(); // messages, guest names, link, code, mention, "show more", notice, "load earlier" (more in memory than in the DOM)
     part(el, 'feed')!.scrollTop = 0;
     await new Promise((r) => setTimeout(r, 50));
-    el.receive(msg(pipe, 262, 'while scrolled up'));
+    el.receive(msg(pipe, 263, 'while scrolled up'));
     await el.updateComplete;
     check(); // "new messages"
     el.disconnect();
     await el.send('not delivered').catch(() => undefined);
     await el.updateComplete;
     check(); // my message, failed
+    el.mode = 'launcher';
+    el.receive(msg(pipe, 264, 'while closed'));
+    await el.updateComplete;
+    check(); // launcher, badge, panel, close
     expect([...seen].sort()).to.deep.equal([...PARTS].sort());
   });
 
@@ -65,19 +71,20 @@ describe('<comet-chat> theming from outside', () => {
     await el.send('mine').catch(() => undefined);
     await el.updateComplete;
     const host = getComputedStyle(el);
+    const base = getComputedStyle(part(el, 'base')!);
     const probes: [string, string, () => string][] = [
-      ['--comet-chat-bg', 'rgb(10, 20, 30)', () => host.backgroundColor],
-      ['--comet-chat-fg', 'rgb(11, 21, 31)', () => host.color],
+      ['--comet-chat-bg', 'rgb(10, 20, 30)', () => base.backgroundColor],
+      ['--comet-chat-fg', 'rgb(11, 21, 31)', () => base.color],
       ['--comet-chat-muted', 'rgb(12, 22, 32)', () => getComputedStyle(part(el, 'status')!).color],
       ['--comet-chat-accent', 'rgb(13, 23, 33)', () => getComputedStyle(part(el, 'send-button')!).backgroundColor],
       ['--comet-chat-accent-fg', 'rgb(14, 24, 34)', () => getComputedStyle(part(el, 'send-button')!).color],
       ['--comet-chat-mine-bg', 'rgb(15, 25, 35)', () => getComputedStyle(part(el, 'mine')!).backgroundColor],
       ['--comet-chat-other-bg', 'rgb(16, 26, 36)', () => getComputedStyle(part(el, 'message')!).backgroundColor],
-      ['--comet-chat-border', 'rgb(17, 27, 37)', () => host.borderTopColor],
+      ['--comet-chat-border', 'rgb(17, 27, 37)', () => base.borderTopColor],
       ['--comet-chat-error', 'rgb(18, 28, 38)', () => getComputedStyle(part(el, 'delivery')!).color],
-      ['--comet-chat-radius', '13px', () => host.borderTopLeftRadius],
-      ['--comet-chat-font', 'monospace', () => host.fontFamily],
-      ['--comet-chat-font-size', '19px', () => host.fontSize],
+      ['--comet-chat-radius', '13px', () => base.borderTopLeftRadius],
+      ['--comet-chat-font', 'monospace', () => base.fontFamily],
+      ['--comet-chat-font-size', '19px', () => base.fontSize],
       ['--comet-chat-spacing', '11px', () => getComputedStyle(part(el, 'header')!).paddingTop],
       ['--comet-chat-height', '333px', () => host.height],
     ];
@@ -100,13 +107,14 @@ describe('<comet-chat> theming from outside', () => {
     const light = await fixture<CometChat>(html`<comet-chat theme="light"></comet-chat>`);
     const dark = await fixture<CometChat>(html`<comet-chat theme="dark"></comet-chat>`);
     const auto = await fixture<CometChat>(html`<comet-chat theme="auto"></comet-chat>`);
-    expect(getComputedStyle(light).backgroundColor).to.equal('rgb(255, 255, 255)');
-    expect(getComputedStyle(dark).backgroundColor).to.equal('rgb(13, 17, 23)');
+    const bg = (el: CometChat) => getComputedStyle(part(el, 'base')!).backgroundColor;
+    expect(bg(light)).to.equal('rgb(255, 255, 255)');
+    expect(bg(dark)).to.equal('rgb(13, 17, 23)');
     await emulateMedia({ colorScheme: 'dark' });
-    expect(getComputedStyle(auto).backgroundColor).to.equal('rgb(13, 17, 23)');
-    expect(getComputedStyle(light).backgroundColor).to.equal('rgb(255, 255, 255)');
+    expect(bg(auto)).to.equal('rgb(13, 17, 23)');
+    expect(bg(light)).to.equal('rgb(255, 255, 255)');
     await emulateMedia({ colorScheme: 'light' });
-    expect(getComputedStyle(auto).backgroundColor).to.equal('rgb(255, 255, 255)');
-    expect(getComputedStyle(dark).backgroundColor).to.equal('rgb(13, 17, 23)');
+    expect(bg(auto)).to.equal('rgb(255, 255, 255)');
+    expect(bg(dark)).to.equal('rgb(13, 17, 23)');
   });
 });

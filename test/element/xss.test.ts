@@ -40,6 +40,9 @@ const PAYLOADS = [
 
 const FORBIDDEN = 'script, img, svg, iframe, math, style, details, template, b, object, embed';
 
+/** What a payload's text shows: the one wrapped in backticks is inline code, shown without them. */
+const shown = (p: string) => (/^`[^`]+`$/.test(p) ? p.slice(1, -1) : p);
+
 function expectInert(el: CometChat): void {
   expect(window.__xss, 'a payload ran').to.equal(undefined);
   expect(shadow(el).querySelectorAll(FORBIDDEN).length, 'payload markup in the shadow root').to.equal(0);
@@ -65,7 +68,8 @@ describe('<comet-chat> escaping', () => {
     );
     await el.updateComplete;
     await settle();
-    expect(texts(el)).to.deep.equal(PAYLOADS);
+    expect(texts(el)).to.deep.equal(PAYLOADS.map(shown));
+    expect(parts(el, 'code').map((c) => c.textContent)).to.deep.equal([shown(PAYLOADS[17]!)]);
     expect(parts(el, 'name').map((n) => n.textContent)).to.deep.equal(PAYLOADS.map((p) => p.trim().slice(0, 64)));
     expectInert(el);
     // Only genuine http(s) URLs became links, each showing the URL itself.
@@ -88,10 +92,10 @@ describe('<comet-chat> escaping', () => {
     await backendPublish(noticesPipe, 'userLogin', { name: PAYLOADS[0] });
     await waitUntil(() => texts(reader).length === PAYLOADS.length && parts(reader, 'notice').length === 1, 'all payloads arrive');
     await settle();
-    expect(texts(reader)).to.deep.equal(PAYLOADS.map((p) => p.trim()));
+    expect(texts(reader)).to.deep.equal(PAYLOADS.map((p) => shown(p.trim())));
     expect(parts(reader, 'name').map((n) => n.textContent)).to.deep.equal(PAYLOADS.map((p) => p.trim().slice(0, 64)));
-    expect(parts(reader, 'notice')[0]!.textContent).to.equal(`${PAYLOADS[0]} joined the chat`);
-    expect(texts(sender)).to.deep.equal(PAYLOADS.map((p) => p.trim()));
+    expect(parts(reader, 'notice')[0]!.textContent).to.equal(`\u2068${PAYLOADS[0]}\u2069 joined the chat`);
+    expect(texts(sender)).to.deep.equal(PAYLOADS.map((p) => shown(p.trim())));
     expectInert(reader);
     expectInert(sender);
   });

@@ -29,5 +29,8 @@ const en: Translation = {
   reasonOffline: 'You are offline; sending resumes when the connection is back.',
   reasonNoPublish: 'Only the site can post in this channel.',
   reasonNeedName: 'Enter your name to write.',
+  openChat: (n) => `Open chat${n ? `, ${n} unread` : ''}`,
+  closeChat: 'Close chat',
+  showMore: 'Show more',
 };
 export default en;

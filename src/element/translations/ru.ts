@@ -29,5 +29,8 @@ const ru: Translation = {
   reasonOffline: 'Нет соединения; отправка возобновится, когда оно восстановится.',
   reasonNoPublish: 'Писать в этот канал может только сайт.',
   reasonNeedName: 'Укажите имя, чтобы писать.',
+  openChat: (n) => `Открыть чат${n ? `, непрочитанных: ${n}` : ''}`,
+  closeChat: 'Закрыть чат',
+  showMore: 'Показать всё',
 };
 export default ru;

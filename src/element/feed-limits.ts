@@ -1,0 +1,8 @@
+/** How much of a feed <comet-chat> holds and shows. */
+
+/** Most messages kept in memory (`messages`); older ones are dropped and paging back stops there. */
+export const MAX_MESSAGES = 1000;
+/** Most messages in the DOM at once while the reader is at the bottom; "load earlier" widens it. */
+export const RENDER_LIMIT = 200;
+/** Messages asked per "load earlier" page. */
+export const PAGE_SIZE = 50;

@@ -1,0 +1,66 @@
+/**
+ * Light formatting of message text, built as DOM nodes (elements and text nodes), never as HTML: whatever the
+ * text holds stays text. Understood: ```fenced code```, `code`, **bold**, _italic_, http(s) links (see
+ * linkify.ts), and mentions of a given name. Line breaks are kept by the text's `white-space: pre-wrap`.
+ * Emphasis stays within one line and 1,000 characters, so no input makes the scan slow.
+ */
+import { safeLink } from './linkify.js';
+
+/**
+ * One pass finds the earliest of: a fenced block (an optional language word on the opening line is dropped),
+ * inline code, **bold** or _italic_ (neither marker inside a word), a link candidate.
+ */
+const TOKENS =
+  /```(?:[\w+#.-]*\n)?([^]*?)\n?```|`([^`\n]+)`|(?<![\p{L}\p{N}_*])(\*\*|_)(\S(?:[^\n]{0,998}?\S)?)\3(?![\p{L}\p{N}_*])|\bhttps?:\/\/[^\s<>"'`]+/giu;
+/** Punctuation that usually ends a sentence rather than a URL. */
+const TRAILING = /[.,;:!?)\]}]+$/;
+
+/** A regular expression that finds `name` (with or without a leading @) as a whole word, or undefined for a blank name. */
+export function mentionOf(name: string): RegExp | undefined {
+  name = name.trim();
+  return name ? new RegExp(`((?<![\\p{L}\\p{N}_@])@?${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(?![\\p{L}\\p{N}_]))`, 'iu') : undefined;
+}
+
+/**
+ * Appends the formatted `text` to `parent`. (A character under a tower of combining marks needs nothing here:
+ * the bubble contains its paint.)
+ */
+export function formatText(parent: Element, text: string, mention: RegExp | undefined): void {
+  let last = 0;
+  for (const m of text.matchAll(TOKENS)) {
+    const [whole, fence, code, emphasis, inner] = m;
+    let node: Element;
+    let end = m.index + whole.length;
+    if (fence !== undefined) node = element('pre', 'code-block', fence);
+    else if (code !== undefined) node = element('code', 'code', code);
+    else if (emphasis) {
+      node = element(emphasis === '_' ? 'em' : 'strong');
+      formatText(node, inner!, mention);
+    } else {
+      const raw = whole.replace(TRAILING, '');
+      const link = safeLink(raw);
+      if (!link) continue;
+      node = Object.assign(element('a', 'link', link.text), { href: link.href, target: '_blank', rel: 'noopener noreferrer nofollow' });
+      end = m.index + raw.length;
+    }
+    plain(parent, text.slice(last, m.index), mention);
+    parent.append(node);
+    last = end;
+  }
+  plain(parent, text.slice(last), mention);
+}
+
+/** Text, with each mention in a `<mark part="mention">`. */
+function plain(parent: Element, text: string, mention: RegExp | undefined): void {
+  const pieces = mention ? text.split(mention) : [text];
+  // split() with one capturing group alternates: text, mention, text, …
+  pieces.forEach((piece, i) => piece && parent.append(i % 2 ? element('mark', 'mention', piece) : piece));
+}
+
+/** An element with a part and text content; the text is a text node, never parsed. */
+export function element(tag: string, part?: string, text?: string): HTMLElement {
+  const node = document.createElement(tag);
+  if (part) node.setAttribute('part', part);
+  if (text) node.textContent = text;
+  return node;
+}

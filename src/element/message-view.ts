@@ -1,0 +1,112 @@
+/**
+ * The DOM of the feed's messages. Each message gets its node once (built from DOM calls, never from HTML) and
+ * keeps it while it is shown, so a live message costs one insertion, however many are shown or held.
+ * Everything about how one message looks lives here: bubble, name, time, formatted text, "show more".
+ */
+import { element, formatText, mentionOf } from './format.js';
+import type { Translation } from './localize.js';
+import type { ChatMessage } from './message-log.js';
+
+/**
+ * The newest this many nodes are always laid out; older ones are marked `data-far`, which lets the browser skip
+ * them while they are out of view (`content-visibility: auto`). The newest must not be skipped: a node skipped
+ * until the next frame would be measured at a guessed height, and following the newest would fall short.
+ */
+const NEAR = 30;
+/** A text longer than this, or with more line breaks, is clamped until "show more" is clicked. */
+const CLAMP_CHARS = 700;
+const CLAMP_LINES = 12;
+
+/** What the nodes depend on besides the message. */
+export interface ViewContext {
+  t: <K extends keyof Translation>(key: K) => Translation[K];
+  lang: string;
+  /** My name, highlighted where a text mentions it. */
+  me: string;
+  /** The element's string overrides: a change (as a new object) rebuilds every node. */
+  strings: object;
+}
+
+/** Wraps a name in first-strong isolates, so its bidi controls cannot reorder the sentence around it. */
+export const isolate = (text: string): string => `\u2068${text}\u2069`;
+
+/** The name shown for a sender: the stamped or typed name, else "User 42" (authorized) or "Anonymous". */
+export function senderName(m: ChatMessage, t: ViewContext['t']): string {
+  return m.name || (m.userId > 0 ? t('user')(m.userId) : t('anonymous'));
+}
+
+export function noticeText(m: ChatMessage, t: ViewContext['t']): string {
+  return t(m.kind === 'join' ? 'joined' : 'left')(isolate(senderName(m, t)));
+}
+
+export class MessageView {
+  /** Each shown message's node, and the message state it was built for. */
+  private _nodes = new WeakMap<ChatMessage, { node: HTMLElement; state: ChatMessage['state'] }>();
+  private _context: unknown[] = [];
+  private _time: Intl.DateTimeFormat | undefined;
+  private _mention: RegExp | undefined;
+
+  /**
+   * Makes `list` hold exactly the nodes of `shown`, in order: nodes of messages no longer shown go, the rest
+   * stay where they are, and only new (or changed) messages are built and inserted.
+   */
+  sync(list: HTMLElement, shown: readonly ChatMessage[], ctx: ViewContext): void {
+    const key = [ctx.lang, ctx.me, ctx.strings];
+    if (key.some((v, i) => v !== this._context[i])) {
+      this._context = key;
+      this._nodes = new WeakMap();
+      this._time = timeFormat(ctx.lang);
+      this._mention = mentionOf(ctx.me);
+    }
+    const wanted = new Set<Node>();
+    const nodes = shown.map((m) => {
+      let entry = this._nodes.get(m);
+      if (!entry || entry.state !== m.state) this._nodes.set(m, (entry = { node: this._build(m, ctx.t), state: m.state }));
+      wanted.add(entry.node);
+      return entry.node;
+    });
+    for (const child of [...list.children]) if (!wanted.has(child)) child.remove();
+    let at = list.firstChild;
+    nodes.forEach((node, i) => {
+      node.toggleAttribute('data-far', i < nodes.length - NEAR);
+      if (node === at) at = at.nextSibling;
+      else list.insertBefore(node, at);
+    });
+  }
+
+  /** "Show more" shows the whole text and goes (one listener on the list, for every message). */
+  handleClick(e: Event): void {
+    const button = (e.target as Element).closest('[part~="show-more"]');
+    button?.previousElementSibling!.removeAttribute('data-clamped');
+    button?.remove();
+  }
+
+  private _build(m: ChatMessage, t: ViewContext['t']): HTMLElement {
+    if (m.kind !== 'message') return element('p', 'notice', noticeText(m, t));
+    const node = element('div', `message${m.mine ? ' mine' : ''}${m.state === 'failed' ? ' failed' : ''}`);
+    // A typed name (anonymous sender, user 0) never looks like one the server stamped.
+    const name = element('span', m.userId > 0 ? 'name' : 'name guest', m.mine && !m.name ? t('you') : senderName(m, t));
+    const time = element('time', 'time', this._time!.format(m.time)) as HTMLTimeElement;
+    time.dateTime = new Date(m.time).toISOString();
+    const text = element('div', 'text');
+    // dir="auto" also isolates each (unicode-bidi: isolate): an override inside cannot reorder what follows.
+    for (const n of [name, text]) n.dir = 'auto';
+    formatText(text, m.text, this._mention);
+    node.append(name, time, text);
+    if (m.text.length > CLAMP_CHARS || m.text.split('\n', CLAMP_LINES + 2).length > CLAMP_LINES + 1) {
+      // No form around it: a button of the default type submits nothing.
+      node.append(element('button', 'show-more', t('showMore')));
+      text.toggleAttribute('data-clamped');
+    }
+    return node;
+  }
+}
+
+function timeFormat(lang: string): Intl.DateTimeFormat {
+  const options = { hour: '2-digit', minute: '2-digit' } as const;
+  try {
+    return new Intl.DateTimeFormat(lang, options);
+  } catch {
+    return new Intl.DateTimeFormat('en', options); // an invalid language tag
+  }
+}
