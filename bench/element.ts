@@ -1,0 +1,222 @@
+/**
+ * `npm run bench:element`: the render cost of <comet-chat> against deep-chat (a devDependency, pinned), in one
+ * run of the machine's Chromium, each widget in a fresh page of its own:
+ *  1. history: a new widget (after a first, small one has warmed the code up) takes in 1,000 earlier messages
+ *     at once, until they are laid out;
+ *  2. a live message with 1,000 and with 10,000 held: the append, then style and layout forced (no frame wait),
+ *     median of SAMPLES appends after 10 unmeasured ones;
+ *  3. the DOM: elements in the widget's shadow root with 1,000 and 10,000 held.
+ * Neither widget talks to a server: <comet-chat> takes messages through `receive()`, deep-chat through its
+ * `history` property and `addMessage()`. Prints a markdown table with the ratios ours / deep-chat and the
+ * machine; `--docs` also writes it into docs/benchmarks.md (between its element-bench markers).
+ * Knobs: BENCH_SAMPLES (100), BENCH_RUNS (3: history renders per widget, the median is kept).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { chromium, type Browser } from 'playwright-core';
+
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 100);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const HISTORY = 1000;
+const HELD = [1000, 10_000];
+const DOCS = 'docs/benchmarks.md';
+const START = '<!-- element-bench:start -->';
+const END = '<!-- element-bench:end -->';
+
+const FILES: Record<string, string> = {
+  '/comet-chat.js': 'dist/comet-chat.js',
+  '/deep-chat.js': 'node_modules/deep-chat/dist/deepChat.bundle.js',
+};
+const PAGE = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title></head><body></body></html>';
+
+/** What runs in the page: one widget, driven the same way for both. */
+interface Driver {
+  /** Makes the widget with `held` messages in it, laid out. */
+  setup(held: number): Promise<void>;
+  /** Takes `count` history messages in at once and lays them out. */
+  history(count: number): Promise<void>;
+  /** One live message, then style and layout forced. */
+  append(text: string): Promise<void>;
+  nodes(): number;
+}
+
+/** Page-side code, as a string so that neither TypeScript nor tsx touches it. */
+const DRIVERS = String.raw`
+window.drivers = {
+  'comet-chat': () => {
+    let el, feed, marker = 0;
+    const msg = (text, history) => ({ data: { text, name: 'Bob' }, server_info: { pipe: 'web_bench', event: 'undefined', user_id: 0, history, marker: ++marker, time: Date.now() } });
+    const make = async () => {
+      el = document.createElement('comet-chat');
+      el.lang = 'en'; el.pipe = 'web_bench'; el.name = 'Ann'; el.style.height = '600px';
+      document.body.append(el);
+      await el.updateComplete;
+      feed = el.shadowRoot.querySelector('[part~="feed"]');
+    };
+    return {
+      async setup(held) {
+        await make();
+        for (let i = 0; i < held; i++) {
+          el.receive(msg('held message ' + i, false));
+          if (i % 1000 === 999) await el.updateComplete;
+        }
+        await el.updateComplete;
+        feed.scrollHeight;
+      },
+      async history(count) {
+        await make();
+        for (let i = 0; i < count; i++) el.receive(msg('history message ' + i, true));
+        await el.updateComplete;
+        feed.scrollHeight;
+      },
+      async append(text) {
+        el.receive(msg(text, false));
+        await el.updateComplete;
+        feed.scrollHeight;
+      },
+      nodes: () => el.shadowRoot.querySelectorAll('*').length,
+    };
+  },
+  'deep-chat': () => {
+    let el;
+    const bubbles = () => el.shadowRoot.querySelectorAll('.message-bubble').length;
+    const container = () => el.shadowRoot.querySelector('#messages') ?? el.shadowRoot.firstElementChild;
+    const make = async (count) => {
+      el = document.createElement('deep-chat');
+      el.style.height = '600px';
+      el.demo = true;
+      el.history = Array.from({ length: count }, (_, i) => ({ role: i % 2 ? 'ai' : 'user', text: 'history message ' + i }));
+      document.body.append(el);
+      while (bubbles() < count) await new Promise((r) => setTimeout(r));
+      container().scrollHeight;
+    };
+    return {
+      setup: make,
+      history: make,
+      async append(text) {
+        el.addMessage({ role: 'ai', text });
+        container().scrollHeight;
+      },
+      nodes: () => el.shadowRoot.querySelectorAll('*').length,
+    };
+  },
+};
+`;
+
+interface Result {
+  widget: string;
+  historyMs: number;
+  perMessage: Record<number, number>;
+  nodes: Record<number, number>;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function measure(browser: Browser, base: string, widget: string, script: string): Promise<Result> {
+  const page = async () => {
+    const p = await browser.newPage({ viewport: { width: 1000, height: 800 } });
+    p.on('pageerror', (e) => console.error(`${widget}: ${e.message}`));
+    await p.goto(`${base}/`);
+    await p.addScriptTag({ url: `${base}${script}`, type: 'module' });
+    await p.addScriptTag({ content: DRIVERS });
+    await p.waitForFunction((tag) => customElements.get(tag), widget);
+    return p;
+  };
+  const history: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const p = await page();
+    history.push(
+      await p.evaluate(async ([w, n]) => {
+        const make = (window as unknown as { drivers: Record<string, () => Driver> }).drivers[w]!;
+        // A first, small widget warms the code up; then the measured one starts from a page without it.
+        await make().history(10);
+        document.body.replaceChildren();
+        const d = make();
+        const t0 = performance.now();
+        await d.history(n);
+        return performance.now() - t0;
+      }, [widget, HISTORY] as const),
+    );
+    await p.close();
+  }
+  const perMessage: Record<number, number> = {};
+  const nodes: Record<number, number> = {};
+  for (const held of HELD) {
+    const p = await page();
+    const r = await p.evaluate(
+      async ([w, n, samples]) => {
+        const d = (window as unknown as { drivers: Record<string, () => Driver> }).drivers[w]!();
+        await d.setup(n);
+        const nodes = d.nodes();
+        for (let i = 0; i < 10; i++) await d.append(`warm-up ${i}`);
+        const times: number[] = [];
+        for (let i = 0; i < samples; i++) {
+          const t0 = performance.now();
+          await d.append(`live message ${i}`);
+          times.push(performance.now() - t0);
+        }
+        return { times, nodes };
+      },
+      [widget, held, SAMPLES] as const,
+    );
+    perMessage[held] = median(r.times);
+    nodes[held] = r.nodes;
+    await p.close();
+  }
+  return { widget, historyMs: median(history), perMessage, nodes };
+}
+
+function table(rows: Result[], machine: string): string {
+  const [ours, theirs] = rows as [Result, Result];
+  const ms = (v: number) => `${v.toFixed(2)} ms`;
+  const x = (a: number, b: number) => `×${(a / b).toFixed(2)}`;
+  const lines = [
+    `${machine}, \`npm run bench:element\` (${SAMPLES} appends per figure, history: median of ${RUNS}):`,
+    '',
+    '| widget | 1,000 history messages | live message, 1,000 held | live message, 10,000 held | DOM elements, 1,000 held | DOM elements, 10,000 held |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.widget} | ${ms(r.historyMs)} | ${ms(r.perMessage[1000]!)} | ${ms(r.perMessage[10_000]!)} | ${r.nodes[1000]} | ${r.nodes[10_000]} |`),
+    `| comet-chat / deep-chat | ${x(ours.historyMs, theirs.historyMs)} | ${x(ours.perMessage[1000]!, theirs.perMessage[1000]!)} | ${x(ours.perMessage[10_000]!, theirs.perMessage[10_000]!)} | ${x(ours.nodes[1000]!, theirs.nodes[1000]!)} | ${x(ours.nodes[10_000]!, theirs.nodes[10_000]!)} |`,
+  ];
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const server = createServer((req, res) => {
+    const file = FILES[req.url ?? ''];
+    res.writeHead(200, { 'Content-Type': file ? 'text/javascript' : 'text/html' });
+    res.end(file ? readFileSync(file) : PAGE);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const load = loadavg()[0]!.toFixed(1);
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  try {
+    const rows = [await measure(browser, base, 'comet-chat', '/comet-chat.js'), await measure(browser, base, 'deep-chat', '/deep-chat.js')];
+    const version = JSON.parse(readFileSync('node_modules/deep-chat/package.json', 'utf8')).version as string;
+    rows[1]!.widget = `deep-chat ${version}`;
+    const cpu = cpus();
+    const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, load average ${load} at the start, Chromium ${browser.version()} headless, Node ${process.version}`;
+    const report = table(rows, machine);
+    console.log(`\n${report}\n`);
+    if (process.argv.includes('--docs')) {
+      const doc = readFileSync(DOCS, 'utf8');
+      const a = doc.indexOf(START);
+      const b = doc.indexOf(END);
+      if (a === -1 || b < a) throw new Error(`${DOCS} lacks the ${START} … ${END} markers`);
+      writeFileSync(DOCS, `${doc.slice(0, a + START.length)}\n${report}\n${doc.slice(b)}`);
+      console.log(`updated ${DOCS}`);
+    }
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+await main();
