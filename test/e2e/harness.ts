@@ -105,8 +105,9 @@ export function chat(page: Page, nth = 0): Locator {
 
 export const part = (widget: Locator, name: string): Locator => widget.locator(`[part~="${name}"]`);
 
+/** Waits until the widget says it is connected (also while its launcher panel is closed, so the status hidden). */
 export async function waitConnected(widget: Locator): Promise<void> {
-  await widget.locator('[part~="status"][data-status="connected"]').waitFor({ timeout: WAIT_MS });
+  await widget.locator('[part~="status"][data-status="connected"]').waitFor({ state: 'attached', timeout: WAIT_MS });
 }
 
 /** Waits until the widget's feed shows an element of `partName` containing `text`. */

@@ -12,11 +12,11 @@ const demo = useDemo();
 const style = (target: Locator, property: string): Promise<string> =>
   target.evaluate((el, p) => getComputedStyle(el).getPropertyValue(p), property);
 
-test('the index links the four demos, and each page loads cleanly', async () => {
+test('the index links the five demos, and each page loads cleanly', async () => {
   const { page, watch } = await newWatchedPage(await demo.browser.newContext());
   await page.goto(`${demo.server.url}/`);
   const links = await page.locator('.cards a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).pathname));
-  assert.deepEqual(links, ['/anonymous/', '/auth/', '/theming/', '/csp/']);
+  assert.deepEqual(links, ['/anonymous/', '/auth/', '/theming/', '/csp/', '/site-chat/']);
   await screenshot(page, 'demo-index');
   for (const path of links) {
     const res = await page.goto(`${demo.server.url}${path}`);
