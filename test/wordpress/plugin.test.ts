@@ -188,7 +188,8 @@ describe('the Comet Chat plugin on a real WordPress', () => {
     await visitor.goto(pageUrl(pages.block));
     await waitConnected(chat(visitor));
     await logIn(member, ALICE);
-    await waitForInFeed(chat(visitor), 'notice', `${ALICE.name} joined the chat`);
+    // Names in notices are bidi-isolated (U+2068 … U+2069).
+    await waitForInFeed(chat(visitor), 'notice', `\u2068${ALICE.name}\u2069 joined the chat`);
 
     await member.goto(pageUrl(pages.block));
     const mine = chat(member);
@@ -216,6 +217,9 @@ describe('the Comet Chat plugin on a real WordPress', () => {
     await say(chat(visitor), 'I am Alice too');
     const posing = await rawOf(member, 'I am Alice too');
     assert.deepEqual([posing.server_info.user_id, posing.server_info.user_name], [0, undefined]);
+    // …and the chat marks the name as a guest's own, unlike the member's stamped one.
+    const names = part(part(chat(member), 'message').filter({ hasText: 'I am Alice too' }), 'name');
+    assert.equal(await names.getAttribute('part'), 'name guest');
 
     // A token the visitor made up for Alice's id is refused: still anonymous.
     const forged = signToken('a-guessed-secret', { user_id: pages.alice, name: ALICE.name, exp: Math.floor(Date.now() / 1000) + 600 });
@@ -265,7 +269,7 @@ describe('the Comet Chat plugin on a real WordPress', () => {
     const logout = await member.locator('#wp-admin-bar-logout a').getAttribute('href');
     assert.ok(logout);
     await member.goto(logout);
-    await waitForInFeed(chat(visitor), 'notice', `${ALICE.name} left the chat`);
+    await waitForInFeed(chat(visitor), 'notice', `\u2068${ALICE.name}\u2069 left the chat`);
   });
 
   it('members only: visitors read and are asked to log in, the server refuses them, members write', async () => {
