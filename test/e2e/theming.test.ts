@@ -34,8 +34,9 @@ test('three looks through parts and custom properties, a dark mode, and one pipe
   for (const c of [plain, paper, terminal, bubbles]) await waitConnected(c);
 
   // Custom properties reach inside; ::part() rules style the named parts.
-  assert.equal(await style(plain, 'background-color'), 'rgb(255, 255, 255)');
-  assert.equal(await style(terminal, 'background-color'), 'rgb(10, 15, 10)');
+  const bg = (c: Locator) => style(part(c, 'base'), 'background-color');
+  assert.equal(await bg(plain), 'rgb(255, 255, 255)');
+  assert.equal(await bg(terminal), 'rgb(10, 15, 10)');
   assert.match(await style(part(terminal, 'feed'), 'font-family'), /monospace/);
   assert.equal(await style(part(paper, 'title'), 'font-variant-caps'), 'small-caps');
   assert.match(await style(part(bubbles, 'header'), 'background-image'), /linear-gradient/);
@@ -52,16 +53,16 @@ test('three looks through parts and custom properties, a dark mode, and one pipe
   await page.locator('input[name="theme"][value="dark"]').check();
   await plain.locator('[part~="header"]').waitFor();
   assert.equal(await plain.getAttribute('theme'), 'dark');
-  assert.equal(await style(plain, 'background-color'), 'rgb(13, 17, 23)');
-  assert.equal(await style(bubbles, 'background-color'), 'rgb(22, 17, 34)');
-  assert.equal(await style(paper, 'background-color'), 'rgb(42, 35, 28)');
+  assert.equal(await bg(plain), 'rgb(13, 17, 23)');
+  assert.equal(await bg(bubbles), 'rgb(22, 17, 34)');
+  assert.equal(await bg(paper), 'rgb(42, 35, 28)');
   await screenshot(page, 'demo-theming-dark');
 
   await page.locator('input[name="theme"][value="auto"]').check();
   await page.emulateMedia({ colorScheme: 'light' });
-  assert.equal(await style(plain, 'background-color'), 'rgb(255, 255, 255)');
+  assert.equal(await bg(plain), 'rgb(255, 255, 255)');
   await page.emulateMedia({ colorScheme: 'dark' });
-  assert.equal(await style(plain, 'background-color'), 'rgb(13, 17, 23)');
+  assert.equal(await bg(plain), 'rgb(13, 17, 23)');
 
   assert.deepEqual(watch.errors, []);
   assert.deepEqual(watch.cspViolations, []);
