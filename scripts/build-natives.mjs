@@ -3,8 +3,10 @@
 // - engine.io-client's URI parser (a large regular expression, "we could also have used the built-in URL
 //   object", says its own comment) becomes `URL`, giving the fields socket.io-client and engine.io read:
 //   source, protocol (without ':'), host (IPv6 without brackets), port, path, query (without '?'), queryKey;
+// - engine.io-client's query-string helpers become `URLSearchParams` (the only query it builds is its own
+//   `EIO=4&transport=websocket`, the same either way);
 // - engine.io-parser's table-driven base64 decoder (for "b…" packets, which only polling sends) becomes `atob`.
-// Together about 0.5 KB gzip. Applied to the size baseline too (rollup.config.js browserPlugins), so the
+// Together about 0.6 KB gzip. Applied to the size baseline too (rollup.config.js browserPlugins), so the
 // comparison stays fair; the element and e2e tests run on what it builds.
 const STAND_INS = [
   {
@@ -21,6 +23,12 @@ const STAND_INS = [
     queryKey: Object.fromEntries(url.searchParams),
   };
 }
+`,
+  },
+  {
+    id: /engine\.io-client[\\/]build[\\/]esm[\\/]contrib[\\/]parseqs\.js$/,
+    code: `export const encode = (query) => new URLSearchParams(query).toString();
+export const decode = (query) => Object.fromEntries(new URLSearchParams(query));
 `,
   },
   {

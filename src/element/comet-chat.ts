@@ -290,12 +290,11 @@ export class CometChat extends LitElement {
   protected override update(changed: PropertyValues<this>): void {
     super.update(changed);
     const list = this._log.list;
-    const auth = this._connection._auth;
-    this._view.sync(this.renderRoot.querySelector('[part~="feed"] > div')!, list.slice(Math.max(0, list.length - this._scroll._visible)), {
+    this._view.sync(this.renderRoot.querySelector('[part~=feed]>div')!, list.slice(Math.max(0, list.length - this._scroll._visible)), {
       t: this._t,
       lang: this._localize.lang(),
-      me: auth?.authorized ? (auth.user_name ?? '') : this.name,
-      strings: this.strings,
+      // A stamped name is only ever an authorized user's; a guest chats under `name`.
+      me: this._connection._auth?.user_name ?? this.name,
     });
   }
 
@@ -318,8 +317,7 @@ export class CometChat extends LitElement {
             ${unread && !this.open ? html`<span part="badge">${unread}</span>` : nothing}
           </button>`
         : nothing}
-      <div part=${launcher ? 'base panel' : 'base'} role=${launcher ? 'dialog' : nothing}
-        aria-label=${launcher ? t('title') : nothing} @keydown=${this._launcher._handleKeyDown}>
+      <div part=${launcher ? 'base panel' : 'base'} @keydown=${this._launcher._handleKeyDown}>
         <header part="header">
           <h2 part="title">${t('title')}</h2>
           ${online === null || status !== 'connected' ? nothing : html`<span part="online">${t('online')(online)}</span>`}

@@ -7,11 +7,11 @@
 import { safeLink } from './linkify.js';
 
 /**
- * One pass finds the earliest of: a fenced block (an optional language word on the opening line is dropped),
- * inline code, **bold** or _italic_ (neither marker inside a word), a link candidate.
+ * One pass finds the earliest of: a fenced block (its text as written between the fences, less one line break
+ * at each end), inline code, **bold** or _italic_ (neither marker inside a word), a link candidate.
  */
 const TOKENS =
-  /```(?:[\w+#.-]*\n)?([^]*?)\n?```|`([^`\n]+)`|(?<![\p{L}\p{N}_*])(\*\*|_)(\S(?:[^\n]{0,998}?\S)?)\3(?![\p{L}\p{N}_*])|\bhttps?:\/\/[^\s<>"'`]+/giu;
+  /```\n?([^]*?)\n?```|`([^`\n]+)`|(?<![\p{L}\p{N}_*])(\*\*|_)(\S(?:[^\n]{0,998}?\S)?)\3(?![\p{L}\p{N}_*])|\bhttps?:\/\/[^\s<>"'`]+/giu;
 /** Punctuation that usually ends a sentence rather than a URL. */
 const TRAILING = /[.,;:!?)\]}]+$/;
 

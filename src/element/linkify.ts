@@ -15,12 +15,12 @@ export interface Link {
 }
 
 /** Bidi controls, zero-width and other invisible characters. */
-const INVISIBLE = /[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]/;
+const INVISIBLE = /[\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]/;
 /**
- * Letters of Latin, Cyrillic, Greek, Armenian, and of any other script: a host with letters from two of these
- * groups mixes scripts (as `аpple.com` with a Cyrillic "а" does) and shows as punycode.
+ * Letters of Latin, Cyrillic, Greek, and of any other script: a host with letters from two of these groups mixes
+ * scripts (as `аpple.com` with a Cyrillic "а" does) and shows as punycode.
  */
-const SCRIPT_GROUPS = [/\p{sc=Latn}/u, /\p{sc=Cyrl}/u, /\p{sc=Grek}/u, /\p{sc=Armn}/u, /(?![\p{sc=Latn}\p{sc=Cyrl}\p{sc=Grek}\p{sc=Armn}])\p{L}/u];
+const SCRIPT_GROUPS = [/\p{sc=Latn}/u, /\p{sc=Cyrl}/u, /\p{sc=Grek}/u, /(?![\p{sc=Latn}\p{sc=Cyrl}\p{sc=Grek}])\p{L}/u];
 
 /** The link a candidate URL makes, or undefined when it must stay text (also when anything about it fails to parse). */
 export function safeLink(raw: string): Link | undefined {

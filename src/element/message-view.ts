@@ -23,8 +23,6 @@ export interface ViewContext {
   lang: string;
   /** My name, highlighted where a text mentions it. */
   me: string;
-  /** The element's string overrides: a change (as a new object) rebuilds every node. */
-  strings: object;
 }
 
 /** Wraps a name in first-strong isolates, so its bidi controls cannot reorder the sentence around it. */
@@ -42,7 +40,7 @@ export function noticeText(m: ChatMessage, t: ViewContext['t']): string {
 export class MessageView {
   /** Each shown message's node, and the message state it was built for. */
   private _nodes = new WeakMap<ChatMessage, { node: HTMLElement; state: ChatMessage['state'] }>();
-  private _context: unknown[] = [];
+  private _context = '';
   private _time: Intl.DateTimeFormat | undefined;
   private _mention: RegExp | undefined;
 
@@ -51,8 +49,10 @@ export class MessageView {
    * stay where they are, and only new (or changed) messages are built and inserted.
    */
   sync(list: HTMLElement, shown: readonly ChatMessage[], ctx: ViewContext): void {
-    const key = [ctx.lang, ctx.me, ctx.strings];
-    if (key.some((v, i) => v !== this._context[i])) {
+    // Nodes are built for one language and one reader: another rebuilds them all. (A change of `strings` shows in
+    // the messages that come after it.)
+    const key = `${ctx.lang}\n${ctx.me}`;
+    if (key !== this._context) {
       this._context = key;
       this._nodes = new WeakMap();
       this._time = timeFormat(ctx.lang);
@@ -76,7 +76,7 @@ export class MessageView {
 
   /** "Show more" shows the whole text and goes (one listener on the list, for every message). */
   handleClick(e: Event): void {
-    const button = (e.target as Element).closest('[part~="show-more"]');
+    const button = (e.target as Element).closest('[part~=show-more]');
     button?.previousElementSibling!.removeAttribute('data-clamped');
     button?.remove();
   }
@@ -90,7 +90,7 @@ export class MessageView {
     time.dateTime = new Date(m.time).toISOString();
     const text = element('div', 'text');
     // dir="auto" also isolates each (unicode-bidi: isolate): an override inside cannot reorder what follows.
-    for (const n of [name, text]) n.dir = 'auto';
+    name.dir = text.dir = 'auto';
     formatText(text, m.text, this._mention);
     node.append(name, time, text);
     if (m.text.length > CLAMP_CHARS || m.text.split('\n', CLAMP_LINES + 2).length > CLAMP_LINES + 1) {

@@ -136,7 +136,6 @@ export const styles = css`
   }
   [part~='close'] {
     font-size: 1.5em;
-    line-height: 1;
   }
   [part~='header'] {
     display: flex;
@@ -205,7 +204,6 @@ export const styles = css`
     margin-inline-end: var(--_gap);
   }
   [part~='guest'] {
-    font-weight: 400;
     font-style: italic;
   }
   [part~='guest']::before {
@@ -214,7 +212,7 @@ export const styles = css`
   [part~='text'] {
     white-space: pre-wrap;
   }
-  [part~='text'][data-clamped]:not([data-expanded]) {
+  [data-clamped] {
     max-height: 16em;
     overflow: hidden;
   }

@@ -39,7 +39,7 @@ describe('<comet-chat> message formatting', () => {
     ]);
     say(el, 'snake_case_name and 2*3*4 stay as they are');
     expect(structure(await lastText(el))).to.deep.equal(['#:snake_case_name and 2*3*4 stay as they are']);
-    say(el, 'before\n```js\nconst a = "<b>";\n  indented\n```\nafter');
+    say(el, 'before\n```\nconst a = "<b>";\n  indented\n```\nafter');
     const text = await lastText(el);
     expect(structure(text)).to.deep.equal(['#:before\n', 'pre:const a = "<b>";\n  indented', '#:\nafter']);
     expect(part(el, 'code-block')).to.equal(text.querySelector('pre'));

@@ -30,12 +30,9 @@ export class LauncherController implements ReactiveController {
     this._host.open = !this._host.open;
   };
 
-  /** Escape in the panel closes it (in inline mode `open` stays false: nothing to do). */
+  /** Escape in the panel closes it (in inline mode `open` is false anyway). */
   _handleKeyDown = (e: KeyboardEvent): void => {
-    if (e.key === 'Escape' && !e.isComposing && this._host.open) {
-      e.stopPropagation();
-      this._host.open = false;
-    }
+    if (e.key === 'Escape' && !e.isComposing) this._host.open = false;
   };
 
   hostUpdated(): void {
@@ -49,8 +46,9 @@ export class LauncherController implements ReactiveController {
         // Into the message field; while it is disabled, onto the panel's close button.
         const field = h._part<HTMLTextAreaElement>('textarea')!;
         (field.disabled ? h._part('close')! : field).focus();
-      } else if (!open && active && active.closest('[part~="panel"]')) {
-        // The focus was in the panel, which is hidden now: give it to the button that opens it again.
+      } else if (!open && active) {
+        // The focus was in the panel (all else in launcher mode is the button), which is hidden now: give it to the
+        // button that opens it again.
         h._part('launcher')?.focus();
       }
       this._focusIn = false;

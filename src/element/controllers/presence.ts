@@ -50,10 +50,10 @@ export class PresenceController implements ReactiveController {
 
   _onTyping(t: TypingNotice): void {
     if (t.pipe !== this._host.pipe || (t.user_id > 0 && t.user_id === this._host._connection._auth?.user_id)) return;
-    const guest = !t.user_id;
+    // The server sends a stamped name for a member only, and a guest's own name for a guest only.
     this._typists.set(t.user_id || `~${t.guest_name ?? ''}`, {
-      name: (guest ? t.guest_name : t.user_name) ?? '',
-      guest,
+      name: t.user_name ?? t.guest_name ?? '',
+      guest: !t.user_id,
       until: Date.now() + TYPING_SHOWN_MS,
     });
     this._host.requestUpdate();
