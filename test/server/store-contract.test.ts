@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Store, StoredMessage } from '../../src/server/store/types.js';
+import type { HistoryLimits, HistoryPage, Store, StoredMessage } from '../../src/server/store/types.js';
 import { MemoryStore } from '../../src/server/store/memory.js';
 import { SqliteStore } from '../../src/server/store/sqlite.js';
 import { RedisStore } from '../../src/server/store/redis.js';
@@ -89,7 +89,11 @@ function message(marker: number, pipe = 'web_chat', extra: Partial<StoredMessage
   return { marker, pipe, event: 'undefined', user_id: 0, time: 1_700_000_000_000 + marker, data: { text: `m${marker}` }, ...extra };
 }
 
-const markersOf = (list: StoredMessage[]) => list.map((m) => m.marker);
+const markersOf = (found: HistoryPage | StoredMessage[]) => (Array.isArray(found) ? found : found.messages).map((m) => m.marker);
+/** Limits of a pipe that keeps `n` entries and is never short of bytes. */
+const keep = (n: number): HistoryLimits => ({ keep: n, pipeBytes: 1e9, appBytes: 1e9, appPipes: 1e6 });
+/** The stored size of a message as every store counts it: the UTF-8 bytes of its JSON. */
+const sizeOf = (m: StoredMessage) => Buffer.byteLength(JSON.stringify(m));
 
 for (const backend of backends) {
   describe(`Store contract: ${backend.name}`, () => {
@@ -109,13 +113,22 @@ for (const backend of backends) {
         const a = await store.nextMarker('1');
         const b = await store.nextMarker('1');
         const c = await store.nextMarker('1');
-        assert.ok(a >= 1 && Number.isInteger(a));
-        assert.ok(b > a && c > b);
+        assert.ok(a.marker >= 1 && Number.isInteger(a.marker));
+        assert.ok(b.marker > a.marker && c.marker > b.marker);
+      });
+
+      it('names the sequence with one epoch, the same before and after markers are handed out', async () => {
+        const before = await store.markerEpoch('1');
+        assert.equal(typeof before, 'string');
+        assert.ok(before.length > 0);
+        assert.equal((await store.nextMarker('1')).epoch, before);
+        assert.equal(await store.markerEpoch('1'), before);
+        assert.notEqual(await store.markerEpoch('2'), before);
       });
 
       it('never hands the same marker out twice under concurrent calls', async () => {
         const markers = await Promise.all(Array.from({ length: 40 }, () => store.nextMarker('1')));
-        assert.equal(new Set(markers).size, 40);
+        assert.equal(new Set(markers.map((t) => t.marker)).size, 40);
       });
 
       if (backend.shared) {
@@ -124,14 +137,15 @@ for (const backend of backends) {
           const mine = await store.nextMarker('1');
           const theirs = await other.nextMarker('1');
           const mineAgain = await store.nextMarker('1');
-          assert.ok(theirs > mine && mineAgain > theirs);
+          assert.ok(theirs.marker > mine.marker && mineAgain.marker > theirs.marker);
+          assert.equal(theirs.epoch, mine.epoch);
         });
       }
     });
 
     describe('history', () => {
       beforeEach(async () => {
-        for (let m = 1; m <= 6; m++) await store.appendHistory('1', message(m * 10), 100);
+        for (let m = 1; m <= 6; m++) await store.appendHistory('1', message(m * 10), keep(100));
       });
 
       it('gives the newest page oldest first when no bound is given', async () => {
@@ -157,25 +171,25 @@ for (const backend of backends) {
       it('gives back every field and the data as an equal JSON value', async () => {
         const data = { text: 'Привет <b>&amp;</b> 👋', list: [1, 2.5, null, true], nested: { deep: { x: 'y' } } };
         const full = message(70, 'web_chat', { event: 'say', user_id: 42, user_name: 'Виктор', data });
-        await store.appendHistory('1', full, 100);
-        const [got] = await store.readHistory('1', 'web_chat', { limit: 1 });
+        await store.appendHistory('1', full, keep(100));
+        const [got] = (await store.readHistory('1', 'web_chat', { limit: 1 })).messages;
         assert.deepEqual(got, full);
-        await store.appendHistory('1', message(80, 'web_chat', { data: 'plain string' }), 100);
-        const [plain] = await store.readHistory('1', 'web_chat', { limit: 1 });
+        await store.appendHistory('1', message(80, 'web_chat', { data: 'plain string' }), keep(100));
+        const [plain] = (await store.readHistory('1', 'web_chat', { limit: 1 })).messages;
         assert.equal(plain.data, 'plain string');
         assert.equal(plain.user_name, undefined);
       });
 
       it('trims a pipe to `keep` newest entries on append', async () => {
-        await store.appendHistory('1', message(70), 3);
+        await store.appendHistory('1', message(70), keep(3));
         assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 50 })), [50, 60, 70]);
       });
 
       it('keeps marker order when appends come out of it (publishers take markers before appending)', async () => {
-        await store.appendHistory('1', message(35), 100);
+        await store.appendHistory('1', message(35), keep(100));
         assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 50 })), [10, 20, 30, 35, 40, 50, 60]);
         assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 2, before: 40 })), [30, 35]);
-        await store.appendHistory('1', message(5), 3);
+        await store.appendHistory('1', message(5), keep(3));
         assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 50 })), [40, 50, 60]);
       });
 
@@ -190,23 +204,86 @@ for (const backend of backends) {
         await store.trimHistory('1', 'web_chat', 2);
         assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 50 })), [50, 60]);
         await store.trimHistory('1', 'web_chat', 0);
-        assert.deepEqual(await store.readHistory('1', 'web_chat', { limit: 50 }), []);
+        assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 50 })), []);
         await store.trimHistory('1', 'web_never_written', 0);
       });
 
       it('keeps pipes and apps apart', async () => {
-        await store.appendHistory('1', message(70, 'web_other'), 100);
-        await store.appendHistory('2', message(5, 'web_chat'), 100);
+        await store.appendHistory('1', message(70, 'web_other'), keep(100));
+        await store.appendHistory('2', message(5, 'web_chat'), keep(100));
         assert.deepEqual(markersOf(await store.readHistory('1', 'web_other', { limit: 50 })), [70]);
         assert.deepEqual(markersOf(await store.readHistory('2', 'web_chat', { limit: 50 })), [5]);
-        assert.equal((await store.readHistory('1', 'web_chat', { limit: 50 })).length, 6);
+        assert.equal((await store.readHistory('1', 'web_chat', { limit: 50 })).messages.length, 6);
+      });
+
+      it('cuts a page at `maxBytes`: the newest entries paging back, the oldest catching up, never none', async () => {
+        const one = sizeOf(message(10));
+        const back = await store.readHistory('1', 'web_chat', { limit: 5, maxBytes: 2 * one });
+        assert.deepEqual(markersOf(back), [50, 60]);
+        assert.equal(back.bytes, 2 * one);
+        assert.equal(back.more, true);
+        const forward = await store.readHistory('1', 'web_chat', { limit: 5, after: 10, maxBytes: 2 * one + 1 });
+        assert.deepEqual(markersOf(forward), [20, 30]);
+        assert.equal(forward.more, true);
+        const tiny = await store.readHistory('1', 'web_chat', { limit: 5, maxBytes: 1 });
+        assert.deepEqual(markersOf(tiny), [60]);
+        const whole = await store.readHistory('1', 'web_chat', { limit: 3, maxBytes: 100 * one });
+        assert.deepEqual(markersOf(whole), [40, 50, 60]);
+        assert.equal(whole.more, false);
+        assert.equal(whole.bytes, 3 * one);
+      });
+
+      it('keeps each pipe within its bytes, dropping its oldest entries but never its newest', async () => {
+        const one = sizeOf(message(10));
+        await store.appendHistory('1', message(70), { ...keep(100), pipeBytes: 3 * one });
+        assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 50 })), [50, 60, 70]);
+        const huge = message(80, 'web_chat', { data: 'x'.repeat(10 * one) });
+        await store.appendHistory('1', huge, { ...keep(100), pipeBytes: 3 * one });
+        assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 50 })), [80]);
+        assert.deepEqual(await store.historyUsage('1'), { bytes: sizeOf(huge), pipes: 1 });
+      });
+
+      it('keeps the app within its bytes and pipes, dropping the least recently written pipes whole', async () => {
+        const chat = 6 * sizeOf(message(10));
+        assert.deepEqual(await store.historyUsage('1'), { bytes: chat, pipes: 1 });
+        await store.appendHistory('1', message(70, 'web_b'), keep(100));
+        await store.appendHistory('1', message(80, 'web_c'), keep(100));
+        await store.appendHistory('1', message(90, 'web_b'), keep(100));
+        assert.equal((await store.historyUsage('1')).pipes, 3);
+        // A fourth pipe with room for three: the pipe written longest ago (web_chat) goes.
+        await store.appendHistory('1', message(100, 'web_d'), { ...keep(100), appPipes: 3 });
+        assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 50 })), []);
+        assert.deepEqual((await store.historyUsage('1')).pipes, 3);
+        // Bytes for little more than one message: every other pipe goes, the one written stays.
+        await store.appendHistory('1', message(110, 'web_c'), { ...keep(100), appBytes: sizeOf(message(110, 'web_c')) + 10 });
+        assert.deepEqual(markersOf(await store.readHistory('1', 'web_b', { limit: 50 })), []);
+        assert.deepEqual(markersOf(await store.readHistory('1', 'web_d', { limit: 50 })), []);
+        assert.deepEqual(markersOf(await store.readHistory('1', 'web_c', { limit: 50 })), [80, 110]);
+        const usage = await store.historyUsage('1');
+        assert.deepEqual(usage, { bytes: sizeOf(message(80, 'web_c')) + sizeOf(message(110, 'web_c')), pipes: 1 });
+        // Other apps keep theirs.
+        await store.appendHistory('2', message(5), keep(100));
+        assert.deepEqual(await store.historyUsage('2'), { bytes: sizeOf(message(5)), pipes: 1 });
+      });
+
+      it('counts usage down as entries are deleted, trimmed and cleared', async () => {
+        const one = sizeOf(message(10));
+        assert.equal(await store.deleteHistory('1', 'web_chat', 30), true);
+        assert.deepEqual(await store.historyUsage('1'), { bytes: 5 * one, pipes: 1 });
+        await store.trimHistory('1', 'web_chat', 2);
+        assert.deepEqual(await store.historyUsage('1'), { bytes: 2 * one, pipes: 1 });
+        await store.trimHistory('1', 'web_chat', 0);
+        assert.deepEqual(await store.historyUsage('1'), { bytes: 0, pipes: 0 });
+        await store.appendHistory('1', message(70), keep(1));
+        assert.equal(await store.deleteHistory('1', 'web_chat', 70), true);
+        assert.deepEqual(await store.historyUsage('1'), { bytes: 0, pipes: 0 });
       });
 
       if (backend.shared) {
         it('is shared with a second handle on the same backing', async () => {
           const other = opened.openSibling!();
           assert.deepEqual(markersOf(await other.readHistory('1', 'web_chat', { limit: 2 })), [50, 60]);
-          await other.appendHistory('1', message(70), 100);
+          await other.appendHistory('1', message(70), keep(100));
           assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 1 })), [70]);
         });
       }
@@ -374,7 +451,7 @@ describe('RedisStore specifics', () => {
     prefixes.push(prefix);
     const store = new RedisStore({ url: REDIS_URL, prefix });
     await store.nextMarker('1');
-    await store.appendHistory('1', message(1), 10);
+    await store.appendHistory('1', message(1), keep(10));
     await store.setUserKey('1', 2, { key: 'k' });
     await store.addBan('1', { conn_id: 'a:b' }, Date.now() + 60_000);
     await store.nextMarker('x:marker');
@@ -400,5 +477,42 @@ describe('RedisStore specifics', () => {
     assert.ok(ttlOf('revoked:')! > 0);
     assert.ok(ttlOf('ban:u:3:')! > 0);
     assert.equal(ttlOf('ban:u:4:'), -1);
+  });
+});
+
+describe('SqliteStore specifics', () => {
+  it('upgrades a file written by the first release: sizes, usage and epochs are filled in, nothing is lost', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'comet-upgrade-'));
+    const file = join(dir, 'comet.db');
+    try {
+      // The first release's history and markers, as it wrote them.
+      const { default: Database } = await import('better-sqlite3');
+      const old = new Database(file);
+      old.exec(`CREATE TABLE markers (app TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        CREATE TABLE history (app TEXT NOT NULL, pipe TEXT NOT NULL, marker INTEGER NOT NULL, body TEXT NOT NULL,
+          PRIMARY KEY (app, pipe, marker)) WITHOUT ROWID;`);
+      const rows = [message(1), message(2), message(3, 'web_b', { data: { text: 'Привет' } })];
+      for (const m of rows) old.prepare('INSERT INTO history VALUES (?, ?, ?, ?)').run('1', m.pipe, m.marker, JSON.stringify(m));
+      old.prepare('INSERT INTO markers VALUES (?, ?)').run('1', 3);
+      old.close();
+
+      const store = new SqliteStore(file);
+      try {
+        assert.deepEqual(await store.historyUsage('1'), { bytes: rows.reduce((sum, m) => sum + sizeOf(m), 0), pipes: 2 });
+        assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 10 })), [1, 2]);
+        const epoch = await store.markerEpoch('1');
+        assert.deepEqual(await store.nextMarker('1'), { marker: 4, epoch });
+        await store.appendHistory('1', message(4), keep(100));
+        assert.equal((await store.historyUsage('1')).bytes, rows.reduce((sum, m) => sum + sizeOf(m), 0) + sizeOf(message(4)));
+      } finally {
+        await store.close();
+      }
+      // Opening it again changes nothing more.
+      const again = new SqliteStore(file);
+      assert.equal((await again.historyUsage('1')).pipes, 2);
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

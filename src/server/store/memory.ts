@@ -1,11 +1,43 @@
 /** The Store in process memory: for `--memory`, tests and demos. Forgets everything on exit. */
-import type { BanTarget, HistoryRange, Store, StoredMessage, UserKeyRecord } from './types.js';
+import { randomUUID } from 'node:crypto';
+import { sizeOf, takeWithin } from './history-page.js';
+import type {
+  BanTarget,
+  HistoryLimits,
+  HistoryPage,
+  HistoryRange,
+  HistoryUsage,
+  MarkerTicket,
+  Store,
+  StoredMessage,
+  UserKeyRecord,
+} from './types.js';
+
+interface Entry {
+  msg: StoredMessage;
+  size: number;
+}
+
+/** One pipe's history: entries ascending by marker, and their bytes. */
+class PipeHistory {
+  readonly entries: Entry[] = [];
+  bytes = 0;
+
+  dropOldest(): number {
+    const size = this.entries.shift()!.size;
+    this.bytes -= size;
+    return size;
+  }
+}
 
 /** Per-app state. */
 class AppData {
   marker = 0;
-  /** Pipe → history, ascending by marker. */
-  readonly history = new Map<string, StoredMessage[]>();
+  /** A new one per process: markers start again with every start. */
+  readonly epoch = randomUUID();
+  /** Pipe → history; the map's order is the order pipes were last written (least recent first). */
+  readonly history = new Map<string, PipeHistory>();
+  historyBytes = 0;
   readonly pipeLength = new Map<string, number>();
   readonly userKeys = new Map<number, UserKeyRecord>();
   /** Token → when it may be forgotten (ms), or null. */
@@ -41,43 +73,73 @@ export class MemoryStore implements Store {
     return data;
   }
 
-  async nextMarker(appId: string): Promise<number> {
-    return ++this.app(appId).marker;
+  async nextMarker(appId: string): Promise<MarkerTicket> {
+    const app = this.app(appId);
+    return { marker: ++app.marker, epoch: app.epoch };
   }
 
-  async appendHistory(appId: string, msg: StoredMessage, keep: number): Promise<void> {
-    const history = this.app(appId).history;
-    const list = history.get(msg.pipe) ?? [];
+  async markerEpoch(appId: string): Promise<string> {
+    return this.app(appId).epoch;
+  }
+
+  async appendHistory(appId: string, msg: StoredMessage, limits: HistoryLimits): Promise<void> {
+    const app = this.app(appId);
+    const body = JSON.stringify(msg);
+    const entry: Entry = { msg: JSON.parse(body) as StoredMessage, size: sizeOf(body) };
+    const pipe = app.history.get(msg.pipe) ?? new PipeHistory();
+    // Written now: to the end of the least-recently-written order.
+    app.history.delete(msg.pipe);
+    app.history.set(msg.pipe, pipe);
     // Publishers take markers before appending, so two of them may append out of marker order.
-    let at = list.length;
-    while (at > 0 && list[at - 1]!.marker > msg.marker) at--;
-    list.splice(at, 0, copy(msg));
-    if (list.length > keep) list.splice(0, list.length - keep);
-    history.set(msg.pipe, list);
+    let at = pipe.entries.length;
+    while (at > 0 && pipe.entries[at - 1]!.msg.marker > msg.marker) at--;
+    pipe.entries.splice(at, 0, entry);
+    pipe.bytes += entry.size;
+    app.historyBytes += entry.size;
+    while (pipe.entries.length > limits.keep || (pipe.bytes > limits.pipeBytes && pipe.entries.length > 1)) {
+      app.historyBytes -= pipe.dropOldest();
+    }
+    for (const [name, victim] of app.history) {
+      if (app.history.size <= limits.appPipes && app.historyBytes <= limits.appBytes) break;
+      if (name === msg.pipe) continue;
+      app.history.delete(name);
+      app.historyBytes -= victim.bytes;
+    }
   }
 
-  async readHistory(appId: string, pipe: string, range: HistoryRange): Promise<StoredMessage[]> {
-    const list = (this.app(appId).history.get(pipe) ?? []).filter(
-      (m) => (range.before === undefined || m.marker < range.before) && (range.after === undefined || m.marker > range.after),
+  async readHistory(appId: string, pipe: string, range: HistoryRange): Promise<HistoryPage> {
+    const inRange = (this.app(appId).history.get(pipe)?.entries ?? []).filter(
+      ({ msg }) => (range.before === undefined || msg.marker < range.before) && (range.after === undefined || msg.marker > range.after),
     );
-    const page = range.after !== undefined ? list.slice(0, range.limit) : list.slice(-range.limit);
-    return copy(page);
+    const ordered = range.after !== undefined ? inRange.slice(0, range.limit) : inRange.slice(-range.limit).reverse();
+    const { taken, bytes, more } = takeWithin(ordered, range.maxBytes);
+    if (range.after === undefined) taken.reverse();
+    return { messages: taken.map((e) => copy(e.msg)), bytes, more };
+  }
+
+  async historyUsage(appId: string): Promise<HistoryUsage> {
+    const app = this.app(appId);
+    return { bytes: app.historyBytes, pipes: app.history.size };
   }
 
   async deleteHistory(appId: string, pipe: string, marker: number): Promise<boolean> {
-    const list = this.app(appId).history.get(pipe);
-    const at = list?.findIndex((m) => m.marker === marker) ?? -1;
+    const app = this.app(appId);
+    const list = app.history.get(pipe);
+    const at = list?.entries.findIndex((e) => e.msg.marker === marker) ?? -1;
     if (at === -1) return false;
-    list!.splice(at, 1);
+    const [gone] = list!.entries.splice(at, 1);
+    list!.bytes -= gone!.size;
+    app.historyBytes -= gone!.size;
+    if (list!.entries.length === 0) app.history.delete(pipe);
     return true;
   }
 
   async trimHistory(appId: string, pipe: string, keep: number): Promise<void> {
-    const history = this.app(appId).history;
-    const list = history.get(pipe);
+    const app = this.app(appId);
+    const list = app.history.get(pipe);
     if (!list) return;
-    if (keep <= 0) history.delete(pipe);
-    else if (list.length > keep) list.splice(0, list.length - keep);
+    while (list.entries.length > Math.max(keep, 0)) app.historyBytes -= list.dropOldest();
+    if (list.entries.length === 0) app.history.delete(pipe);
   }
 
   async getPipeLength(appId: string, pipe: string): Promise<number | undefined> {
@@ -175,6 +237,10 @@ export class MemoryStore implements Store {
     const data = this.app(appId);
     data.secret ??= candidate;
     return data.secret;
+  }
+
+  available(): boolean {
+    return true;
   }
 
   async close(): Promise<void> {

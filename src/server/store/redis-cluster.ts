@@ -17,6 +17,8 @@ export interface RedisParts {
   store: RedisStore;
   /** Pass to `io.adapter(…)`. */
   adapterFactory: ReturnType<typeof createAdapter>;
+  /** Both connections are up: commands can be sent and broadcasts heard. */
+  available(): boolean;
   /** Closes the Redis connections (after `io.close()`, which closes the adapters). */
   close(): Promise<void>;
 }
@@ -35,7 +37,9 @@ export interface RedisPartsOptions {
  */
 export async function createRedisParts(url: string, prefix = 'comet', options: RedisPartsOptions = {}): Promise<RedisParts> {
   // One connection for commands and publishing; subscribing needs a dedicated one.
-  const pub = new Redis(url, { lazyConnect: true });
+  // A command caught by a dropped connection fails after one retry instead of waiting through twenty:
+  // while Redis is away the core refuses new work at once (see Store.available), and this bounds the rest.
+  const pub = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   const sub = pub.duplicate();
   // While starting, connection trouble becomes the error this function throws.
   let lastError: Error | undefined;
@@ -66,6 +70,7 @@ export async function createRedisParts(url: string, prefix = 'comet', options: R
   return {
     store: new RedisStore({ client: pub, prefix }),
     adapterFactory,
+    available: () => pub.status === 'ready' && sub.status === 'ready',
     async close() {
       await Promise.all([pub, sub].map((c) => c.quit().catch(() => c.disconnect())));
     },

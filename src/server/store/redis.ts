@@ -5,7 +5,11 @@
  * never read another's keys and one Redis can hold several clusters (tests use a random prefix).
  * Layout per app:
  *   marker             string, INCR           — marker sequence, unique across nodes
+ *   epoch              string                 — names the marker sequence; made anew with it (see MarkerTicket)
  *   h:<pipe>           sorted set             — history: score = marker, member = the message as JSON
+ *   hbytes             hash pipe → bytes      — bytes of each pipe's history
+ *   hpipes             sorted set             — pipes with history: score = their newest marker
+ *   htotal             string                 — bytes of all the app's history
  *   pipelen            hash pipe → length     — pipe settings
  *   userkey            hash user id → JSON    — registered user keys
  *   revoked:<sha256>   string, PXAT expiry    — revoked tokens (hashed: a JWT is long)
@@ -14,9 +18,97 @@
  *   seen               hash user id → unix s  — last-seen times
  *   webhook, secret    strings
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { BanTarget, HistoryRange, Store, StoredMessage, UserKeyRecord } from './types.js';
+import { sizeOf, takeWithin } from './history-page.js';
+import type {
+  BanTarget,
+  HistoryLimits,
+  HistoryPage,
+  HistoryRange,
+  HistoryUsage,
+  MarkerTicket,
+  Store,
+  StoredMessage,
+  UserKeyRecord,
+} from './types.js';
+
+/**
+ * Lua for what must be atomic across nodes. History scripts take KEYS = the pipe's history, hbytes,
+ * hpipes, htotal and ARGV[1] = the pipe; sizes are Lua's `#` of a member: its UTF-8 bytes.
+ */
+const EPOCH_LUA = `local epoch = redis.call('GET', KEYS[1])
+if not epoch then epoch = ARGV[1]; redis.call('SET', KEYS[1], epoch) end`;
+
+/** After entries of ARGV[1] worth `removed` bytes left KEYS[1]: fix the books, forget the pipe once empty. */
+const SETTLE_LUA = `local function settle(removed)
+  local total = tonumber(redis.call('GET', KEYS[4]) or '0') - removed
+  redis.call('SET', KEYS[4], math.max(total, 0))
+  if redis.call('EXISTS', KEYS[1]) == 0 then
+    redis.call('HDEL', KEYS[2], ARGV[1]); redis.call('ZREM', KEYS[3], ARGV[1])
+  else
+    local bytes = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0') - removed
+    redis.call('HSET', KEYS[2], ARGV[1], math.max(bytes, 0))
+  end
+end
+local function popOldest()
+  return #redis.call('ZPOPMIN', KEYS[1])[1]
+end`;
+
+const SCRIPTS = {
+  cometNextMarker: { numberOfKeys: 2, lua: `${EPOCH_LUA}\nreturn {redis.call('INCR', KEYS[2]), epoch}` },
+  cometEpoch: { numberOfKeys: 1, lua: `${EPOCH_LUA}\nreturn epoch` },
+  /** ARGV: pipe, marker, body, keep, pipeBytes, appBytes, appPipes, key prefix of the app's history sets. */
+  cometAppend: {
+    numberOfKeys: 4,
+    lua: `${SETTLE_LUA}
+local keep, pipeBytes, appBytes, appPipes = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+if redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[3]) == 1 then
+  redis.call('HINCRBY', KEYS[2], ARGV[1], #ARGV[3]); redis.call('INCRBY', KEYS[4], #ARGV[3])
+end
+local count = redis.call('ZCARD', KEYS[1])
+local bytes = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+local removed = 0
+while count > 1 and (count > keep or bytes - removed > pipeBytes) do
+  removed = removed + popOldest(); count = count - 1
+end
+settle(removed)
+redis.call('ZADD', KEYS[3], redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2], ARGV[1])
+local pipes = redis.call('ZCARD', KEYS[3])
+local total = tonumber(redis.call('GET', KEYS[4]) or '0')
+while pipes > appPipes or total > appBytes do
+  local oldest = redis.call('ZRANGE', KEYS[3], 0, 1)
+  local victim = oldest[1]
+  if victim == ARGV[1] then victim = oldest[2] end
+  if not victim then break end
+  total = total - tonumber(redis.call('HGET', KEYS[2], victim) or '0'); pipes = pipes - 1
+  redis.call('DEL', ARGV[8] .. victim); redis.call('HDEL', KEYS[2], victim); redis.call('ZREM', KEYS[3], victim)
+end
+redis.call('SET', KEYS[4], math.max(total, 0))`,
+  },
+  /** ARGV: pipe, marker. Returns 1 when the entry was there. */
+  cometDeleteOne: {
+    numberOfKeys: 4,
+    lua: `${SETTLE_LUA}
+local removed = 0
+for _, row in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[2], ARGV[2])) do removed = removed + #row end
+if redis.call('ZREMRANGEBYSCORE', KEYS[1], ARGV[2], ARGV[2]) == 0 then return 0 end
+settle(removed)
+return 1`,
+  },
+  /** ARGV: pipe, entries to keep. */
+  cometTrim: {
+    numberOfKeys: 4,
+    lua: `${SETTLE_LUA}
+local removed = 0
+local count = redis.call('ZCARD', KEYS[1])
+while count > tonumber(ARGV[2]) do removed = removed + popOldest(); count = count - 1 end
+settle(removed)`,
+  },
+} as const;
+
+type ScriptArg = string | number;
+type Scripted = { [name in keyof typeof SCRIPTS]: (...args: ScriptArg[]) => Promise<unknown> };
 
 export interface RedisStoreOptions {
   /** A connected ioredis client to use (it stays open on close()), or… */
@@ -48,6 +140,16 @@ export class RedisStore implements Store {
       throw new Error('RedisStore needs a client or a url');
     }
     this.prefix = options.prefix ?? 'comet';
+    for (const [name, script] of Object.entries(SCRIPTS)) this.redis.defineCommand(name, script);
+  }
+
+  private get scripts(): Scripted {
+    return this.redis as unknown as Scripted;
+  }
+
+  /** KEYS of the history scripts for one pipe. */
+  private historyKeys(appId: string, pipe: string): string[] {
+    return [this.key(appId, 'h', pipe), this.key(appId, 'hbytes'), this.key(appId, 'hpipes'), this.key(appId, 'htotal')];
   }
 
   private key(appId: string, ...rest: (string | number)[]): string {
@@ -56,41 +158,61 @@ export class RedisStore implements Store {
 
   /* ---- markers ---- */
 
-  async nextMarker(appId: string): Promise<number> {
-    return this.redis.incr(this.key(appId, 'marker'));
+  async nextMarker(appId: string): Promise<MarkerTicket> {
+    const [marker, epoch] = (await this.scripts.cometNextMarker(this.key(appId, 'epoch'), this.key(appId, 'marker'), randomUUID())) as [
+      number,
+      string,
+    ];
+    return { marker, epoch };
+  }
+
+  async markerEpoch(appId: string): Promise<string> {
+    return (await this.scripts.cometEpoch(this.key(appId, 'epoch'), randomUUID())) as string;
   }
 
   /* ---- pipe history ---- */
 
-  async appendHistory(appId: string, msg: StoredMessage, keep: number): Promise<void> {
-    const k = this.key(appId, 'h', msg.pipe);
-    await this.redis
-      .multi()
-      .zadd(k, msg.marker, JSON.stringify(msg))
-      .zremrangebyrank(k, 0, -(keep + 1))
-      .exec();
+  async appendHistory(appId: string, msg: StoredMessage, limits: HistoryLimits): Promise<void> {
+    const victims = `${this.key(appId, 'h')}:`;
+    await this.scripts.cometAppend(
+      ...this.historyKeys(appId, msg.pipe),
+      msg.pipe,
+      msg.marker,
+      JSON.stringify(msg),
+      limits.keep,
+      limits.pipeBytes,
+      limits.appBytes,
+      limits.appPipes,
+      victims,
+    );
   }
 
-  async readHistory(appId: string, pipe: string, range: HistoryRange): Promise<StoredMessage[]> {
+  async readHistory(appId: string, pipe: string, range: HistoryRange): Promise<HistoryPage> {
     const k = this.key(appId, 'h', pipe);
     const upper = range.before === undefined ? '+inf' : `(${range.before}`;
-    if (range.after !== undefined) {
-      const rows = await this.redis.zrange(k, `(${range.after}`, upper, 'BYSCORE', 'LIMIT', 0, range.limit);
-      return rows.map(parseMessage);
-    }
-    const rows = await this.redis.zrange(k, upper, '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, range.limit);
-    return rows.reverse().map(parseMessage);
+    const forward = range.after !== undefined;
+    const rows = forward
+      ? await this.redis.zrange(k, `(${range.after}`, upper, 'BYSCORE', 'LIMIT', 0, range.limit)
+      : await this.redis.zrange(k, upper, '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, range.limit);
+    const { taken, bytes, more } = takeWithin(
+      rows.map((body) => ({ body, size: sizeOf(body) })),
+      range.maxBytes,
+    );
+    const messages = taken.map((row) => parseMessage(row.body));
+    return { messages: forward ? messages : messages.reverse(), bytes, more };
+  }
+
+  async historyUsage(appId: string): Promise<HistoryUsage> {
+    const [total, pipes] = await Promise.all([this.redis.get(this.key(appId, 'htotal')), this.redis.zcard(this.key(appId, 'hpipes'))]);
+    return { bytes: Number(total ?? 0), pipes };
   }
 
   async deleteHistory(appId: string, pipe: string, marker: number): Promise<boolean> {
-    const removed = await this.redis.zremrangebyscore(this.key(appId, 'h', pipe), marker, marker);
-    return removed > 0;
+    return (await this.scripts.cometDeleteOne(...this.historyKeys(appId, pipe), pipe, marker)) === 1;
   }
 
   async trimHistory(appId: string, pipe: string, keep: number): Promise<void> {
-    const k = this.key(appId, 'h', pipe);
-    if (keep <= 0) await this.redis.del(k);
-    else await this.redis.zremrangebyrank(k, 0, -(keep + 1));
+    await this.scripts.cometTrim(...this.historyKeys(appId, pipe), pipe, Math.max(keep, 0));
   }
 
   /* ---- pipe settings ---- */
@@ -222,6 +344,10 @@ export class RedisStore implements Store {
     // SET NX decides the race between nodes starting together; the loser reads the winner's secret.
     if ((await this.redis.set(k, candidate, 'NX')) === 'OK') return candidate;
     return (await this.redis.get(k)) ?? candidate;
+  }
+
+  available(): boolean {
+    return this.redis.status === 'ready';
   }
 
   async close(): Promise<void> {

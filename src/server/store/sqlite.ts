@@ -3,15 +3,32 @@
  * WAL mode, every statement prepared once; the schema is created on open.
  * Calls are synchronous underneath and wrapped in promises to fit the async interface.
  */
+import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
-import type { BanTarget, HistoryRange, Store, StoredMessage, UserKeyRecord } from './types.js';
+import { sizeOf, takeWithin } from './history-page.js';
+import type {
+  BanTarget,
+  HistoryLimits,
+  HistoryPage,
+  HistoryRange,
+  HistoryUsage,
+  MarkerTicket,
+  Store,
+  StoredMessage,
+  UserKeyRecord,
+} from './types.js';
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS markers (app TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS markers (app TEXT PRIMARY KEY, value INTEGER NOT NULL, epoch TEXT);
 CREATE TABLE IF NOT EXISTS history (
-  app TEXT NOT NULL, pipe TEXT NOT NULL, marker INTEGER NOT NULL, body TEXT NOT NULL,
+  app TEXT NOT NULL, pipe TEXT NOT NULL, marker INTEGER NOT NULL, body TEXT NOT NULL, size INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (app, pipe, marker)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS history_pipes (
+  app TEXT NOT NULL, pipe TEXT NOT NULL, bytes INTEGER NOT NULL, entries INTEGER NOT NULL, last_marker INTEGER NOT NULL,
+  PRIMARY KEY (app, pipe)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS history_pipes_by_age ON history_pipes (app, last_marker);
 CREATE TABLE IF NOT EXISTS pipe_settings (app TEXT NOT NULL, pipe TEXT NOT NULL, length INTEGER NOT NULL, PRIMARY KEY (app, pipe));
 CREATE TABLE IF NOT EXISTS user_keys (app TEXT NOT NULL, user_id INTEGER NOT NULL, key TEXT NOT NULL, name TEXT, PRIMARY KEY (app, user_id));
 CREATE TABLE IF NOT EXISTS revoked_tokens (app TEXT NOT NULL, token TEXT NOT NULL, expires_at INTEGER, PRIMARY KEY (app, token));
@@ -21,6 +38,31 @@ CREATE INDEX IF NOT EXISTS personal_by_user ON personal (app, user_id, seq);
 CREATE TABLE IF NOT EXISTS last_seen (app TEXT NOT NULL, user_id INTEGER NOT NULL, time INTEGER NOT NULL, PRIMARY KEY (app, user_id));
 CREATE TABLE IF NOT EXISTS app_settings (app TEXT PRIMARY KEY, webhook TEXT, secret TEXT);
 `;
+
+/** history_pipes follows every row that enters or leaves history, whichever statement moves it. */
+const HISTORY_TRIGGERS = `
+CREATE TRIGGER IF NOT EXISTS history_added AFTER INSERT ON history BEGIN
+  INSERT INTO history_pipes (app, pipe, bytes, entries, last_marker) VALUES (NEW.app, NEW.pipe, NEW.size, 1, NEW.marker)
+  ON CONFLICT (app, pipe) DO UPDATE SET bytes = bytes + NEW.size, entries = entries + 1, last_marker = max(last_marker, NEW.marker);
+END;
+CREATE TRIGGER IF NOT EXISTS history_removed AFTER DELETE ON history BEGIN
+  UPDATE history_pipes SET bytes = bytes - OLD.size, entries = entries - 1 WHERE app = OLD.app AND pipe = OLD.pipe;
+  DELETE FROM history_pipes WHERE app = OLD.app AND pipe = OLD.pipe AND entries <= 0;
+END;
+`;
+
+/** Files written by the first release lack the columns and tables of history quotas and marker epochs. */
+function upgrade(db: Database.Database): void {
+  const columns = (table: string) => new Set(db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}')`).all().map((c) => c.name));
+  if (!columns('markers').has('epoch')) db.exec(`ALTER TABLE markers ADD COLUMN epoch TEXT`);
+  db.exec(`UPDATE markers SET epoch = lower(hex(randomblob(16))) WHERE epoch IS NULL`);
+  if (!columns('history').has('size')) {
+    db.exec(`ALTER TABLE history ADD COLUMN size INTEGER NOT NULL DEFAULT 0;
+      UPDATE history SET size = length(CAST(body AS BLOB));
+      INSERT OR REPLACE INTO history_pipes (app, pipe, bytes, entries, last_marker)
+        SELECT app, pipe, SUM(size), COUNT(*), MAX(marker) FROM history GROUP BY app, pipe;`);
+  }
+}
 
 /** Stored in `bans.pipe` for an app-wide ban (pipe names are never empty). */
 const APP_WIDE = '';
@@ -39,32 +81,58 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+    this.db.transaction(() => {
+      this.db.exec(SCHEMA);
+      upgrade(this.db);
+      this.db.exec(HISTORY_TRIGGERS);
+    })();
     this.q = prepare(this.db);
   }
 
-  async nextMarker(appId: string): Promise<number> {
-    return this.q.nextMarker.get(appId)!.value;
+  async nextMarker(appId: string): Promise<MarkerTicket> {
+    const row = this.q.nextMarker.get(appId, randomUUID())!;
+    return { marker: row.value, epoch: row.epoch };
   }
 
-  private readonly appendTx = (appId: string, msg: StoredMessage, keep: number): void => {
+  async markerEpoch(appId: string): Promise<string> {
+    this.q.startMarkers.run(appId, randomUUID());
+    return this.q.epoch.get(appId)!.epoch;
+  }
+
+  private readonly appendTx = (appId: string, msg: StoredMessage, limits: HistoryLimits): void => {
     this.db.transaction(() => {
-      this.q.append.run(appId, msg.pipe, msg.marker, JSON.stringify(msg));
-      this.q.trim.run(appId, msg.pipe, appId, msg.pipe, keep - 1);
+      const body = JSON.stringify(msg);
+      this.q.append.run(appId, msg.pipe, msg.marker, body, sizeOf(body));
+      this.q.trim.run(appId, msg.pipe, appId, msg.pipe, limits.keep - 1);
+      if ((this.q.pipeUsage.get(appId, msg.pipe)?.bytes ?? 0) > limits.pipeBytes) {
+        this.q.trimBytes.run({ app: appId, pipe: msg.pipe, max: limits.pipeBytes });
+      }
+      let usage = this.q.appUsage.get(appId)!;
+      while (usage.pipes > limits.appPipes || usage.bytes > limits.appBytes) {
+        const victim = this.q.leastRecentPipe.get(appId, msg.pipe);
+        if (!victim) break;
+        this.q.clear.run(appId, victim.pipe);
+        usage = { bytes: usage.bytes - victim.bytes, pipes: usage.pipes - 1 };
+      }
     })();
   };
 
-  async appendHistory(appId: string, msg: StoredMessage, keep: number): Promise<void> {
-    this.appendTx(appId, msg, keep);
+  async appendHistory(appId: string, msg: StoredMessage, limits: HistoryLimits): Promise<void> {
+    this.appendTx(appId, msg, limits);
   }
 
-  async readHistory(appId: string, pipe: string, range: HistoryRange): Promise<StoredMessage[]> {
+  async readHistory(appId: string, pipe: string, range: HistoryRange): Promise<HistoryPage> {
     const above = range.after ?? 0;
     const below = range.before ?? Number.MAX_SAFE_INTEGER;
-    if (range.after !== undefined) {
-      return this.q.oldest.all(appId, pipe, above, below, range.limit).map(parse);
-    }
-    return this.q.newest.all(appId, pipe, above, below, range.limit).map(parse).reverse();
+    const forward = range.after !== undefined;
+    const rows = (forward ? this.q.oldest : this.q.newest).iterate(appId, pipe, above, below, range.limit);
+    const { taken, bytes, more } = takeWithin(rows, range.maxBytes);
+    const messages = taken.map(parse);
+    return { messages: forward ? messages : messages.reverse(), bytes, more };
+  }
+
+  async historyUsage(appId: string): Promise<HistoryUsage> {
+    return this.q.appUsage.get(appId)!;
   }
 
   async deleteHistory(appId: string, pipe: string, marker: number): Promise<boolean> {
@@ -174,6 +242,10 @@ export class SqliteStore implements Store {
     })();
   }
 
+  available(): boolean {
+    return this.db.open;
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
@@ -186,22 +258,40 @@ function parse(row: { body: string }): StoredMessage {
 /** Every statement, prepared once per database. */
 function prepare(db: Database.Database) {
   return {
-    nextMarker: db.prepare<[string], { value: number }>(
-      `INSERT INTO markers (app, value) VALUES (?, 1)
-       ON CONFLICT (app) DO UPDATE SET value = value + 1 RETURNING value`,
+    nextMarker: db.prepare<[string, string], { value: number; epoch: string }>(
+      `INSERT INTO markers (app, value, epoch) VALUES (?, 1, ?)
+       ON CONFLICT (app) DO UPDATE SET value = value + 1 RETURNING value, epoch`,
     ),
-    append: db.prepare(`INSERT OR REPLACE INTO history (app, pipe, marker, body) VALUES (?, ?, ?, ?)`),
+    /** The sequence with no marker handed out yet: nextMarker's update then starts at 1. */
+    startMarkers: db.prepare(`INSERT INTO markers (app, value, epoch) VALUES (?, 0, ?) ON CONFLICT (app) DO NOTHING`),
+    epoch: db.prepare<[string], { epoch: string }>(`SELECT epoch FROM markers WHERE app = ?`),
+    append: db.prepare(`INSERT OR IGNORE INTO history (app, pipe, marker, body, size) VALUES (?, ?, ?, ?, ?)`),
     trim: db.prepare(
       `DELETE FROM history WHERE app = ? AND pipe = ? AND marker < COALESCE(
          (SELECT marker FROM history WHERE app = ? AND pipe = ? ORDER BY marker DESC LIMIT 1 OFFSET ?), 0)`,
     ),
+    /** Drops the oldest entries until the pipe's bytes fit in `max`, the newest one always kept. */
+    trimBytes: db.prepare<{ app: string; pipe: string; max: number }>(
+      `DELETE FROM history WHERE app = :app AND pipe = :pipe AND marker <= (
+         SELECT marker FROM (
+           SELECT marker, SUM(size) OVER (ORDER BY marker DESC) AS running, ROW_NUMBER() OVER (ORDER BY marker DESC) AS n
+           FROM history WHERE app = :app AND pipe = :pipe)
+         WHERE running > :max AND n > 1 ORDER BY marker DESC LIMIT 1)`,
+    ),
     clear: db.prepare(`DELETE FROM history WHERE app = ? AND pipe = ?`),
-    newest: db.prepare<[string, string, number, number, number], { body: string }>(
-      `SELECT body FROM history WHERE app = ? AND pipe = ? AND marker > ? AND marker < ?
+    pipeUsage: db.prepare<[string, string], { bytes: number }>(`SELECT bytes FROM history_pipes WHERE app = ? AND pipe = ?`),
+    appUsage: db.prepare<[string], { bytes: number; pipes: number }>(
+      `SELECT COALESCE(SUM(bytes), 0) AS bytes, COUNT(*) AS pipes FROM history_pipes WHERE app = ?`,
+    ),
+    leastRecentPipe: db.prepare<[string, string], { pipe: string; bytes: number }>(
+      `SELECT pipe, bytes FROM history_pipes WHERE app = ? AND pipe != ? ORDER BY last_marker LIMIT 1`,
+    ),
+    newest: db.prepare<[string, string, number, number, number], { body: string; size: number }>(
+      `SELECT body, size FROM history WHERE app = ? AND pipe = ? AND marker > ? AND marker < ?
        ORDER BY marker DESC LIMIT ?`,
     ),
-    oldest: db.prepare<[string, string, number, number, number], { body: string }>(
-      `SELECT body FROM history WHERE app = ? AND pipe = ? AND marker > ? AND marker < ?
+    oldest: db.prepare<[string, string, number, number, number], { body: string; size: number }>(
+      `SELECT body, size FROM history WHERE app = ? AND pipe = ? AND marker > ? AND marker < ?
        ORDER BY marker ASC LIMIT ?`,
     ),
     deleteOne: db.prepare(`DELETE FROM history WHERE app = ? AND pipe = ? AND marker = ?`),

@@ -36,6 +36,51 @@ export interface HistoryRange {
    * above it (catching up forward); otherwise it is the NEWEST `limit` entries (paging back).
    */
   after?: number;
+  /**
+   * Most bytes of entries (their stored JSON) in the page: it ends before the entry that would go
+   * over, but always holds at least one entry. Absent = no byte limit.
+   */
+  maxBytes?: number;
+}
+
+/** One page of a pipe's history, oldest first. */
+export interface HistoryPage {
+  messages: StoredMessage[];
+  /** Bytes of those entries: the UTF-8 length of their stored JSON. */
+  bytes: number;
+  /** True when `maxBytes` ended the page while entries within `limit` were left: ask again from its edge. */
+  more: boolean;
+}
+
+/**
+ * Where a pipe's history stops growing. Beyond the pipe's own limits its oldest entries go; beyond
+ * the app's, whole pipes go, least recently written first (never the one being written).
+ */
+export interface HistoryLimits {
+  /** Entries the pipe keeps: its history length, ≥ 1. */
+  keep: number;
+  /** Bytes the pipe keeps; its newest entry stays whatever its size. */
+  pipeBytes: number;
+  /** Bytes all pipes of the app keep together. */
+  appBytes: number;
+  /** Pipes of the app that keep history. */
+  appPipes: number;
+}
+
+/** What an app's history takes: bytes of stored JSON and pipes that hold any. */
+export interface HistoryUsage {
+  bytes: number;
+  pipes: number;
+}
+
+/** A marker with the epoch of the sequence it comes from. */
+export interface MarkerTicket {
+  marker: number;
+  /**
+   * Names the app's marker sequence. It changes only when the sequence starts again (a store that lost
+   * its data, a memory store after a restart): markers of a new epoch may repeat older ones.
+   */
+  epoch: string;
 }
 
 /** Who a ban hits: a user id or one connection id. */
@@ -53,18 +98,25 @@ export interface UserKeyRecord {
 export interface Store {
   /* ---- markers ---- */
 
-  /** The next marker of an app: a positive integer, strictly greater than every marker handed out before (also across restarts and nodes). */
-  nextMarker(appId: string): Promise<number>;
+  /**
+   * The next marker of an app: a positive integer, strictly greater than every marker handed out
+   * before in the same epoch (also across restarts and nodes).
+   */
+  nextMarker(appId: string): Promise<MarkerTicket>;
+  /** The app's current marker epoch (created with the sequence when there is none yet). */
+  markerEpoch(appId: string): Promise<string>;
 
   /* ---- pipe history ---- */
 
   /**
-   * Appends a message to its pipe's history and trims that pipe to its newest `keep` entries
-   * (`keep` is the pipe's history length, ≥ 1; the core skips the call when the length is 0).
+   * Appends a message to its pipe's history, then evicts what goes beyond `limits` (see HistoryLimits;
+   * the core skips the call when the pipe's length is 0). Atomic across nodes.
    */
-  appendHistory(appId: string, msg: StoredMessage, keep: number): Promise<void>;
+  appendHistory(appId: string, msg: StoredMessage, limits: HistoryLimits): Promise<void>;
   /** One page of a pipe's history, oldest first (see HistoryRange). */
-  readHistory(appId: string, pipe: string, range: HistoryRange): Promise<StoredMessage[]>;
+  readHistory(appId: string, pipe: string, range: HistoryRange): Promise<HistoryPage>;
+  /** How much history the app keeps. */
+  historyUsage(appId: string): Promise<HistoryUsage>;
   /** Drops one entry; true when it was there. */
   deleteHistory(appId: string, pipe: string, marker: number): Promise<boolean>;
   /** Keeps only the newest `keep` entries of a pipe (0 = clear). */
@@ -129,6 +181,12 @@ export interface Store {
    * Atomic across nodes, so every node of a cluster ends up with the same secret.
    */
   ensureAppSecret(appId: string, candidate: string): Promise<string>;
+
+  /**
+   * False while the store cannot be reached (Redis down): the core then refuses at once what needs
+   * it, instead of letting requests wait. Cheap: read on every request.
+   */
+  available(): boolean;
 
   /** Releases connections / file handles. */
   close(): Promise<void>;
