@@ -9,7 +9,9 @@ export type ErrorCode =
   | 'invalid'         // payload failed its schema
   | 'invalid_pipe'    // bad pipe or event name
   | 'too_large'       // data over the message size limit
-  | 'rate_limited'    // publish / typing rate limit hit
+  | 'rate_limited'    // a rate limit of this connection (publish, requests, history bytes) was hit
+  | 'backpressure'    // too much is still waiting to be sent to this connection: read it first
+  | 'unavailable'     // the server cannot reach its store for now: try again shortly
   | 'forbidden'       // this connection may not publish into this pipe
   | 'too_many_pipes'  // over MAX_PIPES_PER_CONNECTION
   | 'banned'          // user or connection banned (app-wide or in this pipe)
@@ -72,6 +74,8 @@ export interface AuthInfo {
   user_name?: string;
   /** Why authorization failed (absent when it succeeded or none was asked). */
   reason?: 'bad_key' | 'bad_token' | 'expired_token' | 'revoked_token' | 'unknown_app' | 'origin';
+  /** The app's marker epoch (see EpochNotice); absent when the server could not read it. */
+  epoch?: string;
 }
 
 export interface PresenceUser {
@@ -119,6 +123,28 @@ export interface DeleteNotice {
 export interface GoAwayNotice {
   within: number;
 }
+/**
+ * The app's markers started again (its store lost them): markers of the new epoch may repeat ones
+ * seen before, so a client forgets what it has seen and reloads. Sent live, and in AuthInfo.
+ */
+export interface EpochNotice {
+  epoch: string;
+}
+/** Whether the server can serve requests now; sent when that changes, and after `auth` while it cannot. */
+export interface AvailabilityNotice {
+  available: boolean;
+  /** Why not, when not. */
+  reason?: 'store_unavailable';
+}
+/**
+ * The server is closing this connection on purpose, and why. `flood`: it kept hitting limits; its
+ * address is refused for `retry_after_ms`. (`slow_consumer`, a connection that did not read, is cut
+ * off without a word: it would not read this either.)
+ */
+export interface ClosingNotice {
+  reason: 'flood' | 'slow_consumer';
+  retry_after_ms?: number;
+}
 export interface TypingNotice {
   pipe: string;
   user_id: number;
@@ -133,7 +159,8 @@ export interface ClientToServerEvents {
   subscribe: (req: SubscribeRequest, ack: (res: Result<{ subscribed: string[] }>) => void) => void;
   unsubscribe: (req: SubscribeRequest, ack: (res: Result) => void) => void;
   publish: (req: PublishRequest, ack: (res: DeliveryReport) => void) => void;
-  history: (req: HistoryRequest, ack: (res: Result<{ messages: IncomingMessage[] }>) => void) => void;
+  /** `more` is true when the page was cut short by the byte limit of one answer: ask again from its edge. */
+  history: (req: HistoryRequest, ack: (res: Result<{ messages: IncomingMessage[]; more?: boolean }>) => void) => void;
   presence: (req: PresenceRequest, ack: (res: Result<{ count: number; users: PresenceUser[] }>) => void) => void;
   typing: (req: TypingRequest, ack?: (res: Result) => void) => void;
 }
@@ -145,6 +172,9 @@ export interface ServerToClientEvents {
   delete: (notice: DeleteNotice) => void;
   typing: (notice: TypingNotice) => void;
   goaway: (notice: GoAwayNotice) => void;
+  epoch: (notice: EpochNotice) => void;
+  availability: (notice: AvailabilityNotice) => void;
+  closing: (notice: ClosingNotice) => void;
 }
 
 export const CLIENT_EVENTS = ['subscribe', 'unsubscribe', 'publish', 'history', 'presence', 'typing'] as const;

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { HISTORY_LENGTH_MAX } from '../protocol/limits.js';
 import { APP_ID_PATTERN } from './core/apps.js';
 import { webhookUrlSchema } from './core/webhook-target.js';
+import { limitsOverrideSchema, quotaSchema } from './core/limits.js';
 
 export const appConfigSchema = z.strictObject({
   id: z.string().regex(APP_ID_PATTERN, 'app ids are 1-64 characters of [A-Za-z0-9_-]'),
@@ -16,6 +17,8 @@ export const appConfigSchema = z.strictObject({
   webhook: webhookUrlSchema.optional(),
   receipts: z.boolean().optional(),
   allowPrivateWebhooks: z.boolean().optional(),
+  /** The app's own storage quota, over the server's (`limits.quota`). */
+  quota: quotaSchema.partial().optional(),
 });
 
 export const configFileSchema = z.strictObject({
@@ -27,7 +30,8 @@ export const configFileSchema = z.strictObject({
   cometqlPort: z.union([z.number().int().min(0).max(65535), z.literal(false)]).optional(),
   webHistoryLength: z.number().int().min(0).max(HISTORY_LENGTH_MAX).optional(),
   maxMessageBytes: z.number().int().min(1).max(16 * 1024 * 1024).optional(),
-  publishRate: z.strictObject({ burst: z.number().int().min(1), perSecond: z.number().positive() }).optional(),
+  limits: limitsOverrideSchema.optional(),
+  trustedProxies: z.array(z.union([z.ipv4(), z.ipv6()])).optional(),
   demo: z.boolean().optional(),
   apps: z.array(appConfigSchema).optional(),
 });

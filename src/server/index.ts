@@ -11,6 +11,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from '../protocol/limits.js';
 import { readConfigFile, type AppConfig } from './config.js';
 import { AppRegistry, DEFAULT_APP_ID, generateSecret, type App } from './core/apps.js';
 import { Core } from './core/core.js';
+import { resolveLimits, resolveQuota, type Limits, type LimitsOverride } from './core/limits.js';
 import { WebhookDispatcher } from './core/webhook.js';
 import { startCometQL, type CometQLServer } from './fronts/cometql/index.js';
 import { createHttpFront, type HttpFrontDeps } from './fronts/http/index.js';
@@ -57,7 +58,12 @@ export interface CometServerOptions {
   cometqlPort?: number | false;
   webHistoryLength?: number;
   maxMessageBytes?: number;
-  publishRate?: { burst: number; perSecond: number };
+  /** The limit model: any part of it (docs/security.md); the rest keeps its defaults. */
+  limits?: LimitsOverride;
+  /** Proxies whose X-Forwarded-For names the client address; default loopback. */
+  trustedProxies?: string[];
+  /** The core's clock (ms since the epoch); tests pass one they move. */
+  clock?: () => number;
   /** Serve demo/ at `/` with its demo backend routes. */
   demo?: boolean;
   /** Where the HTTP front finds the browser bundles and the demo pages. */
@@ -136,8 +142,11 @@ export async function createCometServer(options: CometServerOptions = {}): Promi
   }
 
   try {
-    const { apps, app1SecretFile } = await loadApps(store, o.apps, dataDir);
+    const limits = resolveLimits(o.limits);
+    const { apps, app1SecretFile } = await loadApps(store, o.apps, dataDir, limits);
     const registry = new AppRegistry(apps);
+    // One answer to "can this node serve?": the store's command connection, and in a cluster its subscriber too.
+    const available = redis ? () => redis.available() : () => store.available();
 
     const metrics = new Metrics();
     const webhooks = new WebhookDispatcher((id) => registry.get(id), metrics, {
@@ -150,7 +159,9 @@ export async function createCometServer(options: CometServerOptions = {}): Promi
       webhooks,
       ...(o.webHistoryLength === undefined ? {} : { webHistoryLength: o.webHistoryLength }),
       ...(o.maxMessageBytes === undefined ? {} : { maxMessageBytes: o.maxMessageBytes }),
-      ...(o.publishRate === undefined ? {} : { publishRate: o.publishRate }),
+      limits,
+      available,
+      ...(o.clock ? { clock: o.clock } : {}),
     });
     for (const app of o.apps) if (app.webhook) await core.setWebhook(app.id, app.webhook);
     const app1Secret = registry.get(DEFAULT_APP_ID)!.secret;
@@ -167,6 +178,7 @@ export async function createCometServer(options: CometServerOptions = {}): Promi
       core,
       metrics,
       isReady: () => ready,
+      storeAvailable: available,
       demo: o.demo === true,
       ...(o.staticDirs ? { staticRoots: o.staticDirs } : {}),
       ...(o.demo ? { extraRoutes: await loadDemoBackend(app1Secret) } : {}),
@@ -184,6 +196,8 @@ export async function createCometServer(options: CometServerOptions = {}): Promi
     if (redis) io.adapter(redis.adapterFactory);
     const socketFront = attachSocketFront(io, core, metrics, {
       clustered: redis !== undefined,
+      available,
+      ...(o.trustedProxies ? { trustedProxies: o.trustedProxies } : {}),
       ...(o.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: o.ackTimeoutMs }),
       log: (message, err) => log.error(`[socket] ${message}`, err),
     });
@@ -272,6 +286,7 @@ async function loadApps(
   store: Store,
   configured: AppConfig[],
   dataDir: string | undefined,
+  limits: Limits,
 ): Promise<{ apps: App[]; app1SecretFile?: string }> {
   const list = configured.some((a) => a.id === DEFAULT_APP_ID) ? configured : [{ id: DEFAULT_APP_ID }, ...configured];
   const apps: App[] = [];
@@ -294,6 +309,7 @@ async function loadApps(
       origins: conf.origins === undefined || conf.origins === '*' ? '*' : conf.origins.map(originOf),
       receipts: conf.receipts ?? false,
       allowPrivateWebhooks: conf.allowPrivateWebhooks ?? false,
+      quota: resolveQuota(limits, conf.quota),
     });
   }
   return app1SecretFile ? { apps, app1SecretFile } : { apps };

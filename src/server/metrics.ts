@@ -20,6 +20,13 @@ export interface WebhookGauges {
   openBreakers: number;
 }
 
+/** What the socket front reports about output and addresses. */
+export interface OutputGauges {
+  pendingBytes: number;
+  slowConnections: number;
+  addresses: number;
+}
+
 export interface MetricsOptions {
   maxPipeSeries?: number;
 }
@@ -47,6 +54,7 @@ export class Metrics {
   private readonly webhooks = new LabelledCounter();
   private readonly webhookBreakerTrips = new LabelledCounter();
   private webhookGauges: (() => WebhookGauges) | undefined;
+  private outputGauges: (() => OutputGauges) | undefined;
   private readonly httpResponses = new LabelledCounter();
   /** Subscriber count per `app \0 pipe`; pipes with no subscribers are not kept. */
   private readonly pipeSubscribers = new Map<string, number>();
@@ -96,6 +104,11 @@ export class Metrics {
   /** Where the webhook gauges are read at each scrape. */
   watchWebhooks(source: () => WebhookGauges): void {
     this.webhookGauges = source;
+  }
+
+  /** Where the socket front's gauges are read at each scrape. */
+  watchOutput(source: () => OutputGauges): void {
+    this.outputGauges = source;
   }
 
   /** One answered HTTP request, by status code. */
@@ -158,6 +171,16 @@ export class Metrics {
     ]);
     family('comet_webhook_open_breakers', 'gauge', 'Apps whose webhook circuit breaker is open or half-open.', [
       `comet_webhook_open_breakers ${hooks.openBreakers}`,
+    ]);
+    const output = this.outputGauges?.() ?? { pendingBytes: 0, slowConnections: 0, addresses: 0 };
+    family('comet_output_pending_bytes', 'gauge', 'Bytes handed to connections and not yet written out, all connections of this node.', [
+      `comet_output_pending_bytes ${output.pendingBytes}`,
+    ]);
+    family('comet_output_slow_connections', 'gauge', 'Connections over their output budget (refused requests until they read).', [
+      `comet_output_slow_connections ${output.slowConnections}`,
+    ]);
+    family('comet_client_addresses', 'gauge', 'Client addresses the per-address limits remember.', [
+      `comet_client_addresses ${output.addresses}`,
     ]);
     family(
       'comet_http_responses_total',

@@ -75,7 +75,7 @@ describe('comet-chat-server', () => {
     assert.doesNotMatch(out, /[A-Za-z0-9_-]{32,}/, 'no secret-like token is printed');
     const health = await fetch(`${url}/healthz`);
     assert.equal(health.status, 200);
-    assert.deepEqual(await health.json(), { status: 'ok' });
+    assert.deepEqual(await health.json(), { status: 'ok', store: 'ok' });
     r.child.kill('SIGTERM');
     assert.equal(await r.exited, 0);
   });

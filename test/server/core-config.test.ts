@@ -58,6 +58,36 @@ describe('configuration', () => {
     assert.throws(() => readConfigFile(file), /not valid JSON: .* at line 2, column \d+/);
   });
 
+  it('takes limits and trusted proxies from the file, and an app quota over the server one', async () => {
+    const file = join(dir, 'limits.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        memory: true,
+        cometqlPort: false,
+        limits: { publish: { burst: 2, perSecond: 1 }, quota: { historyPipes: 7 } },
+        trustedProxies: ['10.0.0.1', '::1'],
+        apps: [{ id: 'shop', quota: { historyBytes: 1000 } }],
+      }),
+    );
+    const server = await createCometServer({ configFile: file, port: 0, logger: quietLogger });
+    try {
+      assert.deepEqual((await server.core.usage('shop')).quota, { historyBytes: 1000, historyPipes: 7, pipeHistoryBytes: 1024 * 1024 });
+      assert.deepEqual((await server.core.usage('1')).quota, { historyBytes: 64 * 1024 * 1024, historyPipes: 7, pipeHistoryBytes: 1024 * 1024 });
+      const c = await connect(server);
+      const answers = [];
+      for (let i = 0; i < 3; i++) answers.push((await request<{ error: string }>(c, 'publish', { pipe: 'web_x', data: i })).error);
+      c.close();
+      assert.deepEqual(answers, ['', '', 'rate_limited']);
+    } finally {
+      await server.close();
+    }
+    for (const bad of [{ limits: { publish: { burst: -1, perSecond: 1 } } }, { limits: { outputByte: 5 } }, { trustedProxies: ['proxy.internal'] }, { apps: [{ id: 'a', quota: { historyPipes: 0 } }] }]) {
+      writeFileSync(file, JSON.stringify(bad));
+      assert.throws(() => readConfigFile(file), /bad config file/, JSON.stringify(bad));
+    }
+  });
+
   it('takes allowPrivateWebhooks per app, and webhook URLs under the one rule of the API', () => {
     const file = join(dir, 'hooks.json');
     const write = (app: object) => writeFileSync(file, JSON.stringify({ apps: [{ id: 'shop', ...app }] }));

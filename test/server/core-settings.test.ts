@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { Server } from 'socket.io';
 import { AppRegistry } from '../../src/server/core/apps.js';
+import { DEFAULT_LIMITS } from '../../src/server/core/limits.js';
 import { Core } from '../../src/server/core/core.js';
 import { SettingsCache } from '../../src/server/core/settings-cache.js';
 import { attachSocketFront } from '../../src/server/fronts/socket/index.js';
@@ -27,7 +28,7 @@ describe('settings cache', () => {
   // A real Socket.IO server (nobody connects) gives the core its transport.
   const io = new Server(createServer());
   const store = new CountingStore();
-  const core = new Core({ store, apps: new AppRegistry([{ id: '1', secret: 's', origins: '*', receipts: false }]), metrics: new Metrics() });
+  const core = new Core({ store, apps: new AppRegistry([{ id: '1', secret: 's', origins: '*', receipts: false, quota: DEFAULT_LIMITS.quota }]), metrics: new Metrics() });
   const front = attachSocketFront(io, core, new Metrics());
   after(async () => {
     await io.close();

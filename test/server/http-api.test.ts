@@ -258,7 +258,7 @@ test('webhook URL get / set / delete', async () => {
 test('/healthz and /metrics after traffic', async () => {
   const health = await fetch(`${comet.url}/healthz`);
   assert.equal(health.status, 200);
-  assert.deepEqual(await health.json(), { status: 'ok' });
+  assert.deepEqual(await health.json(), { status: 'ok', store: 'ok' });
   const viewer = await anon();
   await subscribe(viewer.socket, ['web_metrics']);
   await api('POST', '/pipes/web_metrics/messages', { data: 1 });

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
+import { DEFAULT_LIMITS } from '../../src/server/core/limits.js';
 import { AppRegistry } from '../../src/server/core/apps.js';
 import { Core } from '../../src/server/core/core.js';
 import { createHttpFront } from '../../src/server/fronts/http/index.js';
@@ -48,8 +49,8 @@ before(async () => {
   writeFileSync(join(files, 'outside.txt'), 'not served\n');
 
   const apps = new AppRegistry([
-    { id: '1', secret: SECRET1, origins: '*', receipts: false },
-    { id: '2', secret: SECRET2, origins: '*', receipts: false },
+    { id: '1', secret: SECRET1, origins: '*', receipts: false, quota: DEFAULT_LIMITS.quota },
+    { id: '2', secret: SECRET2, origins: '*', receipts: false, quota: DEFAULT_LIMITS.quota },
   ]);
   const handler = createHttpFront({
     core: new FaultyCore({ store: new MemoryStore(), apps, metrics }),
@@ -97,7 +98,7 @@ async function api(
 test('/healthz answers 200 when ready and 503 when not', async () => {
   let res = await fetch(`${base}/healthz`);
   assert.equal(res.status, 200);
-  assert.deepEqual(await res.json(), { status: 'ok' });
+  assert.deepEqual(await res.json(), { status: 'ok', store: 'ok' });
   ready = false;
   try {
     res = await fetch(`${base}/healthz`);

@@ -10,11 +10,17 @@ export function startServer(options: CometServerOptions = {}): Promise<CometServ
   return createCometServer({ port: 0, host: '127.0.0.1', memory: true, cometqlPort: false, logger: quietLogger, ...options });
 }
 
+export interface ConnectExtra {
+  origin?: string;
+  /** The local address to connect from. */
+  from?: string;
+}
+
 export interface ServerEnv {
   /** The running server (started in `before`). */
   readonly server: CometServer;
   /** A client of that server, closed with it. */
-  client(auth?: Partial<HandshakeAuth>, extra?: { origin?: string }): Promise<Client>;
+  client(auth?: Partial<HandshakeAuth>, extra?: ConnectExtra): Promise<Client>;
 }
 
 /** For a describe block: a server started before its tests and closed, with every client, after them. */
@@ -46,28 +52,33 @@ export function useServer(options: CometServerOptions = {}): ServerEnv {
 
 export interface Client {
   socket: Socket;
+  /** Who the server says the connection is (its `auth` event without the epoch). */
   auth: AuthInfo;
+  /** The app's marker epoch from the same event. */
+  epoch: string | undefined;
   /** Every `message` received so far, in order. */
   messages: IncomingMessage[];
   close(): void;
 }
 
 /** Connects and resolves once the server's `auth` event arrived. */
-export function connect(server: { url: string }, auth: Partial<HandshakeAuth> = { dev_id: '1' }, extra: { origin?: string } = {}): Promise<Client> {
+export function connect(server: { url: string }, auth: Partial<HandshakeAuth> = { dev_id: '1' }, extra: ConnectExtra = {}): Promise<Client> {
   const socket = io(server.url, {
     transports: ['websocket'],
     auth,
     forceNew: true,
     reconnection: false,
     ...(extra.origin ? { extraHeaders: { origin: extra.origin } } : {}),
-  });
+    // Another loopback address (127.0.0.2…) is another client address for the server's per-address limits.
+    ...(extra.from ? { localAddress: extra.from } : {}),
+  } as Parameters<typeof io>[1]);
   const messages: IncomingMessage[] = [];
   socket.on('message', (msg: IncomingMessage, ack?: () => void) => {
     messages.push(msg);
     if (typeof ack === 'function') ack();
   });
   return new Promise((resolve, reject) => {
-    socket.once('auth', (info: AuthInfo) => resolve({ socket, auth: info, messages, close: () => socket.close() }));
+    socket.once('auth', ({ epoch, ...auth }: AuthInfo) => resolve({ socket, auth, epoch, messages, close: () => socket.close() }));
     socket.once('connect_error', (err) => {
       socket.close();
       reject(err);

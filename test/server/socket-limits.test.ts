@@ -8,7 +8,7 @@ describe('limits', () => {
   const logged: string[] = [];
   const env = useServer({
     maxMessageBytes: 1024,
-    publishRate: { burst: 5, perSecond: 0.001 },
+    limits: { publish: { burst: 5, perSecond: 0.001 } },
     logger: { info: () => undefined, error: (message) => logged.push(message) },
   });
   const { client } = env;
@@ -102,14 +102,14 @@ describe('limits', () => {
 
   it('a handler that throws answers internal and the server goes on', async () => {
     const c = await client();
-    const original = env.server.core.history;
-    env.server.core.history = async () => {
+    const original = env.server.core.connHistory;
+    env.server.core.connHistory = async () => {
       throw new Error('disk on fire');
     };
     try {
       assert.deepEqual(await request(c, 'history', { pipe: 'web_any' }), { error: 'internal', message: 'internal error' });
     } finally {
-      env.server.core.history = original;
+      env.server.core.connHistory = original;
     }
     assert.equal((await request(c, 'history', { pipe: 'web_any' })).error, '');
   });

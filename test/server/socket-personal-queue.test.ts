@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { AppRegistry } from '../../src/server/core/apps.js';
+import { DEFAULT_LIMITS } from '../../src/server/core/limits.js';
 import { Core } from '../../src/server/core/core.js';
 import { attachSocketFront, type SocketFront } from '../../src/server/fronts/socket/index.js';
 import { Metrics } from '../../src/server/metrics.js';
@@ -37,7 +38,7 @@ class HeldStore extends MemoryStore {
 
 describe('personal message queue races', () => {
   const store = new HeldStore();
-  const core = new Core({ store, apps: new AppRegistry([{ id: '1', secret: 's', origins: '*', receipts: false }]), metrics: new Metrics() });
+  const core = new Core({ store, apps: new AppRegistry([{ id: '1', secret: 's', origins: '*', receipts: false, quota: DEFAULT_LIMITS.quota }]), metrics: new Metrics() });
   const http = createServer();
   const io = new Server(http);
   let front: SocketFront;

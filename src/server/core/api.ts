@@ -4,6 +4,8 @@
  * Methods throw CoreError (./errors.js) for bad input, never anything else on purpose.
  */
 import type { IncomingMessage, PresenceUser } from '../../protocol/wire.js';
+import type { HistoryUsage } from '../store/types.js';
+import type { Quota } from './limits.js';
 
 export interface AppInfo {
   /** The dev id. */
@@ -45,6 +47,9 @@ export interface PersonalResult {
 export interface BackendApi {
   /** Looks up an app by dev id (for authenticating a backend). */
   getApp(devId: string): AppInfo | undefined;
+
+  /** What the app's history takes, and its quota: beyond it the least recently written pipes are dropped. */
+  usage(appId: string): Promise<{ history: HistoryUsage; quota: Quota }>;
 
   /** Publish into any pipe (the backend may publish where browsers may not). */
   publish(appId: string, pipe: string, event: string | undefined, data: unknown): Promise<PublishResult>;

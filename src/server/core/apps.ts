@@ -1,5 +1,6 @@
 /** The apps (tenants) a server knows: dev id, secret, allowed origins, receipt mode, webhook reach. */
 import { randomBytes } from 'node:crypto';
+import type { Quota } from './limits.js';
 
 /** App ids share the pipe charset so they can be embedded in room and key names safely. */
 export const APP_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -15,6 +16,8 @@ export interface App {
   receipts: boolean;
   /** May the webhook target private, loopback, link-local… addresses? Absent: no. */
   allowPrivateWebhooks?: boolean;
+  /** Storage the app may use (the server's quota with the app's own values over it). */
+  quota: Quota;
 }
 
 /** A fresh secret: 32 random bytes, URL-safe. */

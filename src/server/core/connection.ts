@@ -1,30 +1,40 @@
 /** What the core keeps about one open browser connection (on the node that holds it). */
 import type { Subscription } from '../../protocol/names.js';
 import type { ConnectionIdentity } from './fanout.js';
-import { TokenBucket } from './rate-limit.js';
+import type { Limits } from './limits.js';
+import { StrikeCounter, TokenBucket } from './rate-limit.js';
 
 export interface Connection extends ConnectionIdentity {
   id: string;
   authorized: boolean;
   /** Subscribed targets by their `pipe` / `pipe.event` text. */
   readonly subscriptions: Map<string, Subscription>;
+  /** Publishes, and the presence notices the connection causes. */
   readonly publishBucket: TokenBucket;
+  /** Every other request. */
+  readonly requestBucket: TokenBucket;
+  /** Bytes of history answers. */
+  readonly replyBucket: TokenBucket;
+  /** Refusals for limits: too many and the connection is closed. */
+  readonly strikes: StrikeCounter;
   /** Last typing notice per pipe (ms), for the typing rate limit. */
   readonly typingAt: Map<string, number>;
+  /** `track_` pipes whose subscription notice went out: only these get an unsubscription notice. */
+  readonly announced: Set<string>;
   closed: boolean;
 }
 
-export function newConnection(
-  id: string,
-  identity: ConnectionIdentity & { authorized: boolean },
-  rate: { burst: number; perSecond: number },
-): Connection {
+export function newConnection(id: string, identity: ConnectionIdentity & { authorized: boolean }, limits: Limits, now: number): Connection {
   return {
     id,
     ...identity,
     subscriptions: new Map(),
-    publishBucket: new TokenBucket(rate.burst, rate.perSecond),
+    publishBucket: new TokenBucket(limits.publish.burst, limits.publish.perSecond, now),
+    requestBucket: new TokenBucket(limits.requests.burst, limits.requests.perSecond, now),
+    replyBucket: new TokenBucket(limits.replyBytes.burst, limits.replyBytes.perSecond, now),
+    strikes: new StrikeCounter(limits.strikes, limits.strikeWindowMs),
     typingAt: new Map(),
+    announced: new Set(),
     closed: false,
   };
 }

@@ -16,8 +16,6 @@ import {
 } from '../../protocol/names.js';
 import {
   DEFAULT_MAX_MESSAGE_BYTES,
-  DEFAULT_PUBLISH_BURST,
-  DEFAULT_PUBLISH_PER_SECOND,
   DEFAULT_WEB_HISTORY_LENGTH,
   HISTORY_LENGTH_MAX,
   HISTORY_PAGE_MAX,
@@ -27,6 +25,7 @@ import {
 import type {
   AuthInfo,
   DeliveryReport,
+  HistoryRequest,
   IncomingMessage,
   PresenceUser,
   PublishRequest,
@@ -34,7 +33,7 @@ import type {
   TypingNotice,
 } from '../../protocol/wire.js';
 import type { Metrics } from '../metrics.js';
-import type { Store, StoredMessage } from '../store/types.js';
+import type { HistoryLimits, HistoryPage, HistoryUsage, Store, StoredMessage } from '../store/types.js';
 import type {
   AppInfo,
   BackendApi,
@@ -49,6 +48,7 @@ import { banTarget, checkData, checkEvent, checkName, checkPipe, checkToken, che
 import { isMember, newConnection, type Connection } from './connection.js';
 import { CoreError } from './errors.js';
 import type { Fanout, SettingsChange } from './fanout.js';
+import { DEFAULT_LIMITS, type Limits, type Quota } from './limits.js';
 import { SettingsCache } from './settings-cache.js';
 import { peekExpiry, signToken } from './tokens.js';
 
@@ -70,7 +70,12 @@ export interface CoreOptions {
   webhooks?: WebhookSink;
   webHistoryLength?: number;
   maxMessageBytes?: number;
-  publishRate?: { burst: number; perSecond: number };
+  /** The limit model (see limits.ts); default DEFAULT_LIMITS. */
+  limits?: Limits;
+  /** Milliseconds since the epoch; tests pass a clock they move. */
+  clock?: () => number;
+  /** Can the store be reached now? While not, calls that need it fail at once with `unavailable`. Default: the store's own answer. */
+  available?: () => boolean;
 }
 
 /** Who publishes: stamped into server_info, never taken from the payload. */
@@ -90,20 +95,24 @@ export class Core implements BackendApi {
   private readonly webhooks: WebhookSink | undefined;
   private readonly webHistoryLength: number;
   private readonly maxMessageBytes: number;
-  private readonly publishRate: { burst: number; perSecond: number };
+  readonly limits: Limits;
+  readonly now: () => number;
   private fanout: Fanout | undefined;
   /** Read on every publish: cached (see SettingsCache). */
   private readonly webhookUrls = new SettingsCache<string | null>();
   private readonly pipeLengths = new SettingsCache<number | undefined>();
+  /** Each app's marker epoch as this node last saw it (see MarkerTicket). */
+  private readonly epochs = new Map<string, string>();
 
   constructor(options: CoreOptions) {
-    this.store = options.store;
+    this.store = refuseWhileUnavailable(options.store, options.available ?? (() => options.store.available()));
     this.apps = options.apps;
     this.metrics = options.metrics;
     this.webhooks = options.webhooks;
     this.webHistoryLength = options.webHistoryLength ?? DEFAULT_WEB_HISTORY_LENGTH;
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    this.publishRate = options.publishRate ?? { burst: DEFAULT_PUBLISH_BURST, perSecond: DEFAULT_PUBLISH_PER_SECOND };
+    this.limits = options.limits ?? DEFAULT_LIMITS;
+    this.now = options.clock ?? Date.now;
   }
 
   /** The socket front plugs itself in once it exists (it needs the core first). */
@@ -134,6 +143,9 @@ export class Core implements BackendApi {
     if (!this.apps.allowsOrigin(app, origin)) return { ok: false, reason: 'origin' };
     const auth: AuthInfo =
       typeof creds === 'string' ? { authorized: false, user_id: 0, reason: creds } : await authenticate(this.store, app, creds);
+    // Without it the client keeps the epoch it knows: a store that cannot be read must not refuse the connection.
+    const epoch = await this.epochOf(app.id).catch(() => undefined);
+    if (epoch !== undefined) auth.epoch = epoch;
     const identity = {
       appId: app.id,
       user_id: auth.user_id,
@@ -141,13 +153,29 @@ export class Core implements BackendApi {
       ...(auth.user_name === undefined ? {} : { user_name: auth.user_name }),
     };
     this.metrics.connectionOpened();
-    return { ok: true, conn: newConnection(connId, identity, this.publishRate), auth };
+    return { ok: true, conn: newConnection(connId, identity, this.limits, this.now()), auth };
+  }
+
+  /**
+   * May the connection make another request (not a publish: that has its own limit)? The front
+   * asks before even reading the payload, so a flood costs little.
+   */
+  admitRequest(conn: Connection): boolean {
+    return conn.requestBucket.take(this.now());
+  }
+
+  /**
+   * The connection was refused for a limit once more: true when that makes too many within the
+   * strike window, and the front should close it.
+   */
+  strike(conn: Connection): boolean {
+    return conn.strikes.add(this.now());
   }
 
   /** After the `auth` event went out: hand over queued personal messages and note the user online. */
   async connectionReady(conn: Connection): Promise<void> {
     if (conn.user_id <= 0) return;
-    await this.store.setLastSeen(conn.appId, conn.user_id, nowSeconds());
+    await this.store.setLastSeen(conn.appId, conn.user_id, this.nowSeconds());
     await this.deliverQueued(conn.appId, conn.user_id);
   }
 
@@ -175,9 +203,9 @@ export class Core implements BackendApi {
     conn.subscriptions.clear();
     for (const pipe of pipes) {
       this.metrics.setPipeSubscribers(conn.appId, pipe, this.out.localMemberCount(conn.appId, pipe));
-      if (isTrackPipe(pipe)) await this.track(conn, pipe, TRACK_EVENTS.unsubscription);
+      await this.announceLeaving(conn, pipe);
     }
-    if (conn.user_id > 0) await this.store.setLastSeen(conn.appId, conn.user_id, nowSeconds());
+    if (conn.user_id > 0) await this.store.setLastSeen(conn.appId, conn.user_id, this.nowSeconds());
   }
 
   async connSubscribe(conn: Connection, targets: string[]): Promise<Result<{ subscribed: string[] }>> {
@@ -191,15 +219,23 @@ export class Core implements BackendApi {
     if (conn.subscriptions.size + fresh.size > MAX_PIPES_PER_CONNECTION) {
       return { error: 'too_many_pipes', message: `at most ${MAX_PIPES_PER_CONNECTION} subscriptions per connection` };
     }
-    const joinedPipes = new Set<string>();
+    const joinedPipes = new Set([...fresh.values()].filter((sub) => !isMember(conn, sub.pipe)).map((sub) => sub.pipe));
+    // Joining a track_ pipe makes the server publish for this connection: it costs a publish, and nothing is published for the banned.
+    const announce: string[] = [];
+    for (const pipe of joinedPipes) {
+      if (isTrackPipe(pipe) && !(await this.isBanned(conn, pipe))) announce.push(pipe);
+    }
+    if (!conn.publishBucket.take(this.now(), announce.length)) {
+      return { error: 'rate_limited', message: 'joining presence pipes counts as publishing; slow down' };
+    }
     for (const [key, sub] of fresh) {
-      if (!isMember(conn, sub.pipe)) joinedPipes.add(sub.pipe);
       conn.subscriptions.set(key, sub);
       this.out.join(conn.id, conn.appId, sub);
     }
-    for (const pipe of joinedPipes) {
-      this.metrics.setPipeSubscribers(conn.appId, pipe, this.out.localMemberCount(conn.appId, pipe));
-      if (isTrackPipe(pipe)) await this.track(conn, pipe, TRACK_EVENTS.subscription);
+    for (const pipe of joinedPipes) this.metrics.setPipeSubscribers(conn.appId, pipe, this.out.localMemberCount(conn.appId, pipe));
+    for (const pipe of announce) {
+      conn.announced.add(pipe);
+      await this.track(conn, pipe, TRACK_EVENTS.subscription);
     }
     return { error: '', subscribed: subs.map((s) => formatSubscription(s!)) };
   }
@@ -216,9 +252,20 @@ export class Core implements BackendApi {
     }
     for (const pipe of leftPipes) {
       this.metrics.setPipeSubscribers(conn.appId, pipe, this.out.localMemberCount(conn.appId, pipe));
-      if (isTrackPipe(pipe)) await this.track(conn, pipe, TRACK_EVENTS.unsubscription);
+      await this.announceLeaving(conn, pipe);
     }
     return { error: '' };
+  }
+
+  /** The unsubscription notice of a track_ pipe whose subscription was announced; it too counts as a publish. */
+  private async announceLeaving(conn: Connection, pipe: string): Promise<void> {
+    if (!conn.announced.delete(pipe)) return;
+    conn.publishBucket.charge(1, this.now());
+    await this.track(conn, pipe, TRACK_EVENTS.unsubscription);
+  }
+
+  private isBanned(conn: Connection, pipe: string): Promise<boolean> {
+    return this.store.isBanned(conn.appId, { user_id: conn.user_id, conn_id: conn.id }, pipe, this.now());
   }
 
   /** A browser's publish: pipe rules, rate limit, size limit, bans; then the common path. */
@@ -230,12 +277,10 @@ export class Core implements BackendApi {
     if (req.pipe === MSG_PIPE || !browserMayPublish(req.pipe, conn.authorized)) {
       return refuse('forbidden', `browsers may not publish into ${req.pipe}`);
     }
-    if (!conn.publishBucket.take()) return refuse('rate_limited', 'too many messages; slow down');
+    if (!conn.publishBucket.take(this.now())) return refuse('rate_limited', 'too many messages; slow down');
     // Too deep or too large: a CoreError, answered by the front like any refusal.
     checkData(req.data, this.maxMessageBytes);
-    if (await this.store.isBanned(conn.appId, { user_id: conn.user_id, conn_id: conn.id }, req.pipe, Date.now())) {
-      return refuse('banned', 'you are banned from this pipe');
-    }
+    if (await this.isBanned(conn, req.pipe)) return refuse('banned', 'you are banned from this pipe');
     const sender: Sender = { user_id: conn.user_id, connId: conn.id };
     if (conn.user_name !== undefined) sender.user_name = conn.user_name;
     const result = await this.publishAs(conn.appId, req.pipe, req.event, req.data ?? null, sender);
@@ -248,13 +293,11 @@ export class Core implements BackendApi {
       this.metrics.error('forbidden');
       return { error: 'forbidden', message: `browsers may not type into ${pipe}` };
     }
-    const now = Date.now();
+    const now = this.now();
     if (now - (conn.typingAt.get(pipe) ?? 0) < TYPING_INTERVAL_MS) {
       return { error: 'rate_limited', message: 'one typing notice per second' };
     }
-    if (await this.store.isBanned(conn.appId, { user_id: conn.user_id, conn_id: conn.id }, pipe, now)) {
-      return { error: 'banned', message: 'you are banned from this pipe' };
-    }
+    if (await this.isBanned(conn, pipe)) return { error: 'banned', message: 'you are banned from this pipe' };
     if (conn.typingAt.size >= MAX_PIPES_PER_CONNECTION) {
       // Typing into ever new pipes must not grow the map for the connection's lifetime: drop what no longer limits.
       for (const [p, at] of conn.typingAt) if (now - at >= TYPING_INTERVAL_MS) conn.typingAt.delete(p);
@@ -268,6 +311,29 @@ export class Core implements BackendApi {
     return { error: '' };
   }
 
+  /**
+   * A connection's history request, priced by bytes: the answer is cut at `maxReplyBytes` (with
+   * `more`), its bytes are taken from the connection's reply budget, and an empty budget refuses.
+   */
+  async connHistory(conn: Connection, req: HistoryRequest): Promise<{ messages: IncomingMessage[]; more: boolean }> {
+    const { replyBytes, maxReplyBytes } = this.limits;
+    const now = this.now();
+    if (conn.replyBucket.available(now) < 1) {
+      throw new CoreError('rate_limited', `history answers are limited to ${replyBytes.perSecond} bytes per second; wait a little`);
+    }
+    // The largest answer is taken before reading, so requests sent together cannot all find the budget full.
+    conn.replyBucket.charge(maxReplyBytes, now);
+    let page: HistoryPage;
+    try {
+      page = await this.readHistory(conn.appId, req.pipe, req, maxReplyBytes);
+    } catch (err) {
+      conn.replyBucket.refund(maxReplyBytes);
+      throw err;
+    }
+    conn.replyBucket.refund(Math.max(0, maxReplyBytes - page.bytes));
+    return { messages: page.messages.map((m) => toIncoming(m, true)), more: page.more };
+  }
+
   /* ================= the publish path ================= */
 
   private async publishAs(
@@ -278,18 +344,18 @@ export class Core implements BackendApi {
     sender: Sender,
   ): Promise<PublishResult> {
     const app = this.requireApp(appId);
-    const marker = await this.store.nextMarker(appId);
+    const marker = await this.nextMarker(appId);
     const stored: StoredMessage = {
       marker,
       pipe,
       event: event ?? DEFAULT_EVENT,
       user_id: sender.user_id,
-      time: Date.now(),
+      time: this.now(),
       data,
     };
     if (sender.user_name !== undefined) stored.user_name = sender.user_name;
     const length = await this.pipeLength(appId, pipe);
-    if (length > 0) await this.store.appendHistory(appId, stored, length);
+    if (length > 0) await this.store.appendHistory(appId, stored, historyLimits(app, length));
     const live = toIncoming(stored, false);
     this.metrics.messageIn(appId);
     const count = await this.out.deliver(appId, live, sender.connId, app.receipts);
@@ -298,6 +364,32 @@ export class Core implements BackendApi {
     const webhook = await this.webhookUrls.get(appId, () => this.store.getWebhook(appId));
     if (webhook && this.webhooks) this.webhooks.enqueue(appId, webhook, live);
     return { marker, number_messages: count };
+  }
+
+  /**
+   * A marker from the store. A new epoch means the app's markers started again: every connection
+   * of the app is told (so clients stop dropping "seen" markers), and other nodes forget theirs.
+   */
+  private async nextMarker(appId: string): Promise<number> {
+    const { marker, epoch } = await this.store.nextMarker(appId);
+    const known = this.epochs.get(appId);
+    if (known !== epoch) {
+      this.epochs.set(appId, epoch);
+      if (known !== undefined) {
+        this.out.notifyEpoch(appId, { epoch });
+        this.fanout?.shareSettingsChange({ appId, setting: 'epoch' });
+      }
+    }
+    return marker;
+  }
+
+  private async epochOf(appId: string): Promise<string> {
+    let epoch = this.epochs.get(appId);
+    if (epoch === undefined) {
+      epoch = await this.store.markerEpoch(appId);
+      this.epochs.set(appId, epoch);
+    }
+    return epoch;
   }
 
   /** The server's own message into a track_ pipe about one connection joining or leaving it. */
@@ -321,6 +413,11 @@ export class Core implements BackendApi {
     return app && { id: app.id, secret: app.secret };
   }
 
+  async usage(appId: string): Promise<{ history: HistoryUsage; quota: Quota }> {
+    const app = this.requireApp(appId);
+    return { history: await this.store.historyUsage(appId), quota: app.quota };
+  }
+
   async publish(appId: string, pipe: string, event: string | undefined, data: unknown): Promise<PublishResult> {
     this.requireApp(appId);
     checkPipe(pipe);
@@ -331,6 +428,11 @@ export class Core implements BackendApi {
   }
 
   async history(appId: string, pipe: string, query: HistoryQuery = {}): Promise<IncomingMessage[]> {
+    const page = await this.readHistory(appId, pipe, query);
+    return page.messages.map((m) => toIncoming(m, true));
+  }
+
+  private async readHistory(appId: string, pipe: string, query: HistoryQuery, maxBytes?: number): Promise<HistoryPage> {
     this.requireApp(appId);
     checkPipe(pipe);
     const limit = query.limit ?? DEFAULT_HISTORY_PAGE;
@@ -340,9 +442,12 @@ export class Core implements BackendApi {
     for (const m of [query.before, query.after]) {
       if (m !== undefined && (!Number.isSafeInteger(m) || m < 0)) throw new CoreError('invalid', 'markers are non-negative integers');
     }
-    const range = { limit, ...(query.before === undefined ? {} : { before: query.before }), ...(query.after === undefined ? {} : { after: query.after }) };
-    const rows = await this.store.readHistory(appId, pipe, range);
-    return rows.map((m) => toIncoming(m, true));
+    return this.store.readHistory(appId, pipe, {
+      limit,
+      ...(query.before === undefined ? {} : { before: query.before }),
+      ...(query.after === undefined ? {} : { after: query.after }),
+      ...(maxBytes === undefined ? {} : { maxBytes }),
+    });
   }
 
   async deleteMessage(appId: string, pipe: string, marker: number): Promise<boolean> {
@@ -390,7 +495,7 @@ export class Core implements BackendApi {
       throw new CoreError('invalid', `history length must be 0-${HISTORY_LENGTH_MAX}`);
     }
     await this.store.setPipeLength(appId, pipe, length);
-    this.settingChanged({ appId, pipe });
+    this.settingChanged({ appId, setting: 'pipeLength', pipe });
     await this.store.trimHistory(appId, pipe, length);
   }
 
@@ -398,7 +503,7 @@ export class Core implements BackendApi {
     this.requireApp(appId);
     checkPipe(pipe);
     await this.store.deletePipeLength(appId, pipe);
-    this.settingChanged({ appId, pipe });
+    this.settingChanged({ appId, setting: 'pipeLength', pipe });
     await this.store.trimHistory(appId, pipe, 0);
   }
 
@@ -432,7 +537,7 @@ export class Core implements BackendApi {
     if (claims.name !== undefined) checkName(claims.name);
     const ttl = claims.ttl_seconds ?? DEFAULT_TOKEN_TTL_SECONDS;
     if (!Number.isInteger(ttl) || ttl <= 0) throw new CoreError('invalid', 'ttl_seconds must be a positive integer');
-    const exp = nowSeconds() + ttl;
+    const exp = this.nowSeconds() + ttl;
     const token = signToken(app.secret, {
       user_id: claims.user_id,
       ...(claims.name === undefined ? {} : { name: claims.name }),
@@ -466,11 +571,11 @@ export class Core implements BackendApi {
     if (event !== undefined) checkEvent(event);
     checkData(data, this.maxMessageBytes);
     const stored: StoredMessage = {
-      marker: await this.store.nextMarker(appId),
+      marker: await this.nextMarker(appId),
       pipe: MSG_PIPE,
       event: event ?? DEFAULT_EVENT,
       user_id: 0,
-      time: Date.now(),
+      time: this.now(),
       data: data ?? null,
     };
     this.metrics.messageIn(appId);
@@ -499,7 +604,7 @@ export class Core implements BackendApi {
     if (spec.seconds !== undefined && (!Number.isFinite(spec.seconds) || spec.seconds <= 0)) {
       throw new CoreError('invalid', 'seconds must be positive');
     }
-    await this.store.addBan(appId, target, spec.seconds === undefined ? null : Date.now() + spec.seconds * 1000);
+    await this.store.addBan(appId, target, spec.seconds === undefined ? null : this.now() + spec.seconds * 1000);
   }
 
   async unban(appId: string, spec: BanSpec): Promise<void> {
@@ -511,7 +616,7 @@ export class Core implements BackendApi {
     const app = this.requireApp(appId);
     if (url !== null) checkWebhookUrl(url, app.allowPrivateWebhooks === true);
     await this.store.setWebhook(appId, url);
-    this.settingChanged({ appId });
+    this.settingChanged({ appId, setting: 'webhook' });
   }
 
   async getWebhook(appId: string): Promise<string | null> {
@@ -526,8 +631,13 @@ export class Core implements BackendApi {
   }
 
   private forgetSetting(change: SettingsChange): void {
-    if (change.pipe === undefined) this.webhookUrls.forget(change.appId);
+    if (change.setting === 'webhook') this.webhookUrls.forget(change.appId);
+    else if (change.setting === 'epoch') this.epochs.delete(change.appId);
     else this.pipeLengths.forget(pipeKey(change.appId, change.pipe));
+  }
+
+  private nowSeconds(): number {
+    return Math.floor(this.now() / 1000);
   }
 
   private requireApp(appId: string): App {
@@ -556,6 +666,23 @@ function pipeKey(appId: string, pipe: string): string {
   return `${appId}\u0000${pipe}`;
 }
 
-function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000);
+/**
+ * The store as the core uses it: while it cannot be reached every call fails at once with
+ * `unavailable`, rather than waiting on a connection that is down (and pinning the caller meanwhile).
+ */
+function refuseWhileUnavailable(store: Store, available: () => boolean): Store {
+  return new Proxy(store, {
+    get(target, name, receiver) {
+      const value: unknown = Reflect.get(target, name, receiver);
+      if (typeof value !== 'function' || name === 'available' || name === 'close') return value;
+      return (...args: unknown[]) =>
+        available()
+          ? (value as (...a: unknown[]) => unknown).apply(target, args)
+          : Promise.reject(new CoreError('unavailable', 'the server cannot reach its store; try again shortly'));
+    },
+  });
+}
+
+function historyLimits(app: App, keep: number): HistoryLimits {
+  return { keep, pipeBytes: app.quota.pipeHistoryBytes, appBytes: app.quota.historyBytes, appPipes: app.quota.historyPipes };
 }

@@ -2,7 +2,7 @@
  * The core's one way out to connections: a port the socket front implements over Socket.IO rooms.
  * Every method is cluster-wide when the transport is (Socket.IO's Redis adapter makes it so).
  */
-import type { DeleteNotice, IncomingMessage, TypingNotice } from '../../protocol/wire.js';
+import type { DeleteNotice, EpochNotice, IncomingMessage, TypingNotice } from '../../protocol/wire.js';
 import type { Subscription } from '../../protocol/names.js';
 
 /** What the transport knows about one connection (kept on the connection, readable from any node). */
@@ -12,11 +12,11 @@ export interface ConnectionIdentity {
   user_name?: string;
 }
 
-/** A setting other nodes may hold cached: a pipe's history length, or (no pipe) the app's webhook URL. */
-export interface SettingsChange {
-  appId: string;
-  pipe?: string;
-}
+/** A setting other nodes may hold cached: the app's webhook URL, a pipe's history length, the app's marker epoch. */
+export type SettingsChange =
+  | { appId: string; setting: 'webhook' }
+  | { appId: string; setting: 'epoch' }
+  | { appId: string; setting: 'pipeLength'; pipe: string };
 
 /** One subscribed connection, as the presence query sees it. */
 export interface Member extends ConnectionIdentity {
@@ -36,6 +36,8 @@ export interface Fanout {
   /** Personal message to every connection of a user; resolves with how many it reached. */
   deliverToUser(appId: string, userId: number, msg: IncomingMessage): Promise<number>;
   notifyDelete(appId: string, notice: DeleteNotice): void;
+  /** To every connection of the app, on every node. */
+  notifyEpoch(appId: string, notice: EpochNotice): void;
   /** Volatile: may be dropped under load, never stored. */
   notifyTyping(appId: string, notice: TypingNotice, exceptConnId: string): void;
   /** Every connection subscribed to the pipe (whole or any of its events), on every node. */

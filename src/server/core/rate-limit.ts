@@ -12,12 +12,48 @@ export class TokenBucket {
     this.last = now;
   }
 
-  /** Takes one token; false when the bucket is empty. */
-  take(now = Date.now()): boolean {
+  /** What may be taken now. */
+  available(now = Date.now()): number {
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
     this.last = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    return this.tokens;
+  }
+
+  /** Takes `cost` tokens (default one); false, and nothing taken, when fewer are left. */
+  take(now = Date.now(), cost = 1): boolean {
+    if (this.available(now) < cost) return false;
+    this.tokens -= cost;
     return true;
+  }
+
+  /** Takes `cost` even when that leaves the bucket in debt: for costs known only after the work was done. */
+  charge(cost: number, now = Date.now()): void {
+    this.available(now);
+    this.tokens -= cost;
+  }
+
+  /** Gives back what was taken beyond the real cost (never above the burst). */
+  refund(amount: number): void {
+    this.tokens = Math.min(this.burst, this.tokens + amount);
+  }
+}
+
+/** Counts refusals in fixed windows: `add` answers true once `limit` of them fell within one window. */
+export class StrikeCounter {
+  private count = 0;
+  private windowStart = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+  ) {}
+
+  add(now = Date.now()): boolean {
+    if (now - this.windowStart >= this.windowMs) {
+      this.windowStart = now;
+      this.count = 0;
+    }
+    this.count += 1;
+    return this.count >= this.limit;
   }
 }

@@ -41,6 +41,12 @@ const routes = new Router<Handler>([
     handler: async ({ appId }) => ({ app: appId }),
   },
 
+  {
+    method: 'GET',
+    pattern: '/usage',
+    handler: async ({ core, appId }) => core.usage(appId),
+  },
+
   /* ---- pipes ---- */
   {
     method: 'POST',

@@ -15,8 +15,10 @@ import { packageRoot, PUBLIC_SCRIPTS, serveFile, serveFromFolder } from './stati
 export interface HttpFrontDeps {
   core: BackendApi;
   metrics: Metrics;
-  /** False while starting or shutting down: /healthz answers 503. */
+  /** False while starting or shutting down: /readyz answers 503. */
   isReady: () => boolean;
+  /** False while the store cannot be reached: /readyz answers 503 and says so. Default: always reachable. */
+  storeAvailable?: () => boolean;
   /** Where the files come from; defaults are `<package>/dist` and `<package>/demo`. */
   staticRoots?: { dist?: string; demo?: string };
   /** Serve the demo/ folder at `/`. */
@@ -53,10 +55,16 @@ export function createHttpFront(deps: HttpFrontDeps): HttpHandler {
     if (path.startsWith(API_PREFIX)) return handleApi(deps.core, req, res, url, maxBodyBytes);
     if (path === '/api' || path.startsWith('/api/')) throw new HttpError(404, 'not_found', `no route ${method} ${path}`);
 
-    if (path === '/healthz') {
+    // /livez: the process answers. /readyz (and /healthz, its older name): it can serve, store included.
+    if (path === '/livez') {
       readOnly(method);
-      const ready = deps.isReady();
-      return sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : 'unavailable' });
+      return sendJson(res, 200, { status: 'ok' });
+    }
+    if (path === '/readyz' || path === '/healthz') {
+      readOnly(method);
+      const store = deps.storeAvailable?.() ?? true;
+      const ready = deps.isReady() && store;
+      return sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : 'unavailable', store: store ? 'ok' : 'unavailable' });
     }
     if (path === '/metrics') {
       readOnly(method);

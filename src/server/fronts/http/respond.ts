@@ -28,6 +28,8 @@ const STATUS_OF_CORE_CODE: Record<ErrorCode, number> = {
   banned: 403,
   not_found: 404,
   rate_limited: 429,
+  backpressure: 429,
+  unavailable: 503,
   internal: 500,
 };
 

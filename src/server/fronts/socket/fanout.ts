@@ -3,9 +3,9 @@
  * the Redis adapter they reach, and count, the subscribers of every node.
  */
 import type { Subscription } from '../../../protocol/names.js';
-import type { DeleteNotice, IncomingMessage, TypingNotice } from '../../../protocol/wire.js';
+import type { DeleteNotice, EpochNotice, IncomingMessage, TypingNotice } from '../../../protocol/wire.js';
 import type { Fanout, Member, SettingsChange } from '../../core/fanout.js';
-import { eventRoom, isSubscriptionRoomOf, memberRoom, pipeRoom, userRoom } from './rooms.js';
+import { appRoom, eventRoom, isSubscriptionRoomOf, memberRoom, pipeRoom, userRoom } from './rooms.js';
 import type { CometIo } from './types.js';
 
 /** socket.io-parser's EVENT packet type. */
@@ -191,6 +191,10 @@ export class SocketFanout implements Fanout {
 
   notifyDelete(appId: string, notice: DeleteNotice): void {
     this.io.to(memberRoom(appId, notice.pipe)).emit('delete', notice);
+  }
+
+  notifyEpoch(appId: string, notice: EpochNotice): void {
+    this.io.to(appRoom(appId)).emit('epoch', notice);
   }
 
   notifyTyping(appId: string, notice: TypingNotice, exceptConnId: string): void {

@@ -1,28 +1,43 @@
 /**
  * The socket front: browser connections over Socket.IO. It checks each payload against its schema,
- * calls the core, and answers through the ack. It holds no rules of its own beyond a flood guard.
+ * calls the core, and answers through the ack. Around that it keeps connections within the limit
+ * model (core/limits.ts): addresses are admitted before a WebSocket is accepted, requests are
+ * refused while too much waits to be written to the connection, and connections that keep hitting
+ * limits, or stop reading, are closed.
  */
 import type { z } from 'zod';
 import { MAX_PIPES_PER_CONNECTION } from '../../../protocol/limits.js';
 import { clientEventSchemas, describeIssues, handshakeAuthSchema } from '../../../protocol/schemas.js';
-import type { AuthInfo, ClientEventName, ErrorCode } from '../../../protocol/wire.js';
+import type { AuthInfo, ClientEventName, ClosingNotice, ErrorCode } from '../../../protocol/wire.js';
 import type { Credentials } from '../../core/auth.js';
 import type { Connection } from '../../core/connection.js';
 import type { Core } from '../../core/core.js';
 import { CoreError } from '../../core/errors.js';
-import { TokenBucket } from '../../core/rate-limit.js';
 import type { Metrics } from '../../metrics.js';
+import { AddressGuard, clientAddress, DEFAULT_TRUSTED_PROXIES } from './address-guard.js';
 import { SocketFanout, type SocketFanoutOptions } from './fanout.js';
-import { userRoom } from './rooms.js';
+import { cutOff, OutputMeter, OutputTotal } from './output-meter.js';
+import { appRoom, userRoom } from './rooms.js';
 import type { CometIo, CometSocket } from './types.js';
 
-/** Any request a connection makes (subscribe, history, presence…): a generous bucket against floods. */
-const REQUEST_BURST = 60;
-const REQUEST_PER_SECOND = 30;
+/** Refusals that mean "you are asking too much": enough of them close the connection. */
+const LIMIT_ERRORS: ReadonlySet<string> = new Set<ErrorCode>(['rate_limited', 'backpressure']);
+/** Requests that only read: their answer may be replaced by a refusal without leaving anything half done. */
+const READS: ReadonlySet<ClientEventName> = new Set<ClientEventName>(['history', 'presence']);
+/** How often connections over their output budget, and the node's total, are looked at. */
+const OUTPUT_SWEEP_MS = 1000;
+/** A connection is cut off at once when this many times its output budget waits for it. */
+const OUTPUT_HARD_FACTOR = 4;
+/** How often the store's availability is looked at. */
+const AVAILABILITY_POLL_MS = 500;
 
 export interface SocketFrontOptions extends SocketFanoutOptions {
   /** Where handler faults are reported; default console.error. */
   log?: (message: string, err: unknown) => void;
+  /** Peers whose X-Forwarded-For names the client; default loopback (a proxy on this host). */
+  trustedProxies?: readonly string[];
+  /** Can the node serve requests now (its store reachable)? Default: always. */
+  available?: () => boolean;
 }
 
 type Reply = (res: object) => void;
@@ -50,6 +65,7 @@ export interface SocketFront {
 /** Wires the core to a Socket.IO server: plugs the fanout into the core and handles every connection. */
 export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, options: SocketFrontOptions = {}): SocketFront {
   const log = options.log ?? ((message: string, err: unknown) => console.error(`[socket] ${message}`, err));
+  const { limits } = core;
   const fanout = new SocketFanout(io, options);
   core.attach(fanout);
   const pending = new Map<string, { conn: Connection; auth: AuthInfo }>();
@@ -61,6 +77,66 @@ export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, opt
   };
   /** Set while draining: called whenever a client of this node leaves. */
   let onLeave: (() => void) | undefined;
+  const trusted = options.trustedProxies ?? DEFAULT_TRUSTED_PROXIES;
+  const addresses = new AddressGuard(limits, core.now);
+  const output = new OutputTotal();
+  const meters = new Map<string, { socket: CometSocket; meter: OutputMeter }>();
+  const available = options.available ?? (() => true);
+  let availableNow = available();
+
+  // Before the WebSocket is accepted: a refused address costs one HTTP answer.
+  io.engine.opts.allowRequest = (req, callback) => {
+    const refusal = addresses.admit(clientAddress(req, trusted));
+    if (!refusal) return callback(null, true);
+    metrics.error(`address_${refusal.reason}`);
+    callback(`too many connections from your address; retry in ${Math.ceil(refusal.retryAfterMs / 1000)} s`, false);
+  };
+
+  const closing = new WeakSet<CometSocket>();
+  /**
+   * Ends a connection. One that kept hitting limits is told why and when its address may come back,
+   * and the address is refused meanwhile. One that does not read is cut off at once, dropping what
+   * waits for it; any other is disconnected the usual way.
+   */
+  const close = (socket: CometSocket, meter: OutputMeter, reason: ClosingNotice['reason']): void => {
+    const first = !closing.has(socket);
+    closing.add(socket);
+    if (first) metrics.error(reason);
+    if (first && reason === 'flood') {
+      const retryAfterMs = addresses.penalize(clientAddress(socket.request, trusted));
+      socket.emit('closing', { reason, retry_after_ms: retryAfterMs });
+    }
+    if (reason === 'slow_consumer' || meter.pending > limits.outputBytes) cutOff(socket.conn);
+    else if (first) socket.disconnect(true);
+  };
+
+  /** Connections too long over their output budget, or the node over its total, are closed (biggest first). */
+  const sweepOutput = (): void => {
+    const now = core.now();
+    for (const { socket, meter } of meters.values()) {
+      if (meter.overSince !== undefined && now - meter.overSince >= limits.slowConsumerMs) close(socket, meter, 'slow_consumer');
+    }
+    if (output.bytes <= limits.totalOutputBytes) return;
+    const biggest = [...meters.values()].sort((a, b) => b.meter.pending - a.meter.pending);
+    for (const { socket, meter } of biggest) {
+      if (output.bytes <= limits.totalOutputBytes || meter.pending === 0) break;
+      close(socket, meter, 'slow_consumer');
+    }
+  };
+  const sweeper = setInterval(sweepOutput, OUTPUT_SWEEP_MS).unref();
+  metrics.watchOutput(() => ({
+    pendingBytes: output.bytes,
+    slowConnections: [...meters.values()].filter(({ meter }) => meter.overSince !== undefined).length,
+    addresses: addresses.size,
+  }));
+
+  const watcher = setInterval(() => {
+    const now = available();
+    if (now === availableNow) return;
+    availableNow = now;
+    // Each node watches its own store connection: tell only this node's clients.
+    io.local.emit('availability', now ? { available: true } : { available: false, reason: 'store_unavailable' });
+  }, AVAILABILITY_POLL_MS).unref();
 
   io.use((socket, next) => {
     const { devId, creds } = readHandshake(socket.handshake.auth);
@@ -84,9 +160,13 @@ export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, opt
         next();
       },
       (err: unknown) => {
-        metrics.error('internal');
-        log('handshake failed', err);
-        next(new Error('internal'));
+        // The store could not be asked (it is down): a refusal the client retries, not a fault.
+        const reason = err instanceof CoreError && err.code === 'unavailable' ? 'unavailable' : 'internal';
+        metrics.error(reason);
+        if (reason === 'internal') log('handshake failed', err);
+        const refusal = new Error(reason) as Error & { data?: unknown };
+        refusal.data = { reason };
+        next(refusal);
       },
     );
   });
@@ -99,8 +179,18 @@ export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, opt
       return;
     }
     const { conn, auth } = entry;
-    if (conn.user_id > 0) socket.join(userRoom(conn.appId, conn.user_id));
-    const requests = new TokenBucket(REQUEST_BURST, REQUEST_PER_SECOND);
+    const address = clientAddress(socket.request, trusted);
+    addresses.opened(address);
+    socket.join(conn.user_id > 0 ? [appRoom(conn.appId), userRoom(conn.appId, conn.user_id)] : appRoom(conn.appId));
+
+    const meter = new OutputMeter(socket.conn, output, () => {
+      if (meter.pending <= limits.outputBytes) meter.overSince = undefined;
+      else {
+        meter.overSince ??= core.now();
+        if (meter.pending > limits.outputBytes * OUTPUT_HARD_FACTOR) setImmediate(() => close(socket, meter, 'slow_consumer'));
+      }
+    });
+    meters.set(socket.id, { socket, meter });
 
     const handle = <E extends ClientEventName>(
       event: E,
@@ -110,6 +200,8 @@ export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, opt
       // Payloads are untrusted whatever the typed events say: take them as unknown and validate.
       (socket as unknown as UntypedSocket).on(event, (payload: unknown, ack?: unknown) => {
         const reply: Reply = (res) => {
+          const error = (res as { error?: string }).error;
+          if (error !== undefined && LIMIT_ERRORS.has(error) && core.strike(conn)) return close(socket, meter, 'flood');
           if (typeof ack !== 'function') return;
           // Encoding the answer can throw (e.g. stored data the encoder cannot take): report it, never crash.
           try {
@@ -123,14 +215,24 @@ export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, opt
           metrics.error(error);
           reply({ ...failureExtra, error, message });
         };
-        if (!requests.take()) return fail('rate_limited', 'too many requests; slow down');
+        const backlog = (): string | undefined =>
+          meter.pending > limits.outputBytes ? `${meter.pending} bytes are still waiting to be sent to this connection; read them first` : undefined;
+        /** A read's answer is looked at again when ready: one computed meanwhile must not pile onto a backlog. */
+        const answer = (res: object): void => {
+          const over = READS.has(event) ? backlog() : undefined;
+          if (over !== undefined) fail('backpressure', over);
+          else reply(res);
+        };
+        if (event !== 'publish' && !core.admitRequest(conn)) return fail('rate_limited', 'too many requests; slow down');
+        const over = backlog();
+        if (over !== undefined) return fail('backpressure', over);
         if (event === 'subscribe' && tooManyTargets(payload)) {
           return fail('too_many_pipes', `at most ${MAX_PIPES_PER_CONNECTION} subscriptions per connection`);
         }
         const parsed = clientEventSchemas[event].safeParse(payload);
         if (!parsed.success) return fail('invalid', describeIssues(parsed.error));
         track(
-          run(parsed.data as z.infer<(typeof clientEventSchemas)[E]>).then(reply, (err: unknown) => {
+          run(parsed.data as z.infer<(typeof clientEventSchemas)[E]>).then(answer, (err: unknown) => {
             if (err instanceof CoreError) return fail(err.code, err.message);
             log(`${event} failed`, err);
             fail('internal', 'internal error');
@@ -142,25 +244,31 @@ export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, opt
     handle('subscribe', (req) => core.connSubscribe(conn, req.pipes));
     handle('unsubscribe', (req) => core.connUnsubscribe(conn, req.pipes));
     handle('publish', (req) => core.connPublish(conn, req), { number_messages: 0 });
-    handle('history', async (req) => ({ error: '', messages: await core.history(conn.appId, req.pipe, req) }));
+    handle('history', async (req) => {
+      const page = await core.connHistory(conn, req);
+      return page.more ? { error: '', messages: page.messages, more: true } : { error: '', messages: page.messages };
+    });
     handle('presence', async (req) => ({ error: '', ...(await core.presence(conn.appId, req.pipe)) }));
     handle('typing', (req) => core.connTyping(conn, req.pipe, req.name));
 
     socket.on('disconnect', () => {
+      meters.delete(socket.id);
+      addresses.closed(address);
       onLeave?.();
       track(
         core.connectionClosed(conn).catch((err: unknown) => {
           metrics.error('internal');
-          log('disconnect cleanup failed', err);
+          if (!(err instanceof CoreError && err.code === 'unavailable')) log('disconnect cleanup failed', err);
         }),
       );
     });
 
     socket.emit('auth', auth);
     if (onLeave) socket.emit('goaway', { within: 0 });
+    if (!availableNow) socket.emit('availability', { available: false, reason: 'store_unavailable' });
     core.connectionReady(conn).catch((err: unknown) => {
       metrics.error('internal');
-      log('connect setup failed', err);
+      if (!(err instanceof CoreError && err.code === 'unavailable')) log('connect setup failed', err);
     });
   });
 
@@ -184,6 +292,8 @@ export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, opt
       while (work.size > 0) await Promise.allSettled([...work]);
     },
     async settle() {
+      clearInterval(sweeper);
+      clearInterval(watcher);
       fanout.close();
       await this.idle();
     },

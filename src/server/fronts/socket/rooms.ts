@@ -9,6 +9,8 @@ export const pipeRoom = (appId: string, pipe: string): string => `${appId}\u0000
 export const eventRoom = (appId: string, pipe: string, event: string): string => `${appId}\u0000${pipe}.${event}`;
 /** Every connection subscribed to the pipe in any way: presence, counts, delete and typing notices. */
 export const memberRoom = (appId: string, pipe: string): string => `${appId}\u0001${pipe}`;
+/** Every connection of the app: notices about the app as a whole (its marker epoch). */
+export const appRoom = (appId: string): string => `${appId}\u0003`;
 /** Every connection of one authorized user: personal messages, disconnects. */
 export const userRoom = (appId: string, userId: number): string => `${appId}\u0002${userId}`;
 

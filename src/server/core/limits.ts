@@ -1,0 +1,98 @@
+/**
+ * The server's limit model, in one place: what one connection, one address and one app may make the
+ * server do, hold, write and store. Every limit has a default here and may be changed in the config
+ * file (`limits`, and `quota` per app); docs/security.md explains each one.
+ *
+ * Sizes are bytes of the JSON text the server would write or keep (its length in characters: exact
+ * for ASCII, an underestimate by at most 3× for other text; what a string pins in V8's heap is 1-2
+ * bytes per character).
+ */
+import { z } from 'zod';
+import { DEFAULT_PUBLISH_BURST, DEFAULT_PUBLISH_PER_SECOND } from '../../protocol/limits.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+const rate = z.strictObject({
+  /** Taken at once. */
+  burst: z.number().positive(),
+  /** Refilled per second. */
+  perSecond: z.number().positive(),
+});
+export type Rate = z.infer<typeof rate>;
+
+const bytes = z.number().int().positive();
+const ms = z.number().int().positive();
+
+/** Storage an app may use: history is evicted oldest first beyond it. */
+export const quotaSchema = z.strictObject({
+  /** Bytes of history in all pipes of the app together. */
+  historyBytes: bytes,
+  /** Pipes of the app that keep history. */
+  historyPipes: z.number().int().positive(),
+  /** Bytes of history in one pipe. */
+  pipeHistoryBytes: bytes,
+});
+export type Quota = z.infer<typeof quotaSchema>;
+
+export const limitsSchema = z.strictObject({
+  /** Browser publishes per connection (messages). */
+  publish: rate,
+  /** Every other request of a connection: subscribe, unsubscribe, history, presence, typing. */
+  requests: rate,
+  /** Bytes of history replies per connection: a history request costs what its answer weighs. */
+  replyBytes: rate,
+  /** Largest single history answer; a page that would be larger comes back shorter, with `more`. */
+  maxReplyBytes: bytes,
+  /** Bytes waiting to be written to one connection before its requests are refused. */
+  outputBytes: bytes,
+  /** A connection still over `outputBytes` after this long (it does not read) is closed. */
+  slowConsumerMs: ms,
+  /** Bytes waiting to be written to all connections of this node together; past it, the biggest are closed. */
+  totalOutputBytes: bytes,
+  /** Refusals for limits within `strikeWindowMs` after which a connection is closed and its address slowed. */
+  strikes: z.number().int().positive(),
+  strikeWindowMs: ms,
+  /** New connections per client address (handshakes, failed ones too). */
+  handshakes: rate,
+  /** Open connections per client address. */
+  connectionsPerAddress: z.number().int().positive(),
+  /** How long an address is refused after one of its connections was closed for abuse; doubles on each repeat. */
+  penaltyMs: ms,
+  /** The longest such refusal. */
+  penaltyMaxMs: ms,
+  /** Storage per app (each app may override it with its own `quota`). */
+  quota: quotaSchema,
+});
+export type Limits = z.infer<typeof limitsSchema>;
+
+/** What the config file may say: any part of the model, the rest keeps its default. */
+export const limitsOverrideSchema = limitsSchema.partial().extend({ quota: quotaSchema.partial().optional() });
+export type LimitsOverride = z.infer<typeof limitsOverrideSchema>;
+
+export const DEFAULT_LIMITS: Limits = {
+  publish: { burst: DEFAULT_PUBLISH_BURST, perSecond: DEFAULT_PUBLISH_PER_SECOND },
+  requests: { burst: 60, perSecond: 30 },
+  replyBytes: { burst: 1 * MiB, perSecond: 256 * KiB },
+  maxReplyBytes: 256 * KiB,
+  outputBytes: 4 * MiB,
+  slowConsumerMs: 10_000,
+  totalOutputBytes: 256 * MiB,
+  strikes: 100,
+  strikeWindowMs: 10_000,
+  handshakes: { burst: 60, perSecond: 20 },
+  connectionsPerAddress: 200,
+  penaltyMs: 30_000,
+  penaltyMaxMs: 10 * 60_000,
+  quota: { historyBytes: 64 * MiB, historyPipes: 1000, pipeHistoryBytes: 1 * MiB },
+};
+
+/** The defaults with `override` laid over them. */
+export function resolveLimits(override: LimitsOverride = {}): Limits {
+  return { ...DEFAULT_LIMITS, ...override, quota: { ...DEFAULT_LIMITS.quota, ...override.quota } };
+}
+
+/** An app's quota: the server's, with the app's own values laid over it. */
+export function resolveQuota(limits: Limits, override: Partial<Quota> = {}): Quota {
+  return { ...limits.quota, ...override };
+}

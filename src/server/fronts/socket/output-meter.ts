@@ -1,0 +1,106 @@
+/**
+ * Bytes waiting to be written to each connection, and the one way to cut a connection off at once.
+ *
+ * Socket.IO has no public measure of what a socket still has to send, so this module leans on
+ * engine.io (6.x) and keeps that dependency here alone, pinned by test/server/output-meter.test.ts:
+ * every packet of a connection passes `packetCreate` (public event of engine.io's Socket), packets
+ * leave for the transport in batches (`flush`, public), and the transport emits `drain` once a
+ * batch was handed to the operating system (for WebSocket: ws's write callback). Between the two a
+ * client that does not read makes its batches, and everything queued behind them, stay in our heap.
+ */
+import type { CometSocket } from './types.js';
+
+type EngineSocket = CometSocket['conn'];
+
+/** What the meter is told about the packets of engine.io (their data is the encoded Socket.IO packet). */
+interface EnginePacket {
+  data?: string | ArrayBufferLike | ArrayBufferView;
+}
+
+interface Transport {
+  on(event: 'drain', listener: () => void): void;
+  off(event: 'drain', listener: () => void): void;
+}
+
+/** Node-wide sum of every meter, kept as meters change. */
+export class OutputTotal {
+  bytes = 0;
+}
+
+export class OutputMeter {
+  /** Created, not yet flushed to the transport. */
+  private queued = 0;
+  /** Flushed batches the transport has not drained yet, oldest first. */
+  private readonly batches: number[] = [];
+  private inFlight = 0;
+  /** Since when the meter is over its budget (undefined while within). */
+  overSince: number | undefined;
+  private transport: Transport | undefined;
+  private readonly onDrain = (): void => {
+    const done = this.batches.shift() ?? 0;
+    this.inFlight -= done;
+    this.total.bytes -= done;
+    this.onChange();
+  };
+
+  constructor(
+    private readonly conn: EngineSocket,
+    private readonly total: OutputTotal,
+    /** Called after every change of `pending`. */
+    private readonly onChange: () => void,
+  ) {
+    conn.on('packetCreate', (packet: EnginePacket) => {
+      const size = sizeOf(packet.data);
+      this.queued += size;
+      this.total.bytes += size;
+      this.onChange();
+    });
+    conn.on('flush', () => {
+      this.batches.push(this.queued);
+      this.inFlight += this.queued;
+      this.queued = 0;
+    });
+    // A new transport starts with nothing in flight: what the old one held is discarded with it.
+    conn.on('upgrade', () => {
+      this.total.bytes -= this.inFlight;
+      this.inFlight = 0;
+      this.batches.length = 0;
+      this.follow();
+    });
+    conn.once('close', () => {
+      this.transport?.off('drain', this.onDrain);
+      this.total.bytes -= this.queued + this.inFlight;
+      this.queued = 0;
+      this.inFlight = 0;
+      this.batches.length = 0;
+    });
+    this.follow();
+  }
+
+  /** Bytes handed to this connection and not yet written out to the operating system. */
+  get pending(): number {
+    return this.queued + this.inFlight;
+  }
+
+  private follow(): void {
+    this.transport?.off('drain', this.onDrain);
+    this.transport = this.conn.transport as unknown as Transport;
+    this.transport.on('drain', this.onDrain);
+  }
+}
+
+/**
+ * Closes a connection now, dropping whatever waits to be written: engine.io's `close()` would first
+ * wait for its buffer to drain, which a client that does not read never lets happen.
+ */
+export function cutOff(conn: EngineSocket): void {
+  conn.close(true);
+  // Under WebSocket the first request's socket is the connection itself; ws would otherwise keep it
+  // (and what it buffered) until the closing handshake times out.
+  conn.request.socket.destroy();
+}
+
+function sizeOf(data: EnginePacket['data']): number {
+  if (data === undefined) return 0;
+  return typeof data === 'string' ? data.length : data.byteLength;
+}
