@@ -9,7 +9,7 @@ import { rollup } from 'rollup';
 import { browserPlugins } from '../rollup.config.js';
 
 /** Budgets on the gzip size, in bytes (1 KB = 1000 bytes, so the budget holds under either reading). */
-const BUDGETS = { 'dist/comet-chat.js': 27_000 };
+const BUDGETS = { 'dist/comet-chat.js': 27_500 };
 const BUNDLES = ['dist/comet-chat.js', 'dist/CometServerApi.js'];
 const DOCS = 'docs/bundle.md';
 const START = '<!-- size-table:start -->';

@@ -21,7 +21,7 @@ import type {
 import { MarkerWindow } from './dedupe.js';
 import { CometClientError, asClientError } from './errors.js';
 import { SubscriptionSet } from './subscriptions.js';
-import type { CometClientEventMap, CometClientOptions, ConnectionStatus } from './types.js';
+import type { CometClientEventMap, CometClientOptions, ConnectionStatus, HistoryPage } from './types.js';
 
 type WireSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -47,7 +47,7 @@ interface Answers {
   subscribe: { subscribed: string[] };
   unsubscribe: object;
   publish: DeliveryReport;
-  history: { messages: IncomingMessage[] };
+  history: { messages: IncomingMessage[]; more?: boolean };
   presence: PresenceInfo;
 }
 
@@ -108,6 +108,13 @@ export class CometClient extends EventTarget {
   private _moveTimer: ReturnType<typeof setTimeout> | undefined;
   /** Requests sent and not answered yet: a move waits for them, so no answer is lost on the way. */
   private readonly _inFlight = new Set<Promise<unknown>>();
+  /** The app's marker epoch as last heard from the server: when it changes, every marker seen before is void. */
+  private _epoch: string | undefined;
+  private _available = true;
+  /** Handshakes the server refused for a passing reason (its store away), in a row: spaces the retries. */
+  private _refusedHandshakes = 0;
+  /** When the server said it is closing this connection for abuse: how long until it takes the address again. */
+  private _closingRetryMs: number | undefined;
 
   constructor(options: CometClientOptions) {
     super();
@@ -122,6 +129,11 @@ export class CometClient extends EventTarget {
   /** What the server said about this connection's identity last (null before the first `auth`). */
   get auth(): AuthInfo | null {
     return this._lastAuth;
+  }
+
+  /** False while the server says it cannot serve requests (its store is unreachable); requests then fail with `unavailable`. */
+  get available(): boolean {
+    return this._available;
   }
 
   /** Targets currently wanted (`pipe` or `pipe.event`), canonical form. */
@@ -159,6 +171,15 @@ export class CometClient extends EventTarget {
     socket.on('delete', (notice: DeleteNotice) => this._emit('delete', notice));
     socket.on('typing', (notice: TypingNotice) => this._emit('typing', notice));
     socket.on('goaway', (notice: GoAwayNotice) => this._onGoAway(socket, notice));
+    socket.on('epoch', (notice) => this._onEpoch(notice.epoch));
+    socket.on('availability', (notice) => {
+      this._available = notice.available;
+      this._emit('availability', notice);
+    });
+    socket.on('closing', (notice) => {
+      this._closingRetryMs = notice.retry_after_ms;
+      this._emit('closing', notice);
+    });
     socket.on('disconnect', () => {
       this._session++;
       this._synced = false;
@@ -170,20 +191,51 @@ export class CometClient extends EventTarget {
         this._retryOrStop(socket);
       }
     });
-    socket.on('connect_error', (err: Error) => {
+    socket.on('connect_error', (err: Error & { data?: { reason?: string } }) => {
       this._emit('error', { error: 'disconnected', message: err.message });
-      this._retryOrStop(socket);
+      const reason = err.data?.reason;
+      // socket.io gives up on a refused handshake; one refused because the server's store was away is worth retrying.
+      if (reason === 'unavailable' || reason === 'internal') {
+        const o = this.options;
+        this._reconnectIn(socket, Math.min(o.reconnectDelayMax ?? 30_000, (o.reconnectDelay ?? 1000) * 2 ** this._refusedHandshakes++));
+      } else this._retryOrStop(socket);
     });
   }
 
   /**
    * socket.io retries a dropped or failed connection by itself, but not one the server ended on purpose
    * (key removed, ban) or refused in its handshake (unknown app, origin not allowed): that is final until
-   * connect() is called again, so the status must not promise a retry.
+   * connect() is called again, so the status must not promise a retry. Closed for asking too much, the
+   * client comes back once the server lets its address in again.
    */
   private _retryOrStop(socket: WireSocket): void {
-    if (!socket.active) this.disconnect();
+    const wait = this._closingRetryMs;
+    this._closingRetryMs = undefined;
+    if (!socket.active && wait !== undefined) this._reconnectIn(socket, wait);
+    else if (!socket.active) this.disconnect();
     else if (this._currentStatus !== 'connecting') this._setStatus('reconnecting');
+  }
+
+  /** Connects again after about `ms` (up to half more, so clients sent away together do not return together). */
+  private _reconnectIn(socket: WireSocket, ms: number): void {
+    this._setStatus('reconnecting');
+    setTimeout(() => this._socket === socket && !socket.connected && socket.connect(), ms * (1 + Math.random() / 2));
+  }
+
+  /**
+   * The server's marker epoch changed (or differs from the one of an earlier connection): forget
+   * every marker seen, so new messages are not taken for old ones, and tell the listeners to reload.
+   */
+  private _onEpoch(epoch: string): void {
+    const known = this._epoch;
+    this._epoch = epoch;
+    if (known === undefined || known === epoch) return;
+    this._appHigh = 0;
+    for (const state of this._pipes.values()) {
+      state._seen = new MarkerWindow();
+      state._since = 0;
+    }
+    this._emit('reset', { epoch });
   }
 
   /** Closes the connection and stops reconnecting. Subscriptions are kept for a later `connect()`. */
@@ -266,15 +318,20 @@ export class CometClient extends EventTarget {
     return report;
   }
 
-  /** Stored messages of a pipe, oldest first (`server_info.history` is true). Does not emit events. */
-  async history(pipe: string, options: HistoryOptions = {}): Promise<IncomingMessage[]> {
+  /**
+   * Stored messages of a pipe, oldest first (`server_info.history` is true), with `more` set when the
+   * server cut the page short by its size. Does not emit events.
+   */
+  async history(pipe: string, options: HistoryOptions = {}): Promise<HistoryPage> {
     if (!isValidPipeName(pipe)) throw new CometClientError('invalid_pipe', `not a valid pipe name: ${String(pipe)}`);
     const req: { pipe: string; limit?: number; before?: number; after?: number } = { pipe };
     if (options.limit !== undefined) req.limit = Math.min(options.limit, HISTORY_PAGE_MAX);
     if (options.before !== undefined) req.before = options.before;
     if (options.after !== undefined) req.after = options.after;
     const res = await this._request('history', req);
-    const messages = [...res.messages].sort((a, b) => a.server_info.marker - b.server_info.marker);
+    const messages = [...res.messages].sort((a, b) => a.server_info.marker - b.server_info.marker) as HistoryPage;
+    // Not enumerable: the page still compares, spreads and serializes as the plain array it is.
+    Object.defineProperty(messages, 'more', { value: res.more === true });
     const newest = messages[messages.length - 1]?.server_info.marker;
     if (typeof newest === 'number') {
       this._noteMarker(newest);
@@ -396,6 +453,9 @@ export class CometClient extends EventTarget {
   private _onAuth(info: AuthInfo): void {
     this._lastAuth = info;
     this._moving = false;
+    this._refusedHandshakes = 0;
+    this._available = true;
+    if (info.epoch !== undefined) this._onEpoch(info.epoch);
     // Status first: an `auth` listener may send requests at once.
     this._setStatus('connected');
     this._emit('auth', info);
@@ -451,7 +511,7 @@ export class CometClient extends EventTarget {
         const page = await this.history(pipe, { after, limit: HISTORY_PAGE_MAX });
         const fresh = page.filter((m) => m.server_info.marker > after);
         missed.push(...fresh);
-        if (page.length < HISTORY_PAGE_MAX || fresh.length === 0) break;
+        if ((page.length < HISTORY_PAGE_MAX && !page.more) || fresh.length === 0) break;
         after = fresh[fresh.length - 1]!.server_info.marker;
       }
     } catch (err) {

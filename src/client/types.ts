@@ -1,5 +1,14 @@
 /** The public surface of the browser client (CometClient), shared by the element and page scripts. */
-import type { AuthInfo, DeliveryReport, DeleteNotice, IncomingMessage, PresenceUser, TypingNotice } from '../protocol/wire.js';
+import type {
+  AuthInfo,
+  AvailabilityNotice,
+  ClosingNotice,
+  DeliveryReport,
+  DeleteNotice,
+  IncomingMessage,
+  PresenceUser,
+  TypingNotice,
+} from '../protocol/wire.js';
 
 export interface CometClientOptions {
   /** Server URL, e.g. "https://chat.example.com". */
@@ -31,6 +40,18 @@ export interface CometClientEventMap {
   delete: DeleteNotice;
   typing: TypingNotice;
   error: { error: string; message: string };
+  /**
+   * The app's markers started again on the server (its store lost them): markers seen before mean
+   * nothing now and history may be gone. Whoever shows messages should clear and load them anew.
+   */
+  reset: { epoch: string };
+  /** The server can or cannot serve requests now (its store unreachable); see CometClient.available. */
+  availability: AvailabilityNotice;
+  /** The server is closing this connection on purpose (it kept hitting limits, or did not read). */
+  closing: ClosingNotice;
 }
 
-export type { AuthInfo, DeliveryReport, DeleteNotice, IncomingMessage, PresenceUser, TypingNotice };
+/** A page of history: the messages, oldest first, and `more` when the server cut it short by size (ask again from its edge). */
+export type HistoryPage = IncomingMessage[] & { more: boolean };
+
+export type { AuthInfo, AvailabilityNotice, ClosingNotice, DeliveryReport, DeleteNotice, IncomingMessage, PresenceUser, TypingNotice };

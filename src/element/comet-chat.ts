@@ -278,12 +278,18 @@ export class CometChat extends LitElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     // Before the first update only when connecting could not happen yet (attributes set after appending).
     if (LINK.some((k) => changed.has(k)) && (this.hasUpdated || !this._connection._client)) {
-      this._log.clear();
-      this._scroll._visible = RENDER_LIMIT;
-      this._connection._earlier = false;
-      this._composer._delivery = null;
+      this._resetFeed();
       if (this.isConnected) this.connect();
     }
+  }
+
+  /** @internal Empties the feed (another pipe, or the server's markers started again). */
+  _resetFeed(): void {
+    this._log.clear();
+    this._scroll._visible = RENDER_LIMIT;
+    this._connection._earlier = false;
+    this._composer._delivery = null;
+    this.requestUpdate();
   }
 
   /** Lit renders the frame; the message view puts the shown window of the log into its list. */
@@ -321,7 +327,9 @@ export class CometChat extends LitElement {
         <header part="header">
           <h2 part="title">${t('title')}</h2>
           ${online === null || status !== 'connected' ? nothing : html`<span part="online">${t('online')(online)}</span>`}
-          <span part="status" data-status=${status}>${t('status')[status]}</span>
+          ${status === 'connected' && !this._connection._available
+            ? html`<span part="status" data-status="unavailable">${t('unavailable')}</span>`
+            : html`<span part="status" data-status=${status}>${t('status')[status]}</span>`}
           ${launcher
             ? html`<button part="close" type="button" aria-label=${t('closeChat')} @click=${() => (this.open = false)}>×</button>`
             : nothing}

@@ -43,6 +43,9 @@ export interface Translation {
   closeChat: string;
   /** Shows the whole of a long message. */
   showMore: string;
+  /** Connected, but the server says it cannot serve now (shown in place of the status). */
+  unavailable: string;
+  reasonUnavailable: string;
 }
 
 const translations = new Map<string, Translation>([

@@ -158,3 +158,76 @@ describe("CometClient: a server's goaway (shutting down, reconnect elsewhere)", 
     assert.ok(moved < 2500, `moved in ${moved} ms`);
   });
 });
+
+describe('CometClient: a server whose markers start again (memory store, restarted)', { timeout: 60_000 }, () => {
+  const pool = new ClientPool();
+  let server: CometServerHandle | null = null;
+  after(async () => {
+    pool.closeAll();
+    await server?.close();
+  });
+
+  test('notices the new epoch, emits reset, and takes the new marker 1 instead of dropping it as seen', async () => {
+    const port = await freePort();
+    server = await startServer({ port });
+    const reader = pool.make(server.url);
+    await reader.subscribe(PIPE);
+    const got = recordMessages(reader);
+    reader.connect();
+    await reader.ready();
+    for (let n = 1; n <= 3; n++) await server.core.publish(APP, PIPE, undefined, { n });
+    await until(reader, () => got.length === 3);
+
+    const away = nextEvent(reader, 'status', (s) => s === 'reconnecting');
+    await server.close();
+    await away;
+    const reset = nextEvent(reader, 'reset');
+    server = await startServer({ port });
+    const { epoch } = await reset;
+    assert.equal(reader.auth?.epoch, epoch);
+    await nextEvent(reader, 'ready');
+    const again = await server.core.publish(APP, PIPE, undefined, { n: 4 });
+    assert.equal(again.marker, 1, 'the restarted memory store counts from 1 again');
+    await until(reader, () => got.length === 4);
+    assert.deepEqual(got.map((m) => (m.data as { n: number }).n), [1, 2, 3, 4]);
+  });
+});
+
+describe('CometClient: history answers cut by size', { timeout: 60_000 }, () => {
+  const pool = new ClientPool();
+  const dataDir = mkdtempSync(join(tmpdir(), 'comet-more-'));
+  const servers: CometServerHandle[] = [];
+  const small = (port: number) => startServer({ port, memory: false, dataDir, limits: { maxReplyBytes: 3000 } }).then((s) => (servers.push(s), s));
+  after(async () => {
+    pool.closeAll();
+    for (const s of servers) await s.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('history() says `more` when the server cut a page short, and catch-up pages on through such pages', async () => {
+    const port = await freePort();
+    let server = await small(port);
+    const padded = (n: number) => ({ n, pad: 'p'.repeat(1000) });
+    for (let n = 1; n <= 4; n++) await server.core.publish(APP, PIPE, undefined, padded(n));
+    const reader = pool.make(server.url);
+    await reader.subscribe(PIPE);
+    const got = recordMessages(reader);
+    reader.connect();
+    await reader.ready();
+    const page = await reader.history(PIPE, { limit: 10 });
+    assert.deepEqual(page.map((m) => (m.data as { n: number }).n), [3, 4]);
+    assert.equal(page.more, true);
+    assert.equal((await reader.history(PIPE, { limit: 10, before: page[0]!.server_info.marker })).more, false);
+
+    const away = nextEvent(reader, 'status', (s) => s === 'reconnecting');
+    await server.close();
+    await away;
+    // While the reader is away another node on the same data takes six messages: three pages' worth.
+    const elsewhere = await small(0);
+    for (let n = 5; n <= 10; n++) await elsewhere.core.publish(APP, PIPE, undefined, padded(n));
+    await elsewhere.close();
+    server = await small(port);
+    await until(reader, () => got.length === 6);
+    assert.deepEqual(got.map((m) => (m.data as { n: number }).n), [5, 6, 7, 8, 9, 10]);
+  });
+});

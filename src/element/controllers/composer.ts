@@ -73,6 +73,7 @@ export class ComposerController {
     const c = h._connection;
     if (h.readonly) return h._t('reasonReadonly');
     if (c._status !== 'connected') return h._t('reasonOffline');
+    if (!c._available) return h._t('reasonUnavailable');
     if (!browserMayPublish(h.pipe, !!c._auth?.authorized)) return h._t('reasonNoPublish');
     return '';
   }

@@ -20,6 +20,8 @@ export class ConnectionController implements ReactiveController {
   _status: ConnectionStatus = 'idle';
   /** Who the server says this connection is (null before it said). */
   _auth: AuthInfo | null = null;
+  /** False while the server says it cannot serve (its store unreachable). */
+  _available = true;
   _client: CometClient | null = null;
   /** The last history page was full: the server may hold older messages ("load earlier" shows). */
   _earlier = false;
@@ -62,6 +64,11 @@ export class ConnectionController implements ReactiveController {
       client.on('delete', (d) => d.pipe === h.pipe && h._log.remove(d.marker) && h.requestUpdate()),
       client.on('typing', (t) => h._presence._onTyping(t)),
       client.on('error', (e) => h._fail(e.error, e.message)),
+      client.on('availability', (a) => {
+        this._available = a.available;
+        h.requestUpdate();
+      }),
+      client.on('reset', () => this._onReset()),
     ];
     this._client = client;
     this._stopClient = () => offs.forEach((off) => off());
@@ -104,8 +111,21 @@ export class ConnectionController implements ReactiveController {
     const page = await this._client!.history(h.pipe, before ? { limit: ask, before } : { limit: ask });
     h._scroll._keepPlace();
     for (const m of page.slice(page.length > limit ? 1 : 0)) if (h.receive(m)) h._scroll._visible++;
-    this._earlier = page.length === ask && !h._log.full;
+    this._earlier = (page.length === ask || page.more) && !h._log.full;
     h.requestUpdate();
+  }
+
+  /** The server's markers started again: what the feed shows cannot be matched with what comes now, so it starts over. */
+  private _onReset(): void {
+    this._host._resetFeed();
+    // Inside a reconnect the `auth` that follows loads the newest page; while connected, load it now.
+    if (!this._wasConnected) this._wasConnectedOnce = false;
+    else this._loadPage(undefined, this._historySize()).catch((err: unknown) => this._host._failWith(err));
+  }
+
+  /** How many messages to load on connect: the `history` attribute, within 0–200 (`| 0` turns a non-number into 0). */
+  private _historySize(): number {
+    return Math.min(Math.max(this._host.history | 0, 0), HISTORY_PAGE_MAX);
   }
 
   /**
@@ -146,6 +166,7 @@ export class ConnectionController implements ReactiveController {
   private _onAuth(auth: AuthInfo): void {
     const h = this._host;
     this._auth = auth;
+    this._available = true;
     h.requestUpdate();
     this._wasConnected = true;
     emit(h, 'comet-connect', { auth });
@@ -157,8 +178,7 @@ export class ConnectionController implements ReactiveController {
     Promise.all(this._targets().map((t) => client?.subscribe(t)))
       .then(() => {
         h._presence._refresh();
-        // `| 0` turns a history attribute that is not a number into 0.
-        if (first) return this._loadPage(undefined, Math.min(Math.max(h.history | 0, 0), HISTORY_PAGE_MAX));
+        if (first) return this._loadPage(undefined, this._historySize());
       })
       // A client closed or replaced meanwhile (pipe changed, element removed) fails its requests: not an error here.
       .catch((err: unknown) => client === this._client && h._failWith(err));

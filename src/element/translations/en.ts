@@ -32,5 +32,7 @@ const en: Translation = {
   openChat: (n) => `Open chat${n ? `, ${n} unread` : ''}`,
   closeChat: 'Close chat',
   showMore: 'Show more',
+  unavailable: 'Server unavailable',
+  reasonUnavailable: 'The server cannot take messages now.',
 };
 export default en;

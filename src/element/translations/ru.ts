@@ -32,5 +32,7 @@ const ru: Translation = {
   openChat: (n) => `Открыть чат${n ? `, непрочитанных: ${n}` : ''}`,
   closeChat: 'Закрыть чат',
   showMore: 'Показать всё',
+  unavailable: 'Сервер недоступен',
+  reasonUnavailable: 'Сервер сейчас не принимает сообщения.',
 };
 export default ru;
