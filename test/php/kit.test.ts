@@ -93,12 +93,12 @@ describe('the PHP kit against a real server', () => {
   it('userToken() is signed in PHP with the server\'s claims: it authorizes a browser, stamped with the name', async () => {
     const before = Math.floor(Date.now() / 1000);
     const token = ok<string>(await one({ server: env.server.url, secret: env.server.app1Secret, calls: [['userToken', [42, 'Ольга «admin»', 600]]] }));
-    const check = verifyToken(env.server.app1Secret, token);
+    const check = await verifyToken(env.server.app1Secret, token);
     assert.ok(check.ok);
     assert.equal(check.claims.user_id, 42);
     assert.equal(check.claims.name, 'Ольга «admin»');
     assert.ok(check.claims.exp >= before + 600 && check.claims.exp <= before + 602);
-    assert.equal(verifyToken(APP2_SECRET, token).ok, false, 'another app\'s secret does not verify it');
+    assert.equal((await verifyToken(APP2_SECRET, token)).ok, false, 'another app\'s secret does not verify it');
 
     const olga = await env.client({ dev_id: '1', token });
     assert.deepEqual(olga.auth, { authorized: true, user_id: 42, user_name: 'Ольга «admin»' });

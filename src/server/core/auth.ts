@@ -16,7 +16,7 @@ const ANONYMOUS: AuthInfo = { authorized: false, user_id: 0 };
 
 export async function authenticate(store: Store, app: App, creds: Credentials): Promise<AuthInfo> {
   if (creds.token !== undefined) {
-    const check = verifyToken(app.secret, creds.token);
+    const check = await verifyToken(app.secret, creds.token);
     if (!check.ok) return { ...ANONYMOUS, reason: check.reason };
     if (await store.isTokenRevoked(app.id, creds.token)) return { ...ANONYMOUS, reason: 'revoked_token' };
     const { user_id, name } = check.claims;
