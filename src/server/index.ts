@@ -27,6 +27,7 @@ import type { Store } from './store/types.js';
 
 export { Core } from './core/core.js';
 export type { BackendApi } from './core/api.js';
+export { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook, verifyWebhook, type WebhookRequestParts } from './core/webhook-signature.js';
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';

@@ -15,14 +15,12 @@
  * sent as a probe: success closes the breaker and the held messages flow again, failure opens it
  * for another cool-down. Held messages keep their remaining attempts.
  */
-import { createHmac } from 'node:crypto';
 import type { IncomingMessage } from '../../protocol/wire.js';
 import type { Metrics } from '../metrics.js';
 import { WebhookAgents } from './webhook-post.js';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './webhook-signature.js';
 import { RefusedTargetError } from './webhook-target.js';
 
-export const SIGNATURE_HEADER = 'X-Comet-Signature';
-export const TIMESTAMP_HEADER = 'X-Comet-Timestamp';
 
 /** The defaults of WebhookOptions (docs/http-api.md lists them). */
 export const WEBHOOK_DEFAULTS = {
@@ -130,14 +128,6 @@ interface AppState {
 }
 
 type Outcome = 'sent' | 'final' | 'failed' | 'refused';
-
-/**
- * `sha256=<hex>`: HMAC-SHA256, keyed with the app secret, of `<timestamp>.<raw body>`. Signing the
- * timestamp too lets a receiver refuse an old request replayed by someone who captured it.
- */
-export function signWebhook(secret: string, timestamp: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
-}
 
 export class WebhookDispatcher {
   /** Apps holding anything; an app is dropped from here as soon as it holds nothing. */
