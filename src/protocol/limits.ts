@@ -19,6 +19,8 @@ export const DEFAULT_WEB_HISTORY_LENGTH = 100;
 export const HISTORY_PAGE_MAX = 200;
 /** User keys (CppComet `users_auth.hash`): at most 32 chars of `[0-9A-Za-z=+/_]`. */
 export const USER_KEY_MAX = 32;
+/** Longest signed user token accepted anywhere (handshake, API, CometQL). */
+export const TOKEN_MAX = 4096;
 /** Longest display name the server accepts or stamps. */
 export const USER_NAME_MAX = 64;
 /** Default publish rate limit per connection: a token bucket. */

@@ -3,7 +3,7 @@
  * kept apart from index.ts so that browser bundles never pull in zod.
  */
 import { z } from 'zod';
-import { HISTORY_PAGE_MAX, MAX_PIPES_PER_CONNECTION, USER_KEY_MAX, USER_NAME_MAX } from './limits.js';
+import { HISTORY_PAGE_MAX, MAX_PIPES_PER_CONNECTION, TOKEN_MAX, USER_KEY_MAX, USER_NAME_MAX } from './limits.js';
 import { isValidEventName, isValidPipeName, parseSubscription } from './names.js';
 
 export const pipeName = z.string().refine(isValidPipeName, 'pipe names are 3-64 characters of [A-Za-z0-9_-]');
@@ -17,7 +17,7 @@ export const handshakeAuthSchema = z.object({
   dev_id: z.union([z.string().min(1).max(64), z.number().int().nonnegative()]),
   user_id: z.union([z.string().regex(/^\d{1,15}$/), z.number().int().nonnegative()]).optional(),
   user_key: z.string().max(USER_KEY_MAX).optional(),
-  token: z.string().max(4096).optional(),
+  token: z.string().max(TOKEN_MAX).optional(),
 });
 
 export const subscribeSchema = z.object({
@@ -50,7 +50,7 @@ export const clientEventSchemas = {
   typing: typingSchema,
 } as const;
 
-/** Formats a zod error as one readable line for the `message` of a Failure. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
+/** Formats a zod error as one readable line: each issue's path (`root` for the value itself) and message. */
+export function describeIssues(error: z.ZodError, root = 'payload'): string {
+  return error.issues.map((i) => `${i.path.join('.') || root}: ${i.message}`).join('; ');
 }

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { describeIssues } from '../protocol/schemas.js';
 import { appConfigSchema } from './config.js';
 import { DEFAULT_APP_ID } from './core/apps.js';
 import {
@@ -123,7 +124,7 @@ function appsFromEnv(text: string): NonNullable<CometServerOptions['apps']> {
   }
   const parsed = appsSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new UsageError(`COMET_APPS: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    throw new UsageError(`COMET_APPS: ${describeIssues(parsed.error, '(root)')}`);
   }
   return parsed.data;
 }

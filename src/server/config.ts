@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { HISTORY_LENGTH_MAX } from '../protocol/limits.js';
+import { describeIssues } from '../protocol/schemas.js';
 import { APP_ID_PATTERN } from './core/apps.js';
 import { webhookUrlSchema } from './core/webhook-target.js';
 import { limitsOverrideSchema, quotaSchema } from './core/limits.js';
@@ -55,7 +56,7 @@ export function readConfigFile(path: string): ConfigFile {
   }
   const parsed = configFileSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    const issues = describeIssues(parsed.error, '(root)');
     throw new Error(`bad config file ${path}: ${issues}`);
   }
   const config = parsed.data;

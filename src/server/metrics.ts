@@ -3,6 +3,7 @@
  * Written small on purpose (no prom-client): a handful of numbers, and label sets kept bounded
  * so that a scrape stays cheap however many apps, pipes or error codes the server sees.
  */
+import { appPipeKey, splitAppPipeKey } from './core/app-pipe.js';
 
 /** How many per-pipe series `comet_pipe_subscribers` shows; smaller pipes are summed into one `(other)` series. */
 export const DEFAULT_MAX_PIPE_SERIES = 100;
@@ -117,7 +118,7 @@ export class Metrics {
   }
 
   setPipeSubscribers(appId: string, pipe: string, count: number): void {
-    const key = `${appId}\u0000${pipe}`;
+    const key = appPipeKey(appId, pipe);
     if (count > 0) this.pipeSubscribers.set(key, count);
     else this.pipeSubscribers.delete(key);
   }
@@ -211,7 +212,7 @@ export class Metrics {
   private pipeSeries(): [string, string, number][] {
     const all = [...this.pipeSubscribers.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
     const shown = all.slice(0, this.maxPipeSeries).map(([key, n]): [string, string, number] => {
-      const [app, pipe] = key.split('\u0000') as [string, string];
+      const [app, pipe] = splitAppPipeKey(key);
       return [app, pipe, n];
     });
     if (all.length > this.maxPipeSeries) {

@@ -1,5 +1,5 @@
 /**
- * Every statement of SPEC §2 through the mysql2 client against a real server, checked
+ * Every CometQL statement docs/cometql.md lists, through the mysql2 client against a real server, checked
  * against what real socket.io-client connections see: one core, two fronts.
  */
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-/** The CometQL lexer and parser: the SQL subset of SPEC §2, what PHP's escaping produces, and clean errors. */
+/** The CometQL lexer and parser: the SQL subset CometQL takes (docs/cometql.md), what PHP's escaping produces, and clean errors. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SqlError } from '../../src/server/fronts/cometql/errors.js';
@@ -151,7 +151,7 @@ describe('CometQL parser', () => {
 });
 
 describe('CometQL table registry', () => {
-  it('holds the eight tables of SPEC §2, each statement backed by a handler', () => {
+  it('holds the eight CppComet tables, each statement backed by a handler', () => {
     assert.deepEqual(tableNames().sort(), [
       'pipes',
       'pipes_messages',

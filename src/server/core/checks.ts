@@ -2,7 +2,7 @@
  * The core's input checks for values that reach it past the fronts' schemas (embedders call the
  * BackendApi directly): each throws a CoreError naming the rule.
  */
-import { MAX_DATA_DEPTH, USER_NAME_MAX } from '../../protocol/limits.js';
+import { MAX_DATA_DEPTH, TOKEN_MAX, USER_NAME_MAX } from '../../protocol/limits.js';
 import { isValidEventName, isValidPipeName } from '../../protocol/names.js';
 import type { BanTarget } from '../store/types.js';
 import type { BanSpec } from './api.js';
@@ -28,7 +28,7 @@ export function checkName(name: string): void {
 }
 
 export function checkToken(token: string): void {
-  if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw new CoreError('invalid', 'bad token');
+  if (typeof token !== 'string' || token.length === 0 || token.length > TOKEN_MAX) throw new CoreError('invalid', 'bad token');
 }
 
 /** The webhook URL rule, and its host unless the app may call private addresses. */

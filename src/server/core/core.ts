@@ -42,6 +42,7 @@ import type {
   PersonalResult,
   PublishResult,
 } from './api.js';
+import { appPipeKey } from './app-pipe.js';
 import { AppRegistry, type App } from './apps.js';
 import { authenticate, type Credentials } from './auth.js';
 import { banTarget, checkData, checkEvent, checkName, checkPipe, checkToken, checkUserId, checkWebhookUrl } from './checks.js';
@@ -401,7 +402,7 @@ export class Core implements BackendApi {
   }
 
   private async pipeLength(appId: string, pipe: string): Promise<number> {
-    const set = await this.pipeLengths.get(pipeKey(appId, pipe), () => this.store.getPipeLength(appId, pipe));
+    const set = await this.pipeLengths.get(appPipeKey(appId, pipe), () => this.store.getPipeLength(appId, pipe));
     if (set !== undefined) return set;
     return isWebPipe(pipe) ? this.webHistoryLength : 0;
   }
@@ -633,7 +634,7 @@ export class Core implements BackendApi {
   private forgetSetting(change: SettingsChange): void {
     if (change.setting === 'webhook') this.webhookUrls.forget(change.appId);
     else if (change.setting === 'epoch') this.epochs.delete(change.appId);
-    else this.pipeLengths.forget(pipeKey(change.appId, change.pipe));
+    else this.pipeLengths.forget(appPipeKey(change.appId, change.pipe));
   }
 
   private nowSeconds(): number {
@@ -660,10 +661,6 @@ export function toIncoming(m: StoredMessage, history: boolean): IncomingMessage 
       time: m.time,
     },
   };
-}
-
-function pipeKey(appId: string, pipe: string): string {
-  return `${appId}\u0000${pipe}`;
 }
 
 /**

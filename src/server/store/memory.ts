@@ -1,5 +1,6 @@
 /** The Store in process memory: for `--memory`, tests and demos. Forgets everything on exit. */
 import { randomUUID } from 'node:crypto';
+import { banSubject } from './ban-subject.js';
 import { sizeOf, takeWithin } from './history-page.js';
 import type {
   BanTarget,
@@ -50,9 +51,9 @@ class AppData {
   secret: string | undefined;
 }
 
-/** `u:<id>` or `c:<conn>`, then `\0<pipe>` or nothing for app-wide. */
+/** The subject (see banSubject), then `\0<pipe>` or nothing for app-wide. */
 function banKey(subject: { user_id?: number; conn_id?: string }, pipe: string | undefined): string {
-  const who = subject.conn_id !== undefined ? `c:${subject.conn_id}` : `u:${subject.user_id}`;
+  const who = banSubject(subject);
   return pipe === undefined ? who : `${who}\u0000${pipe}`;
 }
 

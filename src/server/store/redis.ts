@@ -20,6 +20,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { banSubjectParts } from './ban-subject.js';
 import { sizeOf, takeWithin } from './history-page.js';
 import type {
   BanTarget,
@@ -271,8 +272,7 @@ export class RedisStore implements Store {
   /* ---- bans ---- */
 
   private banKey(appId: string, subject: { user_id?: number; conn_id?: string }, pipe: string | undefined): string {
-    const who = subject.conn_id !== undefined ? ['c', subject.conn_id] : ['u', String(subject.user_id)];
-    return this.key(appId, 'ban', ...who, pipe ?? '*');
+    return this.key(appId, 'ban', ...banSubjectParts(subject), pipe ?? '*');
   }
 
   async addBan(appId: string, target: BanTarget, expiresAt: number | null): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
+import { banSubject } from './ban-subject.js';
 import { sizeOf, takeWithin } from './history-page.js';
 import type {
   BanTarget,
@@ -67,8 +68,6 @@ function upgrade(db: Database.Database): void {
 /** Stored in `bans.pipe` for an app-wide ban (pipe names are never empty). */
 const APP_WIDE = '';
 
-const subjectOf = (t: { user_id?: number; conn_id?: string }): string =>
-  t.conn_id !== undefined ? `c:${t.conn_id}` : `u:${t.user_id}`;
 
 type Statements = ReturnType<typeof prepare>;
 
@@ -184,17 +183,17 @@ export class SqliteStore implements Store {
   }
 
   async addBan(appId: string, target: BanTarget, expiresAt: number | null): Promise<void> {
-    this.q.addBan.run(appId, subjectOf(target), target.pipe ?? APP_WIDE, expiresAt);
+    this.q.addBan.run(appId, banSubject(target), target.pipe ?? APP_WIDE, expiresAt);
   }
 
   async removeBan(appId: string, target: BanTarget): Promise<void> {
-    this.q.removeBan.run(appId, subjectOf(target), target.pipe ?? APP_WIDE);
+    this.q.removeBan.run(appId, banSubject(target), target.pipe ?? APP_WIDE);
   }
 
   async isBanned(appId: string, who: { user_id: number; conn_id: string }, pipe: string, now: number): Promise<boolean> {
-    const conn = subjectOf({ conn_id: who.conn_id });
+    const conn = banSubject({ conn_id: who.conn_id });
     // An anonymous user id is not a subject: repeat the connection instead.
-    const user = who.user_id > 0 ? subjectOf({ user_id: who.user_id }) : conn;
+    const user = who.user_id > 0 ? banSubject({ user_id: who.user_id }) : conn;
     return this.q.findBan.get(appId, conn, user, APP_WIDE, pipe, now) !== undefined;
   }
 

@@ -1,5 +1,5 @@
 /**
- * Parser for the statements CometQL understands (SPEC §2) and the few that client libraries
+ * Parser for the statements CometQL understands (CppComet's CometQL, docs/cometql.md) and the few that client libraries
  * send on connect. Broken SQL is a 1064 syntax error; valid SQL outside the subset is 1105.
  */
 import { SqlError, syntaxError } from './errors.js';

@@ -1,5 +1,6 @@
 /**
- * The CometQL tables (SPEC §2) in one place: SHOW TABLES, column definitions of result sets
+ * The CometQL tables (CppComet's eight: pipes_messages, pipes, users_in_pipes, pipes_settings,
+ * users_auth, users_messages, users_time, revoked_tokens) in one place: SHOW TABLES, column definitions of result sets
  * and the validation of every statement read them from here.
  */
 import { DATABASE_NAME } from './capabilities.js';

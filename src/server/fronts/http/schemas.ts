@@ -3,7 +3,7 @@
  * Names and limits come from src/protocol so HTTP accepts exactly what the socket front does.
  */
 import { z } from 'zod';
-import { HISTORY_LENGTH_MAX, HISTORY_PAGE_MAX, USER_NAME_MAX } from '../../../protocol/limits.js';
+import { HISTORY_LENGTH_MAX, HISTORY_PAGE_MAX, TOKEN_MAX, USER_NAME_MAX } from '../../../protocol/limits.js';
 import { isValidUserKey } from '../../../protocol/names.js';
 import { eventName, pipeName } from '../../../protocol/schemas.js';
 import { webhookUrlSchema } from '../../core/webhook-target.js';
@@ -21,7 +21,7 @@ const decimal = z
   .regex(/^\d{1,16}$/, 'expected a decimal integer')
   .transform(Number)
   .pipe(z.number().int().max(USER_ID_MAX));
-const token = z.string().min(1).max(4096);
+const token = z.string().min(1).max(TOKEN_MAX);
 
 export const pipeParams = z.object({ pipe: pipeName });
 export const markerParams = z.object({ pipe: pipeName, marker: decimal.pipe(z.number().min(1)) });

@@ -2,11 +2,12 @@
  * Socket.IO room names. Every name starts with the app id and a control character that never occurs
  * in app ids, pipe or event names, so apps never share a room and the kinds of room never collide.
  */
+import { appPipeKey } from '../../core/app-pipe.js';
 
 /** Subscribers of a whole pipe. */
-export const pipeRoom = (appId: string, pipe: string): string => `${appId}\u0000${pipe}`;
+export const pipeRoom = appPipeKey;
 /** Subscribers of one event of a pipe. */
-export const eventRoom = (appId: string, pipe: string, event: string): string => `${appId}\u0000${pipe}.${event}`;
+export const eventRoom = (appId: string, pipe: string, event: string): string => `${appPipeKey(appId, pipe)}.${event}`;
 /** Every connection subscribed to the pipe in any way: presence, counts, delete and typing notices. */
 export const memberRoom = (appId: string, pipe: string): string => `${appId}\u0001${pipe}`;
 /** Every connection of the app: notices about the app as a whole (its marker epoch). */
