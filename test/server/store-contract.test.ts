@@ -463,6 +463,27 @@ describe('RedisStore specifics', () => {
     assert.ok(!keys.includes(`${prefix}:x:marker`));
   });
 
+  it('makes a new epoch when the marker counter alone was lost (evicted), not only when everything was', async () => {
+    const prefix = randomPrefix();
+    prefixes.push(prefix);
+    const store = new RedisStore({ url: REDIS_URL, prefix });
+    try {
+      const first = await store.nextMarker('1');
+      await store.nextMarker('1');
+      await store.redis.del(`${prefix}:1:marker`);
+      const again = await store.nextMarker('1');
+      assert.equal(again.marker, 1);
+      assert.notEqual(again.epoch, first.epoch);
+      assert.equal(await store.markerEpoch('1'), again.epoch);
+      await store.redis.del(`${prefix}:1:marker`);
+      const told = await store.markerEpoch('1');
+      assert.notEqual(told, again.epoch);
+      assert.deepEqual(await store.nextMarker('1'), { marker: 1, epoch: told });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('lets revoked tokens and timed bans expire in Redis too (no garbage left behind)', async () => {
     const prefix = randomPrefix();
     prefixes.push(prefix);

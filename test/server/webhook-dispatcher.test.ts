@@ -63,19 +63,20 @@ function message(marker: number, data: unknown = { text: `hello ${marker}` }): I
 const verify = (secret: string, r: Received): boolean =>
   r.signature === `sha256=${createHmac('sha256', secret).update(`${r.timestamp}.${r.body}`).digest('hex')}`;
 
-test('each message is POSTed as signed JSON {app, message}', async () => {
+test('each message is POSTed as signed JSON {app, epoch, message}', async () => {
   const hook = await receiver((_, res) => res.end('ok'));
   const metrics = new Metrics();
   const dispatcher = new WebhookDispatcher((app) => (app === '1' ? LOOPBACK_APP : undefined), metrics);
   try {
-    dispatcher.enqueue('1', hook.url, message(1, { text: 'привет <b>' }));
+    dispatcher.enqueue('1', hook.url, message(1, { text: 'привет <b>' }), 'E1');
     const r = await hook.next();
     assert.equal(r.contentType, 'application/json');
     assert.ok(verify(SECRET, r), 'HMAC verifies with the app secret');
     assert.ok(!verify('another secret', r), 'and not with another one');
     assert.match(r.timestamp ?? '', /^\d{10}$/);
-    const body = JSON.parse(r.body) as { app: string; message: IncomingMessage };
+    const body = JSON.parse(r.body) as { app: string; epoch: string; message: IncomingMessage };
     assert.equal(body.app, '1');
+    assert.equal(body.epoch, 'E1');
     assert.deepEqual(body.message.data, { text: 'привет <b>' });
     assert.equal(body.message.server_info.marker, 1);
   } finally {
@@ -92,7 +93,7 @@ test('a 500 is retried until the receiver accepts', async () => {
   const metrics = new Metrics();
   const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, metrics, { baseDelayMs: 5 });
   try {
-    dispatcher.enqueue('1', hook.url, message(42));
+    dispatcher.enqueue('1', hook.url, message(42), 'E1');
     const attempts = [await hook.next(), await hook.next(), await hook.next()];
     assert.ok(attempts.every((r) => r.body === attempts[0]!.body && verify(SECRET, r)), 'same signed body each time');
     await until(() => dispatcher.pending === 0);
@@ -122,8 +123,8 @@ test('gives up after maxAttempts, and a 4xx refusal is not retried', async () =>
     onGiveUp: (_app, url, reason) => gaveUp.push(`${url === hook.url ? 'dead' : 'refusing'}: ${reason}`),
   });
   try {
-    dispatcher.enqueue('1', hook.url, message(1));
-    dispatcher.enqueue('1', refusing.url, message(2));
+    dispatcher.enqueue('1', hook.url, message(1), 'E1');
+    dispatcher.enqueue('1', refusing.url, message(2), 'E1');
     await until(() => gaveUp.length === 2);
     assert.equal(hook.received.length, 3);
     assert.equal(refusing.received.length, 1);
@@ -145,9 +146,9 @@ test('a hanging receiver never blocks enqueue, and a full queue drops its oldest
   const metrics = new Metrics();
   const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, metrics, { concurrency: 1, maxQueue: 3, timeoutMs: 60_000 });
   try {
-    dispatcher.enqueue('1', hook.url, message(1));
+    dispatcher.enqueue('1', hook.url, message(1), 'E1');
     await hook.next(); // the first request now hangs in flight
-    for (let m = 2; m <= 10; m++) dispatcher.enqueue('1', hook.url, message(m));
+    for (let m = 2; m <= 10; m++) dispatcher.enqueue('1', hook.url, message(m), 'E1');
     assert.equal(dispatcher.pending, 4, 'one in flight + a queue of 3');
     assert.match(metrics.render(), /comet_webhook_requests_total\{outcome="dropped"\} 6\n/);
     assert.match(metrics.render(), /comet_errors_total\{code="webhook_dropped"\} 6\n/);
@@ -164,12 +165,12 @@ test('a hanging receiver never blocks enqueue, and a full queue drops its oldest
 test('close() aborts a request in flight and refuses new messages', async () => {
   const hook = await receiver(() => undefined); // never answers
   const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, undefined, { timeoutMs: 60_000 });
-  dispatcher.enqueue('1', hook.url, message(1));
+  dispatcher.enqueue('1', hook.url, message(1), 'E1');
   await hook.next();
   assert.equal(dispatcher.pending, 1);
   await dispatcher.close();
   assert.equal(dispatcher.pending, 0);
-  dispatcher.enqueue('1', hook.url, message(2));
+  dispatcher.enqueue('1', hook.url, message(2), 'E1');
   assert.equal(dispatcher.pending, 0);
   await close(hook.server);
 });
@@ -185,7 +186,7 @@ test('an unreachable receiver is retried, then given up on', async () => {
     onGiveUp: (_a, _u, reason) => reasons.push(reason),
   });
   try {
-    dispatcher.enqueue('1', deadUrl, message(1));
+    dispatcher.enqueue('1', deadUrl, message(1), 'E1');
     await until(() => reasons.length === 1);
     assert.match(reasons[0]!, /after 2 attempts/);
   } finally {
@@ -198,7 +199,7 @@ test('messages of an app without a secret are not sent', async () => {
   const reasons: string[] = [];
   const dispatcher = new WebhookDispatcher(() => undefined, undefined, { onGiveUp: (_a, _u, r) => reasons.push(r) });
   try {
-    dispatcher.enqueue('gone', hook.url, message(1));
+    dispatcher.enqueue('gone', hook.url, message(1), 'E1');
     await until(() => reasons.length === 1);
     assert.deepEqual(reasons, ['unknown app']);
     assert.equal(hook.received.length, 0);
@@ -242,10 +243,10 @@ test('an app whose receiver hangs delays only itself: every app has its own requ
   const fast = await receiver((_, res) => res.end());
   const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, undefined, { concurrency: 2, timers: new ManualTimers() });
   try {
-    for (let m = 1; m <= 5; m++) dispatcher.enqueue('slow', hanging.url, message(m));
+    for (let m = 1; m <= 5; m++) dispatcher.enqueue('slow', hanging.url, message(m), 'E1');
     await hanging.next();
     await hanging.next();
-    dispatcher.enqueue('quick', fast.url, message(100));
+    dispatcher.enqueue('quick', fast.url, message(100), 'E1');
     assert.equal(markerOf(await fast.next()), 100, 'delivered while the other app hangs');
     assert.equal(hanging.received.length, 2, 'the hanging app is held to its own 2 requests');
     await until(() => dispatcher.backlog().apps === 1); // the quick app is done, and forgotten
@@ -254,6 +255,29 @@ test('an app whose receiver hangs delays only itself: every app has its own requ
     await dispatcher.close();
     await close(hanging.server);
     await close(fast.server);
+  }
+});
+
+test('messages between retries count against the app\'s queue bounds too', async () => {
+  const held: (() => void)[] = [];
+  const failing = await receiver((_, res) => held.push(() => res.writeHead(500).end()));
+  const metrics = new Metrics();
+  const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, metrics, { concurrency: 2, maxQueue: 3, timers: new ManualTimers() });
+  try {
+    for (let m = 1; m <= 5; m++) dispatcher.enqueue('1', failing.url, message(m), 'E1');
+    await until(() => held.length === 2);
+    assert.deepEqual([dispatcher.backlog().inFlight, dispatcher.backlog().messages], [2, 3]);
+    // Both fail and wait to be retried: they join the three waiting, and the bound holds.
+    held.splice(0).forEach((answer) => answer());
+    await until(() => held.length === 2);
+    // Room was made for them by dropping the oldest waiting: never more than three wait besides those in flight.
+    assert.equal(dispatcher.backlog().inFlight, 2);
+    assert.ok(dispatcher.backlog().messages <= 3, `${dispatcher.backlog().messages} waiting`);
+    assert.match(metrics.render(), /comet_webhook_requests_total\{outcome="dropped"\} [12]\n/);
+  } finally {
+    held.forEach((answer) => answer());
+    await dispatcher.close();
+    await close(failing.server);
   }
 });
 
@@ -268,7 +292,7 @@ test('many hanging apps together never have more requests in flight than the glo
   const timers = new ManualTimers();
   const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, undefined, { concurrency: 2, maxInFlight: 3, timeoutMs: 1000, timers });
   try {
-    for (const app of ['a', 'b', 'c', 'd']) for (let m = 1; m <= 2; m++) dispatcher.enqueue(app, hanging.url, message(m));
+    for (const app of ['a', 'b', 'c', 'd']) for (let m = 1; m <= 2; m++) dispatcher.enqueue(app, hanging.url, message(m), 'E1');
     await until(() => hanging.received.length === 3);
     assert.equal(dispatcher.backlog().inFlight, 3);
     timers.advance(1000); // the three time out; three of the waiting ones go next
@@ -299,7 +323,7 @@ test("an app's breaker opens after consecutive failures, holds its messages, and
   });
   const settled = (hits: number) => until(() => hook.received.length === hits && dispatcher.backlog().inFlight === 0);
   try {
-    dispatcher.enqueue('a', hook.url, message(1));
+    dispatcher.enqueue('a', hook.url, message(1), 'E1');
     await settled(1);
     timers.advance(150); // first retry: 50-150 ms
     await settled(2);
@@ -310,8 +334,8 @@ test("an app's breaker opens after consecutive failures, holds its messages, and
     assert.match(metrics.render(), /comet_webhook_breaker_opened_total\{app="a"\} 1\n/);
 
     // Open: new messages and due retries are held, nothing is sent.
-    dispatcher.enqueue('a', hook.url, message(2));
-    dispatcher.enqueue('a', hook.url, message(3));
+    dispatcher.enqueue('a', hook.url, message(2), 'E1');
+    dispatcher.enqueue('a', hook.url, message(3), 'E1');
     timers.advance(600);
     assert.equal(dispatcher.backlog().inFlight, 0);
     assert.equal(dispatcher.backlog().messages, 3);
@@ -350,7 +374,7 @@ test("an app's queue is bounded in bytes as well as in messages, dropping its ol
   });
   const metrics = new Metrics();
   const big = (m: number) => message(m, 'x'.repeat(10_000));
-  const size = Buffer.byteLength(JSON.stringify({ app: 'a', message: big(10) }));
+  const size = Buffer.byteLength(JSON.stringify({ app: 'a', epoch: 'E1', message: big(10) }));
   const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, metrics, {
     concurrency: 1,
     maxQueue: 100,
@@ -358,15 +382,15 @@ test("an app's queue is bounded in bytes as well as in messages, dropping its ol
     timers: new ManualTimers(),
   });
   try {
-    dispatcher.enqueue('a', hook.url, big(1));
+    dispatcher.enqueue('a', hook.url, big(1), 'E1');
     await hook.next(); // in flight, hanging
-    for (let m = 10; m <= 17; m++) dispatcher.enqueue('a', hook.url, big(m));
+    for (let m = 10; m <= 17; m++) dispatcher.enqueue('a', hook.url, big(m), 'E1');
     const held = dispatcher.backlog();
     assert.equal(held.messages, 3, 'three bodies fit in the bytes');
     assert.ok(held.bytes <= size * 3);
     assert.match(metrics.render(), /comet_webhook_requests_total\{outcome="dropped"\} 5\n/);
     assert.match(metrics.render(), /comet_webhook_queued_bytes \d+\n/);
-    dispatcher.enqueue('a', hook.url, message(99, 'x'.repeat(size * 4)));
+    dispatcher.enqueue('a', hook.url, message(99, 'x'.repeat(size * 4)), 'E1');
     assert.match(metrics.render(), /comet_webhook_requests_total\{outcome="dropped"\} 6\n/, 'a body larger than the queue is dropped alone');
     assert.equal(dispatcher.backlog().messages, 3);
     release();
@@ -396,14 +420,14 @@ test('no request reaches a refused address, whether written in the URL or resolv
       `http://[::ffff:127.0.0.1]:${port}/hook`,
       `http://localhost:${port}/hook`,
     ];
-    for (const url of urls) dispatcher.enqueue('tenant', url, message(1));
+    for (const url of urls) dispatcher.enqueue('tenant', url, message(1), 'E1');
     await until(() => reasons.length + hook.received.length === urls.length);
     assert.equal(hook.received.length, 0, 'nothing was sent');
     assert.ok(reasons.every((r) => r.startsWith('refused target: ')), reasons.join('\n'));
     assert.ok(reasons.some((r) => /localhost resolves to (127\.0\.0\.1|::1), a loopback address/.test(r)), reasons.join('\n'));
     assert.match(metrics.render(), /comet_errors_total\{code="webhook_refused"\} 4\n/);
     // The same name for an app allowed private targets is delivered, over the same dispatcher.
-    dispatcher.enqueue('lan', `http://localhost:${port}/hook`, message(2));
+    dispatcher.enqueue('lan', `http://localhost:${port}/hook`, message(2), 'E1');
     assert.equal(markerOf(await hook.next()), 2);
   } finally {
     await dispatcher.close();
@@ -420,7 +444,7 @@ test('a redirect is never followed', async () => {
   const reasons: string[] = [];
   const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, undefined, { onGiveUp: (_a, _u, reason) => reasons.push(reason) });
   try {
-    dispatcher.enqueue('1', hook.url, message(1));
+    dispatcher.enqueue('1', hook.url, message(1), 'E1');
     await until(() => reasons.length === 1);
     assert.deepEqual(reasons, ['HTTP 307']);
     assert.equal(elsewhere.received.length, 0);

@@ -97,7 +97,10 @@ test('the webhook receives a signed copy of every published message', async () =
     assert.ok(signed(comet.app1Secret, hit), 'signed with the app secret');
     assert.match(hit.timestamp, /^\d{10}$/);
   }
-  const bodies = hook.hits.map((h) => JSON.parse(h.body) as { app: string; message: IncomingMessage });
+  const bodies = hook.hits.map((h) => JSON.parse(h.body) as { app: string; epoch: string; message: IncomingMessage });
+  // Both from one marker sequence: the same epoch, which the receiver keys its copies by together with the marker.
+  assert.equal(new Set(bodies.map((b) => b.epoch)).size, 1);
+  assert.match(bodies[0]!.epoch, /^[0-9a-f-]{36}$/);
   const byMarker = new Map(bodies.map((b) => [b.message.server_info.marker, b]));
   const fromBrowser = byMarker.get(report.marker!);
   assert.ok(fromBrowser);

@@ -32,7 +32,7 @@ export function newConnection(id: string, identity: ConnectionIdentity & { autho
     publishBucket: new TokenBucket(limits.publish.burst, limits.publish.perSecond, now),
     requestBucket: new TokenBucket(limits.requests.burst, limits.requests.perSecond, now),
     replyBucket: new TokenBucket(limits.replyBytes.burst, limits.replyBytes.perSecond, now),
-    strikes: new StrikeCounter(limits.strikes, limits.strikeWindowMs),
+    strikes: new StrikeCounter(limits.strikes, limits.strikeWindowMs, now),
     typingAt: new Map(),
     announced: new Set(),
     closed: false,

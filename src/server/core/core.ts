@@ -33,7 +33,7 @@ import type {
   TypingNotice,
 } from '../../protocol/wire.js';
 import type { Metrics } from '../metrics.js';
-import type { HistoryLimits, HistoryPage, HistoryUsage, Store, StoredMessage } from '../store/types.js';
+import type { HistoryLimits, HistoryPage, HistoryUsage, MarkerTicket, Store, StoredMessage } from '../store/types.js';
 import type {
   AppInfo,
   BackendApi,
@@ -51,7 +51,7 @@ import { CoreError } from './errors.js';
 import type { Fanout, SettingsChange } from './fanout.js';
 import { DEFAULT_LIMITS, type Limits, type Quota } from './limits.js';
 import { SettingsCache } from './settings-cache.js';
-import { peekExpiry, signToken } from './tokens.js';
+import { peekExpiry, signToken, TOKEN_CLOCK_TOLERANCE_S } from './tokens.js';
 
 /** Personal messages kept per offline user; older ones are dropped first. */
 export const PERSONAL_QUEUE_MAX = 100;
@@ -61,7 +61,8 @@ const DEFAULT_HISTORY_PAGE = 50;
 
 /** Where published messages are copied for the app's backend (the webhook dispatcher). */
 export interface WebhookSink {
-  enqueue(appId: string, url: string, message: IncomingMessage): void;
+  /** `epoch` names the marker sequence of `message` (see MarkerTicket): receivers de-duplicate by epoch and marker. */
+  enqueue(appId: string, url: string, message: IncomingMessage, epoch: string): void;
 }
 
 export interface CoreOptions {
@@ -158,11 +159,11 @@ export class Core implements BackendApi {
   }
 
   /**
-   * May the connection make another request (not a publish: that has its own limit)? The front
-   * asks before even reading the payload, so a flood costs little.
+   * May the connection make another request? A publish takes from its own bucket, anything else from
+   * the request bucket. The front asks before even reading the payload, so a flood costs little.
    */
-  admitRequest(conn: Connection): boolean {
-    return conn.requestBucket.take(this.now());
+  admitRequest(conn: Connection, publish: boolean): boolean {
+    return (publish ? conn.publishBucket : conn.requestBucket).take(this.now());
   }
 
   /**
@@ -226,8 +227,13 @@ export class Core implements BackendApi {
     for (const pipe of joinedPipes) {
       if (isTrackPipe(pipe) && !(await this.isBanned(conn, pipe))) announce.push(pipe);
     }
-    if (!conn.publishBucket.take(this.now(), announce.length)) {
-      return { error: 'rate_limited', message: 'joining presence pipes counts as publishing; slow down' };
+    if (announce.length > 0) {
+      const now = this.now();
+      if (conn.publishBucket.available(now) < 1) {
+        return { error: 'rate_limited', message: 'joining presence pipes counts as publishing; slow down' };
+      }
+      // Charged whole even past the burst, so a request for many track_ pipes can pass once, and then waits.
+      conn.publishBucket.charge(announce.length, now);
     }
     for (const [key, sub] of fresh) {
       conn.subscriptions.set(key, sub);
@@ -269,7 +275,7 @@ export class Core implements BackendApi {
     return this.store.isBanned(conn.appId, { user_id: conn.user_id, conn_id: conn.id }, pipe, this.now());
   }
 
-  /** A browser's publish: pipe rules, rate limit, size limit, bans; then the common path. */
+  /** A browser's publish, admitted by the front (admitRequest): pipe rules, size limit, bans; then the common path. */
   async connPublish(conn: Connection, req: PublishRequest): Promise<DeliveryReport> {
     const refuse = (error: DeliveryReport['error'], message: string): DeliveryReport => {
       this.metrics.error(error);
@@ -278,7 +284,6 @@ export class Core implements BackendApi {
     if (req.pipe === MSG_PIPE || !browserMayPublish(req.pipe, conn.authorized)) {
       return refuse('forbidden', `browsers may not publish into ${req.pipe}`);
     }
-    if (!conn.publishBucket.take(this.now())) return refuse('rate_limited', 'too many messages; slow down');
     // Too deep or too large: a CoreError, answered by the front like any refusal.
     checkData(req.data, this.maxMessageBytes);
     if (await this.isBanned(conn, req.pipe)) return refuse('banned', 'you are banned from this pipe');
@@ -345,7 +350,7 @@ export class Core implements BackendApi {
     sender: Sender,
   ): Promise<PublishResult> {
     const app = this.requireApp(appId);
-    const marker = await this.nextMarker(appId);
+    const { marker, epoch } = await this.nextMarker(appId);
     const stored: StoredMessage = {
       marker,
       pipe,
@@ -363,7 +368,7 @@ export class Core implements BackendApi {
     if (app.receipts) this.metrics.delivered(count);
     else this.metrics.messagesOut(count);
     const webhook = await this.webhookUrls.get(appId, () => this.store.getWebhook(appId));
-    if (webhook && this.webhooks) this.webhooks.enqueue(appId, webhook, live);
+    if (webhook && this.webhooks) this.webhooks.enqueue(appId, webhook, live, epoch);
     return { marker, number_messages: count };
   }
 
@@ -371,8 +376,9 @@ export class Core implements BackendApi {
    * A marker from the store. A new epoch means the app's markers started again: every connection
    * of the app is told (so clients stop dropping "seen" markers), and other nodes forget theirs.
    */
-  private async nextMarker(appId: string): Promise<number> {
-    const { marker, epoch } = await this.store.nextMarker(appId);
+  private async nextMarker(appId: string): Promise<MarkerTicket> {
+    const ticket = await this.store.nextMarker(appId);
+    const { epoch } = ticket;
     const known = this.epochs.get(appId);
     if (known !== epoch) {
       this.epochs.set(appId, epoch);
@@ -381,7 +387,7 @@ export class Core implements BackendApi {
         this.fanout?.shareSettingsChange({ appId, setting: 'epoch' });
       }
     }
-    return marker;
+    return ticket;
   }
 
   private async epochOf(appId: string): Promise<string> {
@@ -551,7 +557,8 @@ export class Core implements BackendApi {
     this.requireApp(appId);
     checkToken(token);
     const exp = peekExpiry(token);
-    await this.store.revokeToken(appId, token, exp === null ? null : exp * 1000);
+    // Kept as long as the token could still pass: its expiry plus the clock tolerance of the check.
+    await this.store.revokeToken(appId, token, exp === null ? null : (exp + TOKEN_CLOCK_TOLERANCE_S) * 1000);
   }
 
   async unrevokeToken(appId: string, token: string): Promise<void> {
@@ -572,7 +579,7 @@ export class Core implements BackendApi {
     if (event !== undefined) checkEvent(event);
     checkData(data, this.maxMessageBytes);
     const stored: StoredMessage = {
-      marker: await this.nextMarker(appId),
+      marker: (await this.nextMarker(appId)).marker,
       pipe: MSG_PIPE,
       event: event ?? DEFAULT_EVENT,
       user_id: 0,

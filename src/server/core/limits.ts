@@ -3,9 +3,9 @@
  * server do, hold, write and store. Every limit has a default here and may be changed in the config
  * file (`limits`, and `quota` per app); docs/security.md explains each one.
  *
- * Sizes are bytes of the JSON text the server would write or keep (its length in characters: exact
- * for ASCII, an underestimate by at most 3× for other text; what a string pins in V8's heap is 1-2
- * bytes per character).
+ * Sizes of stored history (quotas, answer budgets) are the UTF-8 bytes of its JSON. Bytes waiting to
+ * be written are counted as the length of the encoded packets (characters: exact for ASCII; what a
+ * string pins in V8's heap is 1-2 bytes per character).
  */
 import { z } from 'zod';
 import { DEFAULT_PUBLISH_BURST, DEFAULT_PUBLISH_PER_SECOND } from '../../protocol/limits.js';
@@ -50,7 +50,7 @@ export const limitsSchema = z.strictObject({
   slowConsumerMs: ms,
   /** Bytes waiting to be written to all connections of this node together; past it, the biggest are closed. */
   totalOutputBytes: bytes,
-  /** Refusals for limits within `strikeWindowMs` after which a connection is closed and its address slowed. */
+  /** Refusals for limits a connection may pile up, forgiven at this many per `strikeWindowMs`; one more closes it and slows its address. */
   strikes: z.number().int().positive(),
   strikeWindowMs: ms,
   /** New connections per client address (handshakes, failed ones too). */

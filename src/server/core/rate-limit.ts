@@ -38,22 +38,18 @@ export class TokenBucket {
   }
 }
 
-/** Counts refusals in fixed windows: `add` answers true once `limit` of them fell within one window. */
+/**
+ * Counts refusals, forgiving them at `limit` per `windowMs`: `add` answers true once a refusal comes
+ * when `limit` of them have piled up (a burst of `limit`, or more than that rate for long).
+ */
 export class StrikeCounter {
-  private count = 0;
-  private windowStart = Number.NEGATIVE_INFINITY;
+  private readonly forgiven: TokenBucket;
 
-  constructor(
-    private readonly limit: number,
-    private readonly windowMs: number,
-  ) {}
+  constructor(limit: number, windowMs: number, now = Date.now()) {
+    this.forgiven = new TokenBucket(limit - 1, ((limit - 1) * 1000) / windowMs, now);
+  }
 
   add(now = Date.now()): boolean {
-    if (now - this.windowStart >= this.windowMs) {
-      this.windowStart = now;
-      this.count = 0;
-    }
-    this.count += 1;
-    return this.count >= this.limit;
+    return !this.forgiven.take(now);
   }
 }

@@ -97,6 +97,8 @@ export interface WebhookBacklog {
 /** The JSON body POSTed to a webhook. */
 export interface WebhookBody {
   app: string;
+  /** The app's marker epoch: markers repeat only across epochs, so (epoch, marker) identifies a message. */
+  epoch: string;
   message: IncomingMessage;
 }
 
@@ -163,9 +165,9 @@ export class WebhookDispatcher {
   }
 
   /** Queues one message for the app's webhook. Never throws, never waits. */
-  enqueue(appId: string, url: string, message: IncomingMessage): void {
+  enqueue(appId: string, url: string, message: IncomingMessage, epoch: string): void {
     if (this.closed) return;
-    const body: WebhookBody = { app: appId, message };
+    const body: WebhookBody = { app: appId, epoch, message };
     let text: string;
     try {
       text = JSON.stringify(body);
@@ -253,15 +255,24 @@ export class WebhookDispatcher {
 
   /** Adds a job to the app's queue, first dropping its oldest waiting ones until the job fits the bounds. */
   private hold(app: AppState, job: Job): void {
+    if (!this.makeRoom(app, job)) return;
+    app.ready.push(job);
+    app.bytes += job.bytes;
+  }
+
+  /**
+   * Makes room within the app's bounds for a job about to wait (queued or between retries), dropping
+   * the oldest waiting ones; false, with the job given up, when it could never fit.
+   */
+  private makeRoom(app: AppState, job: Job): boolean {
     if (job.bytes > this.o.maxQueueBytes) {
       this.giveUp(job, 'dropped', 'larger than the queue');
-      return;
+      return false;
     }
     while (app.ready.length + app.retrying.size >= this.o.maxQueue || app.bytes + job.bytes > this.o.maxQueueBytes) {
       this.dropOldest(app);
     }
-    app.ready.push(job);
-    app.bytes += job.bytes;
+    return true;
   }
 
   /** Drops the oldest queued job or, when none is queued, the retry scheduled first. */
@@ -400,6 +411,7 @@ export class WebhookDispatcher {
     if (this.closed) return;
     this.metrics?.webhook('retried');
     const app = this.stateOf(job.appId);
+    if (!this.makeRoom(app, job)) return;
     const delay = this.o.baseDelayMs * 2 ** (job.attempt - 1) * (0.5 + Math.random());
     const cancel = this.timers.after(delay, () => {
       app.retrying.delete(cancel);

@@ -35,11 +35,15 @@ import type {
 } from './types.js';
 
 /**
- * Lua for what must be atomic across nodes. History scripts take KEYS = the pipe's history, hbytes,
+ * Lua for what must be atomic across nodes. The marker scripts take KEYS = epoch, marker: an epoch is
+ * made anew whenever the counter is missing (never created, or lost on its own), so markers that start
+ * again always come with a new epoch. History scripts take KEYS = the pipe's history, hbytes,
  * hpipes, htotal and ARGV[1] = the pipe; sizes are Lua's `#` of a member: its UTF-8 bytes.
  */
 const EPOCH_LUA = `local epoch = redis.call('GET', KEYS[1])
-if not epoch then epoch = ARGV[1]; redis.call('SET', KEYS[1], epoch) end`;
+if not epoch or redis.call('EXISTS', KEYS[2]) == 0 then
+  epoch = ARGV[1]; redis.call('SET', KEYS[1], epoch); redis.call('SET', KEYS[2], 0, 'NX')
+end`;
 
 /** After entries of ARGV[1] worth `removed` bytes left KEYS[1]: fix the books, forget the pipe once empty. */
 const SETTLE_LUA = `local function settle(removed)
@@ -58,7 +62,7 @@ end`;
 
 const SCRIPTS = {
   cometNextMarker: { numberOfKeys: 2, lua: `${EPOCH_LUA}\nreturn {redis.call('INCR', KEYS[2]), epoch}` },
-  cometEpoch: { numberOfKeys: 1, lua: `${EPOCH_LUA}\nreturn epoch` },
+  cometEpoch: { numberOfKeys: 2, lua: `${EPOCH_LUA}\nreturn epoch` },
   /** ARGV: pipe, marker, body, keep, pipeBytes, appBytes, appPipes, key prefix of the app's history sets. */
   cometAppend: {
     numberOfKeys: 4,
@@ -168,7 +172,7 @@ export class RedisStore implements Store {
   }
 
   async markerEpoch(appId: string): Promise<string> {
-    return (await this.scripts.cometEpoch(this.key(appId, 'epoch'), randomUUID())) as string;
+    return (await this.scripts.cometEpoch(this.key(appId, 'epoch'), this.key(appId, 'marker'), randomUUID())) as string;
   }
 
   /* ---- pipe history ---- */

@@ -17,6 +17,7 @@ import type { Metrics } from '../../metrics.js';
 import { AddressGuard, clientAddress, DEFAULT_TRUSTED_PROXIES } from './address-guard.js';
 import { SocketFanout, type SocketFanoutOptions } from './fanout.js';
 import { cutOff, OutputMeter, OutputTotal } from './output-meter.js';
+import { TokenBucket } from '../../core/rate-limit.js';
 import { appRoom, userRoom } from './rooms.js';
 import type { CometIo, CometSocket } from './types.js';
 
@@ -28,6 +29,8 @@ const READS: ReadonlySet<ClientEventName> = new Set<ClientEventName>(['history',
 const OUTPUT_SWEEP_MS = 1000;
 /** A connection is cut off at once when this many times its output budget waits for it. */
 const OUTPUT_HARD_FACTOR = 4;
+/** CONNECT packets one engine.io connection may send: a client sends one, and one again after a refusal it retries. */
+const CONNECT_ATTEMPTS = { burst: 5, perSecond: 0.1 };
 /** How often the store's availability is looked at. */
 const AVAILABILITY_POLL_MS = 500;
 
@@ -41,6 +44,19 @@ export interface SocketFrontOptions extends SocketFanoutOptions {
 }
 
 type Reply = (res: object) => void;
+type EngineConn = CometSocket['conn'];
+
+/** What the front keeps about one engine.io connection. */
+interface Link {
+  address: string;
+  meter: OutputMeter;
+  /** CONNECT attempts over this connection. */
+  connects: TokenBucket;
+  /** The Socket.IO socket it carries, once connected. */
+  socket?: CometSocket;
+  /** Being closed on purpose. */
+  closing: boolean;
+}
 type UntypedSocket = { on(event: string, listener: (payload: unknown, ack?: unknown) => void): void };
 
 export interface SocketFront {
@@ -80,7 +96,8 @@ export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, opt
   const trusted = options.trustedProxies ?? DEFAULT_TRUSTED_PROXIES;
   const addresses = new AddressGuard(limits, core.now);
   const output = new OutputTotal();
-  const meters = new Map<string, { socket: CometSocket; meter: OutputMeter }>();
+  /** Every engine.io connection of this node: what is counted and metered is the connection, whatever it carries. */
+  const links = new Map<EngineConn, Link>();
   const available = options.available ?? (() => true);
   let availableNow = available();
 
@@ -92,43 +109,66 @@ export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, opt
     callback(`too many connections from your address; retry in ${Math.ceil(refusal.retryAfterMs / 1000)} s`, false);
   };
 
-  const closing = new WeakSet<CometSocket>();
   /**
    * Ends a connection. One that kept hitting limits is told why and when its address may come back,
    * and the address is refused meanwhile. One that does not read is cut off at once, dropping what
    * waits for it; any other is disconnected the usual way.
    */
-  const close = (socket: CometSocket, meter: OutputMeter, reason: ClosingNotice['reason']): void => {
-    const first = !closing.has(socket);
-    closing.add(socket);
+  const close = (raw: EngineConn, link: Link, reason: ClosingNotice['reason']): void => {
+    const first = !link.closing;
+    link.closing = true;
     if (first) metrics.error(reason);
     if (first && reason === 'flood') {
-      const retryAfterMs = addresses.penalize(clientAddress(socket.request, trusted));
-      socket.emit('closing', { reason, retry_after_ms: retryAfterMs });
+      const retryAfterMs = addresses.penalize(link.address);
+      link.socket?.emit('closing', { reason, retry_after_ms: retryAfterMs });
     }
-    if (reason === 'slow_consumer' || meter.pending > limits.outputBytes) cutOff(socket.conn);
-    else if (first) socket.disconnect(true);
+    if (reason !== 'flood' || link.meter.pending > limits.outputBytes || !link.socket) cutOff(raw);
+    else if (first) link.socket.disconnect(true);
   };
 
   /** Connections too long over their output budget, or the node over its total, are closed (biggest first). */
   const sweepOutput = (): void => {
     const now = core.now();
-    for (const { socket, meter } of meters.values()) {
-      if (meter.overSince !== undefined && now - meter.overSince >= limits.slowConsumerMs) close(socket, meter, 'slow_consumer');
+    for (const [raw, link] of links) {
+      if (link.meter.overSince !== undefined && now - link.meter.overSince >= limits.slowConsumerMs) close(raw, link, 'slow_consumer');
     }
     if (output.bytes <= limits.totalOutputBytes) return;
-    const biggest = [...meters.values()].sort((a, b) => b.meter.pending - a.meter.pending);
-    for (const { socket, meter } of biggest) {
-      if (output.bytes <= limits.totalOutputBytes || meter.pending === 0) break;
-      close(socket, meter, 'slow_consumer');
+    const biggest = [...links].sort(([, a], [, b]) => b.meter.pending - a.meter.pending);
+    for (const [raw, link] of biggest) {
+      if (output.bytes <= limits.totalOutputBytes || link.meter.pending === 0) break;
+      close(raw, link, 'slow_consumer');
     }
   };
   const sweeper = setInterval(sweepOutput, OUTPUT_SWEEP_MS).unref();
   metrics.watchOutput(() => ({
     pendingBytes: output.bytes,
-    slowConnections: [...meters.values()].filter(({ meter }) => meter.overSince !== undefined).length,
+    slowConnections: [...links.values()].filter(({ meter }) => meter.overSince !== undefined).length,
     addresses: addresses.size,
   }));
+
+  // Counted per engine.io connection, Socket.IO CONNECT or not, so idle raw connections count too.
+  io.engine.on('connection', (raw: EngineConn) => {
+    const address = clientAddress(raw.request, trusted);
+    addresses.opened(address);
+    const link: Link = {
+      address,
+      closing: false,
+      connects: new TokenBucket(CONNECT_ATTEMPTS.burst, CONNECT_ATTEMPTS.perSecond, core.now()),
+      meter: new OutputMeter(raw, output, () => {
+        const { meter } = link;
+        if (meter.pending <= limits.outputBytes) meter.overSince = undefined;
+        else {
+          meter.overSince ??= core.now();
+          if (meter.pending > limits.outputBytes * OUTPUT_HARD_FACTOR && !link.closing) setImmediate(() => close(raw, link, 'slow_consumer'));
+        }
+      }),
+    };
+    links.set(raw, link);
+    raw.once('close', () => {
+      links.delete(raw);
+      addresses.closed(address);
+    });
+  });
 
   const watcher = setInterval(() => {
     const now = available();
@@ -139,6 +179,14 @@ export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, opt
   }, AVAILABILITY_POLL_MS).unref();
 
   io.use((socket, next) => {
+    const link = links.get(socket.conn);
+    // One Socket.IO socket per connection, and CONNECT packets at a client's pace, not a flood's.
+    if (!link || link.socket || !link.connects.take(core.now())) {
+      metrics.error('connect_refused');
+      next(new Error('one socket per connection'));
+      if (link && !link.socket) cutOff(socket.conn);
+      return;
+    }
     const { devId, creds } = readHandshake(socket.handshake.auth);
     core.openConnection(socket.id, devId, creds, socket.handshake.headers.origin).then(
       (opened) => {
@@ -179,18 +227,15 @@ export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, opt
       return;
     }
     const { conn, auth } = entry;
-    const address = clientAddress(socket.request, trusted);
-    addresses.opened(address);
+    const link = links.get(socket.conn);
+    if (!link) {
+      // The engine connection closed while the CONNECT was looked up.
+      socket.disconnect(true);
+      return;
+    }
+    link.socket = socket;
+    const { meter } = link;
     socket.join(conn.user_id > 0 ? [appRoom(conn.appId), userRoom(conn.appId, conn.user_id)] : appRoom(conn.appId));
-
-    const meter = new OutputMeter(socket.conn, output, () => {
-      if (meter.pending <= limits.outputBytes) meter.overSince = undefined;
-      else {
-        meter.overSince ??= core.now();
-        if (meter.pending > limits.outputBytes * OUTPUT_HARD_FACTOR) setImmediate(() => close(socket, meter, 'slow_consumer'));
-      }
-    });
-    meters.set(socket.id, { socket, meter });
 
     const handle = <E extends ClientEventName>(
       event: E,
@@ -201,7 +246,7 @@ export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, opt
       (socket as unknown as UntypedSocket).on(event, (payload: unknown, ack?: unknown) => {
         const reply: Reply = (res) => {
           const error = (res as { error?: string }).error;
-          if (error !== undefined && LIMIT_ERRORS.has(error) && core.strike(conn)) return close(socket, meter, 'flood');
+          if (error !== undefined && LIMIT_ERRORS.has(error) && core.strike(conn)) return close(socket.conn, link, 'flood');
           if (typeof ack !== 'function') return;
           // Encoding the answer can throw (e.g. stored data the encoder cannot take): report it, never crash.
           try {
@@ -223,7 +268,9 @@ export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, opt
           if (over !== undefined) fail('backpressure', over);
           else reply(res);
         };
-        if (event !== 'publish' && !core.admitRequest(conn)) return fail('rate_limited', 'too many requests; slow down');
+        if (!core.admitRequest(conn, event === 'publish')) {
+          return fail('rate_limited', event === 'publish' ? 'too many messages; slow down' : 'too many requests; slow down');
+        }
         const over = backlog();
         if (over !== undefined) return fail('backpressure', over);
         if (event === 'subscribe' && tooManyTargets(payload)) {
@@ -252,8 +299,7 @@ export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, opt
     handle('typing', (req) => core.connTyping(conn, req.pipe, req.name));
 
     socket.on('disconnect', () => {
-      meters.delete(socket.id);
-      addresses.closed(address);
+      link.socket = undefined;
       onLeave?.();
       track(
         core.connectionClosed(conn).catch((err: unknown) => {

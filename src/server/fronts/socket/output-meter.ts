@@ -94,10 +94,12 @@ export class OutputMeter {
  * wait for its buffer to drain, which a client that does not read never lets happen.
  */
 export function cutOff(conn: EngineSocket): void {
+  const websocket = conn.transport.name === 'websocket';
   conn.close(true);
   // Under WebSocket the first request's socket is the connection itself; ws would otherwise keep it
-  // (and what it buffered) until the closing handshake times out.
-  conn.request.socket.destroy();
+  // (and what it buffered) until the closing handshake times out. Under polling that socket is a
+  // keep-alive HTTP connection that may carry other clients' requests (from a proxy): left alone.
+  if (websocket) conn.request.socket.destroy();
 }
 
 function sizeOf(data: EnginePacket['data']): number {
