@@ -30,3 +30,6 @@ export const DEFAULT_PUBLISH_PER_SECOND = 10;
 export const TYPING_INTERVAL_MS = 1000;
 /** Longest window a shutting-down server may give its clients to move (`goaway.within`); the client caps it. */
 export const GOAWAY_WITHIN_MAX_MS = 60_000;
+/** A publish's client-made message id: 8–64 characters of `[A-Za-z0-9_-]` (a UUID fits). */
+export const MESSAGE_ID_MIN = 8;
+export const MESSAGE_ID_MAX = 64;

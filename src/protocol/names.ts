@@ -1,4 +1,4 @@
-import { EVENT_NAME_MAX, PIPE_NAME_MAX, PIPE_NAME_MIN, USER_KEY_MAX } from './limits.js';
+import { EVENT_NAME_MAX, MESSAGE_ID_MAX, MESSAGE_ID_MIN, PIPE_NAME_MAX, PIPE_NAME_MIN, USER_KEY_MAX } from './limits.js';
 
 /** Default event name of a message, as in the seed (`server_info.event: "undefined"`). */
 export const DEFAULT_EVENT = 'undefined';
@@ -27,6 +27,10 @@ export function isValidPipeName(name: unknown): name is string {
 
 export function isValidEventName(name: unknown): name is string {
   return typeof name === 'string' && name.length >= 1 && name.length <= EVENT_NAME_MAX && NAME_CHARS.test(name);
+}
+
+export function isValidMessageId(id: unknown): id is string {
+  return typeof id === 'string' && id.length >= MESSAGE_ID_MIN && id.length <= MESSAGE_ID_MAX && NAME_CHARS.test(id);
 }
 
 export function isValidUserKey(key: unknown): key is string {

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { HISTORY_PAGE_MAX, MAX_PIPES_PER_CONNECTION, TOKEN_MAX, USER_KEY_MAX, USER_NAME_MAX } from './limits.js';
-import { isValidEventName, isValidPipeName, parseSubscription } from './names.js';
+import { isValidEventName, isValidMessageId, isValidPipeName, parseSubscription } from './names.js';
 
 export const pipeName = z.string().refine(isValidPipeName, 'pipe names are 3-64 characters of [A-Za-z0-9_-]');
 export const eventName = z.string().refine(isValidEventName, 'event names are 1-64 characters of [A-Za-z0-9_-]');
@@ -24,10 +24,13 @@ export const subscribeSchema = z.object({
   pipes: z.array(subscriptionTarget).min(1).max(MAX_PIPES_PER_CONNECTION),
 });
 
+export const messageId = z.string().refine(isValidMessageId, 'message ids are 8-64 characters of [A-Za-z0-9_-]');
+
 export const publishSchema = z.object({
   pipe: pipeName,
   event: eventName.optional(),
   data: z.unknown(),
+  id: messageId.optional(),
 });
 
 export const historySchema = z.object({

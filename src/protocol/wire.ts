@@ -54,6 +54,8 @@ export interface DeliveryReport {
   error: ErrorCode | '';
   /** Marker of the published message (absent on error). */
   marker?: number;
+  /** True when this answers a publish the server had already taken (same sender and id): nothing was sent again. */
+  duplicate?: boolean;
   /** Human-readable detail when `error` is set. */
   message?: string;
 }
@@ -92,6 +94,11 @@ export interface PublishRequest {
   pipe: string;
   event?: string;
   data: unknown;
+  /**
+   * The message's id, made by the client (a UUID): the same publish sent again (its answer was lost)
+   * gets the first one's report and is stored and delivered once. Optional: without it every publish is new.
+   */
+  id?: string;
 }
 export interface HistoryRequest {
   pipe: string;

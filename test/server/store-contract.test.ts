@@ -402,6 +402,47 @@ for (const backend of backends) {
       });
     });
 
+    describe('publish ids', () => {
+      const T = 1_700_000_000_000;
+      const pending = (marker: number) => ({ marker, number_messages: -1 });
+
+      it('claims an id once; the same id again gets the receipt, settled or not, until it expires', async () => {
+        assert.equal(await store.claimPublish('1', 'u7:abcdefgh', pending(5), T, T + 1000, 100), null);
+        assert.deepEqual(await store.claimPublish('1', 'u7:abcdefgh', pending(6), T + 10, T + 1010, 100), pending(5));
+        await store.settlePublish('1', 'u7:abcdefgh', { marker: 5, number_messages: 3 });
+        assert.deepEqual(await store.claimPublish('1', 'u7:abcdefgh', pending(7), T + 999, T + 1999, 100), { marker: 5, number_messages: 3 });
+        // Other apps and other senders have their own ids.
+        assert.equal(await store.claimPublish('2', 'u7:abcdefgh', pending(1), T, T + 1000, 100), null);
+        assert.equal(await store.claimPublish('1', 'u8:abcdefgh', pending(8), T, T + 1000, 100), null);
+        // Past its expiry the id is new again.
+        assert.equal(await store.claimPublish('1', 'u7:abcdefgh', pending(9), T + 1000, T + 2000, 100), null);
+      });
+
+      it('forgets a released claim, and keeps at most `max` ids per app, the soonest expiring going first', async () => {
+        assert.equal(await store.claimPublish('1', 'g:released', pending(1), T, T + 1000, 3), null);
+        await store.releasePublish('1', 'g:released');
+        assert.equal(await store.claimPublish('1', 'g:released', pending(2), T, T + 1000, 3), null);
+        await store.releasePublish('1', 'g:released');
+        for (let i = 0; i < 5; i++) assert.equal(await store.claimPublish('1', `g:id-${i}`, pending(10 + i), T + i, T + 1000 + i, 3), null);
+        // Only the last three are remembered: the first two were pushed out (and may be claimed anew).
+        for (const i of [2, 3, 4]) assert.deepEqual(await store.claimPublish('1', `g:id-${i}`, pending(0), T + 5, T + 1005, 3), pending(10 + i));
+        assert.equal(await store.claimPublish('1', 'g:id-0', pending(20), T + 6, T + 1006, 3), null);
+        // A settle of a forgotten id brings nothing back.
+        await store.settlePublish('1', 'g:id-1', { marker: 11, number_messages: 1 });
+        assert.equal(await store.claimPublish('1', 'g:id-1', pending(21), T + 7, T + 1007, 3), null);
+      });
+
+      if (backend.shared) {
+        it('gives one claim to one of several nodes claiming the same id at once', async () => {
+          const handles = [store, opened.openSibling!(), opened.openSibling!()];
+          const answers = await Promise.all(handles.map((s, i) => s.claimPublish('1', 'u1:raced-id', pending(i + 1), T, T + 1000, 100)));
+          assert.equal(answers.filter((a) => a === null).length, 1);
+          const winner = answers.indexOf(null) + 1;
+          for (const a of answers) if (a !== null) assert.deepEqual(a, pending(winner));
+        });
+      }
+    });
+
     describe('last seen', () => {
       it('stores unix seconds per user and app', async () => {
         assert.equal(await store.getLastSeen('1', 3), undefined);

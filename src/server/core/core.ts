@@ -289,8 +289,39 @@ export class Core implements BackendApi {
     if (await this.isBanned(conn, req.pipe)) return refuse('banned', 'you are banned from this pipe');
     const sender: Sender = { user_id: conn.user_id, connId: conn.id };
     if (conn.user_name !== undefined) sender.user_name = conn.user_name;
-    const result = await this.publishAs(conn.appId, req.pipe, req.event, req.data ?? null, sender);
-    return { error: '', number_messages: result.number_messages, marker: result.marker };
+    const publish = (ticket?: MarkerTicket) => this.publishAs(conn.appId, req.pipe, req.event, req.data ?? null, sender, ticket);
+    const result: PublishResult & { duplicate?: boolean } =
+      req.id === undefined ? await publish() : await this.publishOnce(conn.appId, publishKey(conn, req.id), publish);
+    const report: DeliveryReport = { error: '', number_messages: result.number_messages, marker: result.marker };
+    if (result.duplicate) report.duplicate = true;
+    return report;
+  }
+
+  /**
+   * A publish that carries an id: claimed in the store (with the marker it will have) before it is made, so
+   * the same id sent again, on any node, within the window gets the first publish's report instead of a copy.
+   * One still under way answers with its marker and a count of 0. A publish that fails gives its id back.
+   */
+  private async publishOnce(
+    appId: string,
+    key: string,
+    publish: (ticket: MarkerTicket) => Promise<PublishResult>,
+  ): Promise<PublishResult & { duplicate?: boolean }> {
+    const ticket = await this.nextMarker(appId);
+    const { windowMs, perApp } = this.limits.publishIds;
+    const now = this.now();
+    const prior = await this.store.claimPublish(appId, key, { marker: ticket.marker, number_messages: -1 }, now, now + windowMs, perApp);
+    if (prior) return { marker: prior.marker, number_messages: Math.max(prior.number_messages, 0), duplicate: true };
+    let result: PublishResult;
+    try {
+      result = await publish(ticket);
+    } catch (err) {
+      await this.store.releasePublish(appId, key).catch(() => undefined);
+      throw err;
+    }
+    // The message is out: a store that cannot take the count now only leaves a later duplicate's count at 0.
+    await this.store.settlePublish(appId, key, result).catch(() => undefined);
+    return result;
   }
 
   /** `guestName` is shown by other browsers only for an anonymous typist, marked as a guest's own name. */
@@ -348,9 +379,10 @@ export class Core implements BackendApi {
     event: string | undefined,
     data: unknown,
     sender: Sender,
+    ticket?: MarkerTicket,
   ): Promise<PublishResult> {
     const app = this.requireApp(appId);
-    const { marker, epoch } = await this.nextMarker(appId);
+    const { marker, epoch } = ticket ?? (await this.nextMarker(appId));
     const stored: StoredMessage = {
       marker,
       pipe,
@@ -653,6 +685,16 @@ export class Core implements BackendApi {
     if (!app) throw new CoreError('not_found', `no app ${appId}`);
     return app;
   }
+}
+
+/**
+ * Whose publish id it is. An authorized user's ids are theirs across connections and tabs. An anonymous
+ * sender has no identity that outlives its connection (a retry comes over a new one), so guests' ids share
+ * one space per app: they are random UUIDs never shown to anyone else, and reusing one only answers the
+ * reuser with the first report (its own message is dropped), never someone else's message.
+ */
+function publishKey(conn: Connection, id: string): string {
+  return conn.authorized && conn.user_id > 0 ? `u${conn.user_id}:${id}` : `g:${id}`;
 }
 
 export function toIncoming(m: StoredMessage, history: boolean): IncomingMessage {

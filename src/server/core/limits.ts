@@ -63,11 +63,19 @@ export const limitsSchema = z.strictObject({
   penaltyMaxMs: ms,
   /** Storage per app (each app may override it with its own `quota`). */
   quota: quotaSchema,
+  /**
+   * Publish ids remembered per app so a publish sent again is taken once: each for `windowMs`, at most
+   * `perApp` of them (the oldest go first). Every id costs a publish, so one sender fills it only at its rate.
+   */
+  publishIds: z.strictObject({ windowMs: ms, perApp: z.number().int().positive() }),
 });
 export type Limits = z.infer<typeof limitsSchema>;
 
 /** What the config file may say: any part of the model, the rest keeps its default. */
-export const limitsOverrideSchema = limitsSchema.partial().extend({ quota: quotaSchema.partial().optional() });
+export const limitsOverrideSchema = limitsSchema.partial().extend({
+  quota: quotaSchema.partial().optional(),
+  publishIds: limitsSchema.shape.publishIds.partial().optional(),
+});
 export type LimitsOverride = z.infer<typeof limitsOverrideSchema>;
 
 export const DEFAULT_LIMITS: Limits = {
@@ -85,11 +93,17 @@ export const DEFAULT_LIMITS: Limits = {
   penaltyMs: 30_000,
   penaltyMaxMs: 10 * 60_000,
   quota: { historyBytes: 64 * MiB, historyPipes: 1000, pipeHistoryBytes: 1 * MiB },
+  publishIds: { windowMs: 5 * 60_000, perApp: 10_000 },
 };
 
 /** The defaults with `override` laid over them. */
 export function resolveLimits(override: LimitsOverride = {}): Limits {
-  return { ...DEFAULT_LIMITS, ...override, quota: { ...DEFAULT_LIMITS.quota, ...override.quota } };
+  return {
+    ...DEFAULT_LIMITS,
+    ...override,
+    quota: { ...DEFAULT_LIMITS.quota, ...override.quota },
+    publishIds: { ...DEFAULT_LIMITS.publishIds, ...override.publishIds },
+  };
 }
 
 /** An app's quota: the server's, with the app's own values laid over it. */

@@ -9,6 +9,7 @@ import type {
   HistoryRange,
   HistoryUsage,
   MarkerTicket,
+  PublishReceipt,
   Store,
   StoredMessage,
   UserKeyRecord,
@@ -46,6 +47,8 @@ class AppData {
   /** Ban key (see banKey) → expiry (ms) or null. */
   readonly bans = new Map<string, number | null>();
   readonly personal = new Map<number, StoredMessage[]>();
+  /** Publish id → receipt and expiry, in claim order: the core claims with one window, so that is expiry order. */
+  readonly publishIds = new Map<string, { receipt: PublishReceipt; expiresAt: number }>();
   readonly lastSeen = new Map<number, number>();
   webhook: string | null = null;
   secret: string | undefined;
@@ -201,6 +204,38 @@ export class MemoryStore implements Store {
       }
     }
     return false;
+  }
+
+  async claimPublish(
+    appId: string,
+    key: string,
+    receipt: PublishReceipt,
+    now: number,
+    expiresAt: number,
+    max: number,
+  ): Promise<PublishReceipt | null> {
+    const ids = this.app(appId).publishIds;
+    for (const [k, entry] of ids) {
+      if (entry.expiresAt > now) break;
+      ids.delete(k);
+    }
+    const prior = ids.get(key);
+    if (prior) return { ...prior.receipt };
+    for (const k of ids.keys()) {
+      if (ids.size < max) break;
+      ids.delete(k);
+    }
+    ids.set(key, { receipt: { ...receipt }, expiresAt });
+    return null;
+  }
+
+  async settlePublish(appId: string, key: string, receipt: PublishReceipt): Promise<void> {
+    const entry = this.app(appId).publishIds.get(key);
+    if (entry) entry.receipt = { ...receipt };
+  }
+
+  async releasePublish(appId: string, key: string): Promise<void> {
+    this.app(appId).publishIds.delete(key);
   }
 
   async enqueuePersonal(appId: string, userId: number, msg: StoredMessage, max: number): Promise<void> {

@@ -16,6 +16,8 @@
  *   ban:u:<id>:<pipe|*> / ban:c:<conn>:<pipe|*>  string = expiry ms (0 = none), PXAT expiry
  *   pm:<user id>       list                   — queued personal messages, oldest first
  *   seen               hash user id → unix s  — last-seen times
+ *   pubids             sorted set             — publish ids (sender and id): score = when they may be forgotten (ms)
+ *   pubrec             hash publish id → "marker count" — their receipts; both keys expire once nothing is claimed
  *   webhook, secret    strings
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -29,6 +31,7 @@ import type {
   HistoryRange,
   HistoryUsage,
   MarkerTicket,
+  PublishReceipt,
   Store,
   StoredMessage,
   UserKeyRecord,
@@ -109,6 +112,29 @@ local removed = 0
 local count = redis.call('ZCARD', KEYS[1])
 while count > tonumber(ARGV[2]) do removed = removed + popOldest(); count = count - 1 end
 settle(removed)`,
+  },
+  /**
+   * KEYS: pubids, pubrec. ARGV: publish id, now, expiresAt, max, receipt, ms until expiresAt.
+   * Returns the earlier receipt, or false when the id is now claimed.
+   */
+  cometClaimPublish: {
+    numberOfKeys: 2,
+    lua: `for _, gone in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])) do redis.call('HDEL', KEYS[2], gone) end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+local prior = redis.call('HGET', KEYS[2], ARGV[1])
+if prior then return prior end
+local n = redis.call('ZCARD', KEYS[1])
+while n >= tonumber(ARGV[4]) do
+  redis.call('HDEL', KEYS[2], redis.call('ZPOPMIN', KEYS[1])[1]); n = n - 1
+end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1]); redis.call('HSET', KEYS[2], ARGV[1], ARGV[5])
+redis.call('PEXPIRE', KEYS[1], ARGV[6]); redis.call('PEXPIRE', KEYS[2], ARGV[6])
+return false`,
+  },
+  /** KEYS: pubrec. ARGV: publish id, receipt. */
+  cometSettlePublish: {
+    numberOfKeys: 1,
+    lua: `if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end`,
   },
 } as const;
 
@@ -300,6 +326,37 @@ export class RedisStore implements Store {
     return values.some((v) => v !== null && (v === '0' || Number(v) > now));
   }
 
+  /* ---- publish ids ---- */
+
+  async claimPublish(
+    appId: string,
+    key: string,
+    receipt: PublishReceipt,
+    now: number,
+    expiresAt: number,
+    max: number,
+  ): Promise<PublishReceipt | null> {
+    const prior = await this.scripts.cometClaimPublish(
+      this.key(appId, 'pubids'),
+      this.key(appId, 'pubrec'),
+      key,
+      now,
+      expiresAt,
+      max,
+      formatReceipt(receipt),
+      Math.max(1, expiresAt - now),
+    );
+    return typeof prior === 'string' ? parseReceipt(prior) : null;
+  }
+
+  async settlePublish(appId: string, key: string, receipt: PublishReceipt): Promise<void> {
+    await this.scripts.cometSettlePublish(this.key(appId, 'pubrec'), key, formatReceipt(receipt));
+  }
+
+  async releasePublish(appId: string, key: string): Promise<void> {
+    await this.redis.multi().zrem(this.key(appId, 'pubids'), key).hdel(this.key(appId, 'pubrec'), key).exec();
+  }
+
   /* ---- personal messages ---- */
 
   async enqueuePersonal(appId: string, userId: number, msg: StoredMessage, max: number): Promise<void> {
@@ -358,6 +415,13 @@ export class RedisStore implements Store {
     if (!this.ownsClient) return;
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
+}
+
+const formatReceipt = (r: PublishReceipt): string => `${r.marker} ${r.number_messages}`;
+
+function parseReceipt(text: string): PublishReceipt {
+  const [marker, count] = text.split(' ').map(Number);
+  return { marker: marker!, number_messages: count! };
 }
 
 function parseMessage(row: string): StoredMessage {

@@ -14,6 +14,7 @@ import type {
   HistoryRange,
   HistoryUsage,
   MarkerTicket,
+  PublishReceipt,
   Store,
   StoredMessage,
   UserKeyRecord,
@@ -38,6 +39,11 @@ CREATE TABLE IF NOT EXISTS personal (seq INTEGER PRIMARY KEY AUTOINCREMENT, app 
 CREATE INDEX IF NOT EXISTS personal_by_user ON personal (app, user_id, seq);
 CREATE TABLE IF NOT EXISTS last_seen (app TEXT NOT NULL, user_id INTEGER NOT NULL, time INTEGER NOT NULL, PRIMARY KEY (app, user_id));
 CREATE TABLE IF NOT EXISTS app_settings (app TEXT PRIMARY KEY, webhook TEXT, secret TEXT);
+CREATE TABLE IF NOT EXISTS publish_ids (
+  app TEXT NOT NULL, key TEXT NOT NULL, marker INTEGER NOT NULL, count INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+  PRIMARY KEY (app, key)
+);
+CREATE INDEX IF NOT EXISTS publish_ids_by_expiry ON publish_ids (app, expires_at);
 `;
 
 /** history_pipes follows every row that enters or leaves history, whichever statement moves it. */
@@ -197,6 +203,43 @@ export class SqliteStore implements Store {
     return this.q.findBan.get(appId, conn, user, APP_WIDE, pipe, now) !== undefined;
   }
 
+  private readonly claimTx = (
+    appId: string,
+    key: string,
+    receipt: PublishReceipt,
+    now: number,
+    expiresAt: number,
+    max: number,
+  ): PublishReceipt | null =>
+    this.db.transaction(() => {
+      this.q.forgetPublishIds.run(appId, now);
+      const prior = this.q.publishId.get(appId, key);
+      if (prior) return { marker: prior.marker, number_messages: prior.count };
+      const { n } = this.q.countPublishIds.get(appId)!;
+      if (n >= max) this.q.evictPublishIds.run(appId, n - max + 1);
+      this.q.claimPublishId.run(appId, key, receipt.marker, receipt.number_messages, expiresAt);
+      return null;
+    })();
+
+  async claimPublish(
+    appId: string,
+    key: string,
+    receipt: PublishReceipt,
+    now: number,
+    expiresAt: number,
+    max: number,
+  ): Promise<PublishReceipt | null> {
+    return this.claimTx(appId, key, receipt, now, expiresAt, max);
+  }
+
+  async settlePublish(appId: string, key: string, receipt: PublishReceipt): Promise<void> {
+    this.q.settlePublishId.run(receipt.marker, receipt.number_messages, appId, key);
+  }
+
+  async releasePublish(appId: string, key: string): Promise<void> {
+    this.q.releasePublishId.run(appId, key);
+  }
+
   private readonly enqueueTx = (appId: string, userId: number, msg: StoredMessage, max: number): void => {
     this.db.transaction(() => {
       this.q.enqueue.run(appId, userId, JSON.stringify(msg));
@@ -312,6 +355,17 @@ function prepare(db: Database.Database) {
       `SELECT 1 AS one FROM bans WHERE app = ? AND subject IN (?, ?) AND pipe IN (?, ?)
        AND (expires_at IS NULL OR expires_at > ?) LIMIT 1`,
     ),
+    forgetPublishIds: db.prepare(`DELETE FROM publish_ids WHERE app = ? AND expires_at <= ?`),
+    publishId: db.prepare<[string, string], { marker: number; count: number }>(
+      `SELECT marker, count FROM publish_ids WHERE app = ? AND key = ?`,
+    ),
+    countPublishIds: db.prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM publish_ids WHERE app = ?`),
+    evictPublishIds: db.prepare(
+      `DELETE FROM publish_ids WHERE rowid IN (SELECT rowid FROM publish_ids WHERE app = ? ORDER BY expires_at LIMIT ?)`,
+    ),
+    claimPublishId: db.prepare(`INSERT INTO publish_ids (app, key, marker, count, expires_at) VALUES (?, ?, ?, ?, ?)`),
+    settlePublishId: db.prepare(`UPDATE publish_ids SET marker = ?, count = ? WHERE app = ? AND key = ?`),
+    releasePublishId: db.prepare(`DELETE FROM publish_ids WHERE app = ? AND key = ?`),
     enqueue: db.prepare(`INSERT INTO personal (app, user_id, body) VALUES (?, ?, ?)`),
     trimQueue: db.prepare(
       `DELETE FROM personal WHERE app = ? AND user_id = ? AND seq NOT IN

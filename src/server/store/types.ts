@@ -89,6 +89,15 @@ export type BanSubject = { user_id: number; conn_id?: undefined } | { conn_id: s
 /** A ban: app-wide when `pipe` is absent, else only in that pipe. */
 export type BanTarget = BanSubject & { pipe?: string };
 
+/**
+ * What the server remembers of one publish that carried a client-made id: its report. `number_messages`
+ * is -1 while the publish is still under way (the id is claimed, the delivery not counted yet).
+ */
+export interface PublishReceipt {
+  marker: number;
+  number_messages: number;
+}
+
 /** The registered key of a user (CppComet `users_auth`), with the display name the backend gave. */
 export interface UserKeyRecord {
   key: string;
@@ -158,6 +167,20 @@ export interface Store {
    * bans of the user id (when user_id > 0) and of the connection id.
    */
   isBanned(appId: string, who: { user_id: number; conn_id: string }, pipe: string, now: number): Promise<boolean>;
+
+  /* ---- publish ids (every message once) ---- */
+
+  /**
+   * Claims a publish id (`key`: the sender and its id) for `receipt`, atomically across nodes, or returns
+   * the receipt of the publish that claimed it first. First forgets the app's ids whose time ran out
+   * (expiry at or before `now`); a new id is kept until `expiresAt`, and the app keeps at most `max` ids:
+   * the ones that expire first go to make room.
+   */
+  claimPublish(appId: string, key: string, receipt: PublishReceipt, now: number, expiresAt: number, max: number): Promise<PublishReceipt | null>;
+  /** Sets the receipt of a claimed id (once its publish is done); nothing when the id was forgotten meanwhile. */
+  settlePublish(appId: string, key: string, receipt: PublishReceipt): Promise<void>;
+  /** Forgets a claim whose publish failed, so the same id sent again is published. */
+  releasePublish(appId: string, key: string): Promise<void>;
 
   /* ---- personal messages (CppComet `users_messages`) ---- */
 
