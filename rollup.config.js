@@ -1,11 +1,14 @@
 // Browser bundles (the npm entry points come from tsc into lib/), each with a source map beside it:
 // - dist/comet-chat.js: one self-contained, minified ES module that registers <comet-chat>;
+// - dist/comet-chat-*.js: what dist/comet-chat.js loads only when needed, one standalone module each
+//   (scripts/build-chunks.mjs);
 // - dist/CometServerApi.js: a classic script (IIFE) with the seed's CometServerApi facade.
 // Sizes are checked against the budget by scripts/build-size.mjs, run right after this.
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import esbuild from 'rollup-plugin-esbuild';
 import { browserFieldOverrides } from './scripts/build-browser-field.mjs';
+import { CHUNKS, lazyChunks } from './scripts/build-chunks.mjs';
 import { nativeStandIns } from './scripts/build-natives.mjs';
 import { minifyLitTemplates } from './scripts/build-templates.mjs';
 import { websocketOnly } from './scripts/build-transports.mjs';
@@ -52,9 +55,15 @@ export default [
   {
     input: 'src/element/define.ts',
     output: { file: 'dist/comet-chat.js', format: 'es', sourcemap: true, banner: banner('lit (BSD-3-Clause, Google LLC)', SIO) },
-    plugins: browserPlugins(),
+    plugins: [lazyChunks(), ...browserPlugins()],
     onwarn,
   },
+  ...CHUNKS.map(({ source: input, file }) => ({
+    input,
+    output: { file: `dist/${file}`, format: 'es', sourcemap: true },
+    plugins: browserPlugins(),
+    onwarn,
+  })),
   {
     input: 'src/compat/global.ts',
     output: { file: 'dist/CometServerApi.js', format: 'iife', sourcemap: true, banner: banner(SIO) },

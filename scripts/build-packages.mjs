@@ -13,8 +13,11 @@ import ts from 'typescript';
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
 
-/** The browser bundles rollup writes to dist/ (other builds, such as the WordPress zip, share that folder). */
-const BUNDLES = /^(comet-chat|CometServerApi)\.js(\.map)?$/;
+/**
+ * The browser bundles rollup writes to dist/, with the chunks comet-chat.js loads only when needed
+ * (other builds, such as the WordPress zip, share that folder).
+ */
+const BUNDLES = /^(comet-chat(-[a-z0-9]+)?|CometServerApi)\.js(\.map)?$/;
 
 /** [from (repository), to (package)] pairs; `skip` names files left out, `only` the only ones taken. */
 export const PACKAGES = {

@@ -292,6 +292,12 @@ export class CometChat extends LitElement {
     this.requestUpdate();
   }
 
+  /** A language that is on its way holds the update back: the UI never flashes in English first. */
+  protected override scheduleUpdate(): void | Promise<unknown> {
+    const loading = this._localize.loading();
+    return loading ? loading.then(() => super.scheduleUpdate()) : super.scheduleUpdate();
+  }
+
   /** Lit renders the frame; the message view puts the shown window of the log into its list. */
   protected override update(changed: PropertyValues<this>): void {
     super.update(changed);

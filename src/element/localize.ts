@@ -1,11 +1,11 @@
 /**
  * Strings of <comet-chat> by language, and a controller that re-renders its host when the
  * language changes: the host's own `lang`, else the page's `<html lang>` (watched for changes).
+ * English is built in; other languages are chunks of their own, loaded when an element first needs one.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { ConnectionStatus } from '../client/types.js';
 import en from './translations/en.js';
-import ru from './translations/ru.js';
 
 /** Every user-facing string; functions take the variable part. Names and texts passed in are plain text. */
 export interface Translation {
@@ -48,10 +48,11 @@ export interface Translation {
   reasonUnavailable: string;
 }
 
-const translations = new Map<string, Translation>([
-  ['en', en],
-  ['ru', ru],
-]);
+const translations = new Map<string, Translation>([['en', en]]);
+/** The languages shipped as chunks, until each is asked for. */
+const shipped = new Map<string, () => Promise<{ default: Translation }>>([['ru', () => import('./translations/ru.js')]]);
+/** Shipped languages on their way. */
+const loading = new Map<string, Promise<unknown>>();
 const hosts = new Set<ReactiveControllerHost>();
 
 let observer: MutationObserver | undefined;
@@ -66,6 +67,25 @@ export function registerTranslation(...list: Translation[]): void {
 export function translationFor(lang: string): Translation {
   const code = lang.toLowerCase();
   return translations.get(code) ?? translations.get(code.split('-')[0]) ?? en;
+}
+
+/**
+ * Loads the shipped translation `lang` needs, if any and not there yet; resolves when it is in (or failed to
+ * come: the language falls back as translationFor says). A translation the page registered is never replaced.
+ */
+function load(lang: string): Promise<unknown> | undefined {
+  const code = lang.toLowerCase();
+  if (translations.has(code)) return undefined;
+  const primary = code.split('-')[0]!;
+  if (translations.has(primary) || !shipped.has(primary)) return loading.get(primary);
+  const done = shipped
+    .get(primary)!()
+    .then(({ default: t }) => translations.has(primary) || registerTranslation(t))
+    .catch(() => undefined)
+    .finally(() => loading.delete(primary));
+  shipped.delete(primary);
+  loading.set(primary, done);
+  return done;
 }
 
 /** Re-renders its host when `<html lang>` changes; `term()` resolves strings with per-element overrides. */
@@ -89,6 +109,11 @@ export class LocalizeController implements ReactiveController {
   /** The language in effect: the host's `lang`, else the page's, else English. */
   lang(): string {
     return this._host.lang || document.documentElement.lang || 'en';
+  }
+
+  /** While the language in effect is on its way: resolves once it is in. The host waits with its update. */
+  loading(): Promise<unknown> | undefined {
+    return load(this.lang());
   }
 
   term<K extends keyof Translation>(key: K): Translation[K] {

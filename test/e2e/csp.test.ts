@@ -16,8 +16,8 @@ let site: Server;
 let siteUrl: string;
 
 /** Another origin: a site owner's page with the two pasted tags and a CSP that names only the chat server. */
-function sitePage(chatServer: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>A site</title>
+function sitePage(chatServer: string, lang = 'en'): string {
+  return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>A site</title>
 <script type="module" src="${chatServer}/comet-chat.js"></script></head><body>
 <h1>Somebody's site</h1>
 <comet-chat server="${chatServer}" dev-id="1" pipe="web_chat_pipe"></comet-chat>
@@ -29,12 +29,13 @@ function sitePage(chatServer: string): string {
 before(async () => {
   site = createServer((req, res) => {
     const chatServer = demo.server.url;
-    const html = sitePage(chatServer);
-    res.writeHead(req.url === '/' ? 200 : 404, {
+    const page = req.url === '/' || req.url === '/ru';
+    const html = sitePage(chatServer, req.url === '/ru' ? 'ru' : 'en');
+    res.writeHead(page ? 200 : 404, {
       'Content-Type': 'text/html; charset=utf-8',
       'Content-Security-Policy': `default-src 'self'; script-src ${chatServer}; style-src 'self'; connect-src ${chatServer} ${chatServer.replace(/^http/, 'ws')}`,
     });
-    res.end(req.url === '/' ? html : '');
+    res.end(page ? html : '');
   });
   await new Promise<void>((done) => site.listen(0, '127.0.0.1', done));
   // "localhost" and "127.0.0.1" are different origins to the browser: the widget really is cross-origin.
@@ -57,6 +58,13 @@ test('/comet-chat.js and /CometServerApi.js are served with their type, CORS and
   const again = await fetch(`${demo.server.url}/comet-chat.js`, { headers: { 'If-None-Match': etag } });
   assert.equal(again.status, 304);
   await again.arrayBuffer();
+  // The Russian UI, a chunk loaded from beside the bundle, is served the same way.
+  const ru = await fetch(`${demo.server.url}/comet-chat-ru.js`, { headers: { Origin: 'https://some.site.example' } });
+  assert.equal(ru.status, 200);
+  assert.match(ru.headers.get('content-type') ?? '', /^text\/javascript/);
+  assert.equal(ru.headers.get('access-control-allow-origin'), '*');
+  assert.match(await ru.text(), /Подключено/);
+  assert.ok(!(await fetch(`${demo.server.url}/comet-chat.js`).then((r) => r.text())).includes('Подключено'), 'Russian is not in the initial bundle');
   // The classic-script facade for pages written against CppComet's CometServerApi.js.
   const compat = await fetch(`${demo.server.url}/CometServerApi.js`);
   assert.equal(compat.status, 200);
@@ -113,6 +121,22 @@ test('under the strict CSP the widget chats with a site of another origin, with 
 
   await bare.page.context().close();
   await other.page.context().close();
+});
+
+test('a Russian page of another origin gets the Russian UI, loaded from the chat server under its CSP', async () => {
+  const { page, watch } = await newWatchedPage(await demo.browser.newContext());
+  const chunks: string[] = [];
+  page.on('request', (r) => r.url().includes('/comet-chat-') && chunks.push(r.url()));
+  await page.goto(`${siteUrl}ru`);
+  const widget = chat(page);
+  await waitConnected(widget);
+  assert.equal(await part(widget, 'status').textContent(), 'Подключено');
+  assert.equal(await part(widget, 'title').textContent(), 'Чат');
+  assert.equal(await part(widget, 'send-button').textContent().then((t) => t?.trim()), 'Отправить');
+  assert.deepEqual(chunks, [`${demo.server.url}/comet-chat-ru.js`]);
+  assert.deepEqual(watch.errors, []);
+  assert.deepEqual(watch.cspViolations, []);
+  await page.context().close();
 });
 
 async function waitUntil(condition: () => boolean): Promise<void> {

@@ -89,10 +89,10 @@ describe('npm pack + a clean install', { timeout: 300_000, concurrency: true }, 
   test('comet-chat: the element, client, protocol types and facade, with lit and socket.io-client only', async (t) => {
     const pkg = packed['comet-chat'];
     const files = new Set(pkg.files.map((f) => f.path));
-    for (const f of ['lib/element/define.js', 'lib/element/react.d.ts', 'lib/element/vue.d.ts', 'lib/client/index.js', 'lib/protocol/index.d.ts', 'lib/compat/index.js', 'dist/comet-chat.js', 'custom-elements.json']) {
+    for (const f of ['lib/element/define.js', 'lib/element/react.d.ts', 'lib/element/vue.d.ts', 'lib/client/index.js', 'lib/protocol/index.d.ts', 'lib/compat/index.js', 'dist/comet-chat.js', 'dist/comet-chat-ru.js', 'custom-elements.json']) {
       assert.ok(files.has(f), `${f} is in the tarball`);
     }
-    const shipped = /^(package\.json|README\.md|custom-elements\.json|lib\/(element|client|protocol|compat)\/.+\.(js|d\.ts)|dist\/(comet-chat|CometServerApi)\.js(\.map)?)$/;
+    const shipped = /^(package\.json|README\.md|custom-elements\.json|lib\/(element|client|protocol|compat)\/.+\.(js|d\.ts)|dist\/(comet-chat(-[a-z0-9]+)?|CometServerApi)\.js(\.map)?)$/;
     assert.deepEqual([...files].filter((f) => !shipped.test(f) || f.includes('schemas.')), [], 'nothing else: no server code, no zod schemas, no demo');
 
     const { dir, ms } = await installInto('element', pkg.filename);
@@ -139,10 +139,10 @@ describe('npm pack + a clean install', { timeout: 300_000, concurrency: true }, 
   test('comet-chat-server: installs from its tarball, then its command starts, serves and stops', async (t) => {
     const pkg = packed['comet-chat-server'];
     const files = new Set(pkg.files.map((f) => f.path));
-    for (const f of ['bin/comet-chat-server.js', 'lib/server/cli.js', 'lib/server/index.d.ts', 'lib/protocol/schemas.js', 'dist/comet-chat.js', 'dist/CometServerApi.js', 'demo/anonymous/index.html']) {
+    for (const f of ['bin/comet-chat-server.js', 'lib/server/cli.js', 'lib/server/index.d.ts', 'lib/protocol/schemas.js', 'dist/comet-chat.js', 'dist/comet-chat-ru.js', 'dist/CometServerApi.js', 'demo/anonymous/index.html']) {
       assert.ok(files.has(f), `${f} is in the tarball`);
     }
-    const shipped = /^(package\.json|README\.md|bin\/comet-chat-server\.js|lib\/(server|protocol)\/.+\.(js|d\.ts)|dist\/(comet-chat|CometServerApi)\.js(\.map)?|demo\/.+)$/;
+    const shipped = /^(package\.json|README\.md|bin\/comet-chat-server\.js|lib\/(server|protocol)\/.+\.(js|d\.ts)|dist\/(comet-chat(-[a-z0-9]+)?|CometServerApi)\.js(\.map)?|demo\/.+)$/;
     assert.deepEqual([...files].filter((f) => !shipped.test(f)), [], 'nothing else: no element sources, no other builds');
 
     const prebuilds = join(work, 'prebuilds');
@@ -174,6 +174,10 @@ describe('npm pack + a clean install', { timeout: 300_000, concurrency: true }, 
       const bundle = await fetch(`${url}/comet-chat.js`);
       assert.equal(bundle.status, 200);
       assert.equal(await bundle.text(), readFileSync(join(ROOT, 'dist', 'comet-chat.js'), 'utf8'));
+      // The chunks the bundle loads when needed are served beside it.
+      const chunk = await fetch(`${url}/comet-chat-ru.js`);
+      assert.equal(chunk.status, 200);
+      assert.equal(await chunk.text(), readFileSync(join(ROOT, 'dist', 'comet-chat-ru.js'), 'utf8'));
       // A live pipe server: a client connects and is told who it is.
       const socket = io(url, { transports: ['websocket'], auth: { dev_id: '1' }, forceNew: true, reconnection: false });
       const auth = await new Promise<{ authorized: boolean }>((done, fail) => {

@@ -15,7 +15,7 @@ import { DEFAULT_LIMITS } from '../../src/server/core/limits.js';
 import { AppRegistry } from '../../src/server/core/apps.js';
 import { Core } from '../../src/server/core/core.js';
 import { createHttpFront } from '../../src/server/fronts/http/index.js';
-import { packageRoot, resolveInside } from '../../src/server/fronts/http/static.js';
+import { packageRoot, publicScript, resolveInside } from '../../src/server/fronts/http/static.js';
 import { Metrics } from '../../src/server/metrics.js';
 import { MemoryStore } from '../../src/server/store/memory.js';
 
@@ -291,6 +291,15 @@ test('resolveInside keeps every path inside its root', () => {
   assert.equal(resolveInside(root, '/'), '/srv/demo/index.html');
   for (const bad of ['/a/../b.html', '/../x', '/a/../../x', '/%2e%2e/x', '/..%2fx', '/a%5c..%5c..%5cx', '/.git/config', '/%zz']) {
     assert.equal(resolveInside(root, bad), null, bad);
+  }
+});
+
+test('publicScript names the bundles, their chunks and maps in dist/, and nothing else', () => {
+  for (const name of ['comet-chat.js', 'comet-chat.js.map', 'comet-chat-ru.js', 'comet-chat-ru.js.map', 'CometServerApi.js']) {
+    assert.equal(publicScript(`/${name}`), name);
+  }
+  for (const bad of ['/comet-chat-../x.js', '/comet-chat-.js', '/comet-chat-RU.js', '/comet-chat-wordpress.zip', '/x/comet-chat.js', '/comet-chat.jsx', '/comet-chat-a/b.js']) {
+    assert.equal(publicScript(bad), undefined, bad);
   }
 });
 

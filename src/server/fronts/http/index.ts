@@ -10,7 +10,7 @@ import type { Metrics } from '../../metrics.js';
 import { API_PREFIX, handleApi } from './api.js';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { HttpError, sendError, sendJson } from './respond.js';
-import { packageRoot, PUBLIC_SCRIPTS, serveFile, serveFromFolder } from './static.js';
+import { packageRoot, publicScript, serveFile, serveFromFolder } from './static.js';
 
 export interface HttpFrontDeps {
   core: BackendApi;
@@ -80,7 +80,7 @@ export function createHttpFront(deps: HttpFrontDeps): HttpHandler {
 
     if (deps.extraRoutes && (await deps.extraRoutes(req, res))) return;
 
-    const script = PUBLIC_SCRIPTS[path];
+    const script = publicScript(path);
     if (script !== undefined) {
       if (method === 'OPTIONS') return preflightForScripts(res);
       readOnly(method);

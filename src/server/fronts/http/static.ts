@@ -27,13 +27,16 @@ const CONTENT_TYPES: Record<string, string> = {
   '.php': 'text/plain; charset=utf-8',
 };
 
-/** The public scripts served from dist/, by URL path. */
-export const PUBLIC_SCRIPTS: Record<string, string> = {
-  '/comet-chat.js': 'comet-chat.js',
-  '/comet-chat.js.map': 'comet-chat.js.map',
-  '/CometServerApi.js': 'CometServerApi.js',
-  '/CometServerApi.js.map': 'CometServerApi.js.map',
-};
+/**
+ * The public scripts served from dist/: /comet-chat.js, the chunks it loads only when needed beside it
+ * (/comet-chat-ru.js, …; scripts/build-chunks.mjs), /CometServerApi.js, and their source maps.
+ */
+const PUBLIC_SCRIPT = /^\/(comet-chat(?:-[a-z0-9]+)?|CometServerApi)\.js(?:\.map)?$/;
+
+/** The file in dist/ of a public script's URL path, or undefined for any other path. */
+export function publicScript(path: string): string | undefined {
+  return PUBLIC_SCRIPT.test(path) ? path.slice(1) : undefined;
+}
 
 /**
  * Where dist/ and demo/ are: the comet-chat-server package (installed, or packages/comet-chat-server
