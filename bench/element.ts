@@ -14,8 +14,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpus, loadavg, totalmem } from 'node:os';
 import { chromium, type Browser } from 'playwright-core';
+import { loadNow, machine } from './report.js';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 100);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -190,7 +190,7 @@ async function main(): Promise<void> {
     res.end(file ? readFileSync(file) : PAGE);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const load = loadavg()[0]!.toFixed(1);
+  const load = loadNow();
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -201,9 +201,7 @@ async function main(): Promise<void> {
     const rows = [await measure(browser, base, 'comet-chat', '/comet-chat.js'), await measure(browser, base, 'deep-chat', '/deep-chat.js')];
     const version = JSON.parse(readFileSync('node_modules/deep-chat/package.json', 'utf8')).version as string;
     rows[1]!.widget = `deep-chat ${version}`;
-    const cpu = cpus();
-    const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, load average ${load} at the start, Chromium ${browser.version()} headless, Node ${process.version}`;
-    const report = table(rows, machine);
+    const report = table(rows, `${machine(load)}, Chromium ${browser.version()} headless, Node ${process.version}`);
     console.log(`\n${report}\n`);
     if (process.argv.includes('--docs')) {
       const doc = readFileSync(DOCS, 'utf8');

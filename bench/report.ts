@@ -1,4 +1,14 @@
-/** Turning samples into the bench's one table. */
+/** Turning samples into the bench's tables, and naming the machine they were measured on. */
+import { cpus, loadavg, totalmem } from 'node:os';
+
+/** The 1-minute load average now: take it before measuring (on a shared machine it says how busy the others were). */
+export const loadNow = (): string => loadavg()[0]!.toFixed(1);
+
+/** Cores, CPU model, memory and the load average at the start, as the bench reports print them. */
+export function machine(loadAtStart: string): string {
+  const cpu = cpus();
+  return `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, load average ${loadAtStart} at the start`;
+}
 
 export interface Row {
   name: string;

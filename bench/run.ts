@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: our server against bare Socket.IO, measured in the same run on loopback.
+ * `npm run bench`: our server against bare Socket.IO, measured in the same run on loopback, in parts
+ * (BENCH_PARTS, default all: fanout,connections,heap).
  *
- * For each server (each in its own child process): connect N subscribers and W publishers, then
+ * fanout — for each server (each in its own child process): connect N subscribers and W publishers, then
  *  1. heap per connection: heap in use after a full GC, before and after connecting, divided by N+W;
  *  2. fan-out throughput: M messages, W in flight (one per publisher), deliveries per second
  *     until every subscriber has every message, and the server's CPU time per delivery (the
@@ -10,31 +11,41 @@
  *     and publish → the publisher's ack (for us: the delivery report with number_messages).
  * Prints one markdown table with the ratios ours / baseline. Bounded: ≤ ~500 connections, ~1 minute.
  *
+ * connections — many idle subscribed connections per node (bench/connections.ts): open rate, memory
+ * and idle CPU per connection, one message to all. heap — where the heap per connection goes, from two
+ * heap snapshots of each server (bench/heap-summary.ts). The last line names the machine.
+ *
  * Knobs (environment): BENCH_SUBSCRIBERS (300), BENCH_MESSAGES (200), BENCH_SAMPLES (40), BENCH_WINDOW (8),
  * BENCH_REDIS=redis://… adds our server on the Redis store and adapter: one node, then two nodes with
  * the subscribers spread over both (the messages cross Redis to reach half of them).
  * BENCH_ONLY=text keeps the baseline and the rows whose name contains the text. BENCH_CPU_PROF=dir
- * writes a CPU profile of every server process there.
+ * writes a CPU profile of every server process there. BENCH_CONNECTIONS (18,000 per node),
+ * BENCH_PER_PROCESS (6,000 per load process), BENCH_IN_FLIGHT (32 handshakes at once per load process),
+ * BENCH_IDLE_MS (25,000), BENCH_HEAP_CONNECTIONS (2,000).
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { BENCH_APP, BENCH_RECEIPTS_APP, connectClient, type BenchClient, type Dialect, type Payload } from './protocol.js';
-import { percentile, formatTable, type Row } from './report.js';
+import { formatConnectionsTable, measureConnections, measureHeapSummary } from './connections.js';
+import { percentile, formatTable, loadNow, machine, type Row } from './report.js';
+import { startServer, type ServerChild, type ServerKind } from './server-child.js';
 
 const SUBSCRIBERS = Math.min(Number(process.env.BENCH_SUBSCRIBERS ?? 300), 480);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 40);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 8);
 const REDIS_URL = process.env.BENCH_REDIS;
+/** Socket.IO pings each connection once per 25 s: idle CPU is measured over one such interval. */
+const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 25_000);
+/** Connections per load process: a process may hold at most 20,000 open files on the machines this runs on. */
+const PER_LOAD_PROCESS = Math.min(Number(process.env.BENCH_PER_PROCESS ?? 6000), 19_000);
 /** No single phase may hang the run. */
 const PHASE_TIMEOUT_MS = 20_000;
 const TEXT = 'x'.repeat(100);
 
 interface Target {
   name: string;
-  kind: 'socketio' | 'comet' | 'comet-redis';
+  kind: ServerKind;
   dialect: Dialect;
   app?: string;
   /** Server processes (Redis only): subscribers are spread over them, publishers use the first. */
@@ -54,54 +65,6 @@ const allTargets: Target[] = [
 ];
 /** The baseline, and the rows whose name contains BENCH_ONLY (all when unset). */
 const targets = allTargets.filter((t, i) => i === 0 || !process.env.BENCH_ONLY || t.name.includes(process.env.BENCH_ONLY));
-
-/* ---- the server child ---- */
-
-interface ServerChild {
-  url: string;
-  heap(): Promise<number>;
-  /** CPU time (user + system) the server process has used so far, µs. */
-  cpu(): Promise<number>;
-  close(): Promise<void>;
-}
-
-async function startServer(target: Target, redisPrefix: string): Promise<ServerChild> {
-  const entry = fileURLToPath(new URL('./server-process.ts', import.meta.url));
-  const args = target.kind === 'comet-redis' ? [target.kind, REDIS_URL!, redisPrefix] : [target.kind];
-  const child: ChildProcess = fork(entry, args, { execArgv: ['--expose-gc', '--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])], stdio: 'inherit' });
-  const next = <T>(pick: (msg: Record<string, unknown>) => T | undefined): Promise<T> =>
-    new Promise((resolve, reject) => {
-      const onMessage = (msg: Record<string, unknown>) => {
-        const value = pick(msg);
-        if (value === undefined) return;
-        child.off('message', onMessage);
-        child.off('exit', onExit);
-        resolve(value);
-      };
-      const onExit = (code: number | null) => reject(new Error(`${target.kind} server exited (${code})`));
-      child.on('message', onMessage);
-      child.once('exit', onExit);
-    });
-  const url = await next((m) => (m.ready ? String(m.url) : undefined));
-  return {
-    url,
-    heap() {
-      const reply = next((m) => (typeof m.heap === 'number' ? m.heap : undefined));
-      child.send('heap');
-      return reply;
-    },
-    cpu() {
-      const reply = next((m) => (typeof m.cpu === 'number' ? m.cpu : undefined));
-      child.send('cpu');
-      return reply;
-    },
-    close() {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.send('close');
-      return exited;
-    },
-  };
-}
 
 /* ---- measurements ---- */
 
@@ -152,7 +115,7 @@ async function measure(target: Target): Promise<Row> {
   const heap = async () => (await Promise.all(servers.map((s) => s.heap()))).reduce((a, b) => a + b, 0);
   const cpu = async () => (await Promise.all(servers.map((s) => s.cpu()))).reduce((a, b) => a + b, 0);
   try {
-    for (let i = 0; i < (target.nodes ?? 1); i++) servers.push(await startServer(target, redisPrefix));
+    for (let i = 0; i < (target.nodes ?? 1); i++) servers.push(await startServer(target.kind, { redisUrl: REDIS_URL, redisPrefix, cpuProfDir: process.env.BENCH_CPU_PROF }));
     const heapBefore = await heap();
     const urls = servers.map((s) => s.url);
     const subscribers = await withTimeout('connect', connectAll(target, urls, SUBSCRIBERS));
@@ -225,14 +188,36 @@ async function measure(target: Target): Promise<Row> {
   }
 }
 
-const rows: Row[] = [];
 const t0 = performance.now();
-console.log(`comet-chat bench: ${SUBSCRIBERS} subscribers + ${WINDOW} publishers, ${MESSAGES} messages (window ${WINDOW}), ${SAMPLES} latency samples, payload ~${TEXT.length + 40} B`);
-for (const target of targets) {
-  process.stdout.write(`  ${target.name} … `);
-  const row = await measure(target);
-  rows.push(row);
-  console.log(`${Math.round(row.deliveriesPerSecond)} deliveries/s, ${row.cpuPerDelivery.toFixed(1)} µs CPU each`);
+const load = loadNow();
+const parts = new Set((process.env.BENCH_PARTS ?? 'fanout,connections,heap').split(','));
+
+if (parts.has('fanout')) {
+  const rows: Row[] = [];
+  console.log(`Fan-out: ${SUBSCRIBERS} subscribers + ${WINDOW} publishers, ${MESSAGES} messages (window ${WINDOW}), ${SAMPLES} latency samples, payload ~${TEXT.length + 40} B`);
+  for (const target of targets) {
+    process.stdout.write(`  ${target.name} … `);
+    const row = await measure(target);
+    rows.push(row);
+    console.log(`${Math.round(row.deliveriesPerSecond)} deliveries/s, ${row.cpuPerDelivery.toFixed(1)} µs CPU each`);
+  }
+  console.log(`\n${formatTable(rows)}\n`);
 }
-console.log(`\n${formatTable(rows)}\n`);
-console.log(`node ${process.version}, ${(performance.now() - t0) / 1000 | 0} s`);
+
+if (parts.has('connections')) {
+  const connections = Number(process.env.BENCH_CONNECTIONS ?? 18_000);
+  console.log(`Many connections: ${connections.toLocaleString('en')} per node, idle CPU over ${IDLE_MS / 1000} s`);
+  const rows = await measureConnections(
+    { connections, perProcess: PER_LOAD_PROCESS, inFlight: Number(process.env.BENCH_IN_FLIGHT ?? 32), idleMs: IDLE_MS, redisUrl: REDIS_URL, redisPrefix: `bench-${randomBytes(4).toString('hex')}` },
+    (line) => process.stdout.write(line),
+  );
+  console.log(`\n${formatConnectionsTable(rows)}\n`);
+}
+
+if (parts.has('heap')) {
+  const connections = Number(process.env.BENCH_HEAP_CONNECTIONS ?? 2000);
+  console.log(`Heap snapshots, ${connections.toLocaleString('en')} connections each:\n`);
+  console.log(`${await measureHeapSummary(connections, 25)}\n`);
+}
+
+console.log(`${machine(load)}, Node ${process.version}, ${(performance.now() - t0) / 1000 | 0} s`);

@@ -6,10 +6,12 @@
  *
  * kind: `socketio` (bare Socket.IO room broadcast, the baseline), `comet` (our server, in memory),
  * `comet-redis` (our server on the Redis store and adapter). Talks to the parent over IPC:
- * sends `{ ready, url }`, answers `heap` with the heap in use after a full GC and `cpu` with the
- * process's CPU time so far (µs), exits on `close`.
+ * sends `{ ready, url }`, answers `heap` and `rss` with the heap in use and the resident set size after a
+ * full GC, `cpu` with the process's CPU time so far (µs), `{ snapshot: path }` by writing a heap snapshot
+ * there, and exits on `close`.
  */
 import { createServer } from 'node:http';
+import { writeHeapSnapshot } from 'node:v8';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { createCometServer } from '../src/server/index.js';
@@ -57,17 +59,29 @@ async function startComet(redisUrl?: string, prefix?: string): Promise<{ url: st
   return { url: server.url, close: () => server.close() };
 }
 
-function heapAfterGc(): number {
+function fullGc(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with --expose-gc');
   for (let i = 0; i < 3; i++) gc();
-  return process.memoryUsage().heapUsed;
 }
 
 const [kind, redisUrl, prefix] = process.argv.slice(2);
 const started = kind === 'socketio' ? await startSocketIo() : await startComet(kind === 'comet-redis' ? redisUrl : undefined, prefix);
 process.on('message', (msg: unknown) => {
-  if (msg === 'heap') process.send!({ heap: heapAfterGc() });
+  if (msg === 'heap') {
+    fullGc();
+    process.send!({ heap: process.memoryUsage().heapUsed });
+  }
+  if (msg === 'rss') {
+    fullGc();
+    process.send!({ rss: process.memoryUsage.rss() });
+  }
+  const snapshot = (msg as { snapshot?: unknown } | null)?.snapshot;
+  if (typeof snapshot === 'string') {
+    fullGc();
+    writeHeapSnapshot(snapshot);
+    process.send!({ snapshot });
+  }
   if (msg === 'cpu') {
     const { user, system } = process.cpuUsage();
     process.send!({ cpu: user + system });

@@ -1,0 +1,76 @@
+/**
+ * One process of the many-connections load generator (bench/connections.ts forks several, each
+ * holding fewer connections than a process's open-file limit).
+ *
+ *   node --import tsx bench/load-child.ts
+ *
+ * Over IPC: `{ open: OpenOrder }` opens that many light clients (bench/light-client.ts), at most
+ * `inFlight` handshakes at a time, from its own loopback source address, and answers
+ * `{ opened, failed, cpu, rss, error? }` (cpu: µs this process spent opening them; rss: bytes its
+ * resident set grew by); `counts` answers `{ received, exactlyOnce, lastArrival }` (messages
+ * received so far, clients that received exactly one, wall-clock ms of the last arrival);
+ * `close` closes every connection and exits.
+ */
+import { performance } from 'node:perf_hooks';
+import type WebSocket from 'ws';
+import { openLightClient } from './light-client.js';
+import type { Dialect } from './protocol.js';
+
+export interface OpenOrder {
+  url: string;
+  count: number;
+  dialect: Dialect;
+  app?: string;
+  localAddress: string;
+  inFlight: number;
+}
+
+const sockets: WebSocket[] = [];
+let perClient = new Uint32Array(0);
+let received = 0;
+let lastArrival = 0;
+
+async function open(order: OpenOrder): Promise<void> {
+  const cpuBefore = process.cpuUsage();
+  const rssBefore = process.memoryUsage.rss();
+  perClient = new Uint32Array(order.count);
+  let next = 0;
+  let failed = 0;
+  let error: string | undefined;
+  const worker = async (): Promise<void> => {
+    while (next < order.count) {
+      const index = next++;
+      try {
+        const ws = await openLightClient({
+          url: order.url,
+          dialect: order.dialect,
+          app: order.app,
+          localAddress: order.localAddress,
+          onMessage: () => {
+            perClient[index]! += 1;
+            received += 1;
+            lastArrival = performance.timeOrigin + performance.now();
+          },
+        });
+        sockets.push(ws);
+      } catch (err) {
+        failed += 1;
+        error ??= String(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: order.inFlight }, worker));
+  const { user, system } = process.cpuUsage(cpuBefore);
+  process.send!({ opened: sockets.length, failed, cpu: user + system, rss: process.memoryUsage.rss() - rssBefore, ...(error === undefined ? {} : { error }) });
+}
+
+process.on('message', (msg: unknown) => {
+  const order = (msg as { open?: OpenOrder } | null)?.open;
+  if (order) void open(order);
+  if (msg === 'counts') process.send!({ received, exactlyOnce: perClient.filter((n) => n === 1).length, lastArrival });
+  if (msg === 'close') {
+    for (const ws of sockets) ws.terminate();
+    process.exit(0);
+  }
+});
+process.send!({ ready: true });
