@@ -360,13 +360,13 @@ export class CometChat extends LitElement {
           ${composer._asksName()
             ? html`<input part="name-input" type="text" maxlength=${USER_NAME_MAX} autocomplete="nickname"
                 aria-label=${t('nameLabel')} placeholder=${t('namePlaceholder')} .value=${this.name}
-                ?disabled=${!!reason} @input=${(e: Event) => (this.name = (e.target as HTMLInputElement).value)} />`
+                ?disabled=${!!reason} @change=${composer._commitName} />`
             : nothing}
           <div part="composer">
             <textarea part="textarea" rows="1" aria-label=${t('messageLabel')} placeholder=${t('messagePlaceholder')}
               aria-describedby="reason" .value=${composer._draft} ?disabled=${!!reason}
               @input=${composer._handleInput} @keydown=${composer._handleKeyDown}></textarea>
-            <button part="send-button" type="button" ?disabled=${!!reason || needName || !composer._draft.trim()} @click=${composer._submit}>
+            <button part="send-button" type="button" ?disabled=${!!reason || !composer._draft.trim()} @click=${composer._submit}>
               ${t('send')}
             </button>
           </div>

@@ -46,6 +46,11 @@ describe('<comet-chat> message formatting', () => {
     expect(getComputedStyle(text).whiteSpace).to.equal('pre-wrap');
     say(el, '**bold with https://example.com/x inside**');
     expect((await lastText(el)).querySelector('strong > a')!.getAttribute('href')).to.equal('https://example.com/x');
+    // An empty fence is text, not an empty box; bold does not span another bold's opening (CommonMark does the same).
+    say(el, '`````` and ```\n```');
+    expect(structure(await lastText(el))).to.deep.equal(['#:`````` and ```\n```']);
+    say(el, '**x **y** and see https://example.com/a).');
+    expect(structure(await lastText(el))).to.deep.equal(['#:**x ', 'strong:y', '#: and see ', 'a:https://example.com/a', '#:).']);
   });
 
   it('keeps markdown-looking attacks as text: nothing runs, no markup, no other link scheme', async () => {
@@ -69,7 +74,8 @@ describe('<comet-chat> message formatting', () => {
     expect(links.map((a) => a.href)).to.deep.equal(['https://example.com/', 'https://ok.example/']);
     expect(parts(el, 'text').map((t) => t.textContent)).to.deep.equal([
       '<img src=x onerror="window.__md=1">',
-      '<svg onload=window.__md=2>',
+      // Italics never span a place where italics could open (here "__md"): the scan stays linear.
+      '_<svg onload=window._md=2>',
       '<script>window.__md=3</script>',
       '<iframe srcdoc="<script>parent.__md=4</script>"></iframe>',
       '[click](javascript:window.__md=5)',

@@ -179,10 +179,20 @@ describe('<comet-chat title-badge>', () => {
 describe('<comet-chat sound>', () => {
   const real = window.AudioContext;
   let tones: number[];
+  let contexts: { closed: boolean }[];
   beforeEach(() => {
     tones = [];
-    /** Records each tone's frequency instead of playing it. */
+    contexts = [];
+    /** Records each tone's frequency instead of playing it, and whether the context was closed. */
     class FakeAudio {
+      closed = false;
+      constructor() {
+        contexts.push(this);
+      }
+      close() {
+        this.closed = true;
+        return Promise.resolve();
+      }
       currentTime = 0;
       destination = {};
       createGain() {
@@ -215,5 +225,22 @@ describe('<comet-chat sound>', () => {
     live(el, 'read at once');
     await el.updateComplete;
     expect(tones).to.deep.equal([880]);
+  });
+
+  it('closes its audio context when removed from the page, and makes a new one when back', async () => {
+    const el = await launcher('sound');
+    live(el, 'ping');
+    await el.updateComplete;
+    expect(contexts.map((c) => c.closed)).to.deep.equal([false]);
+    const host = el.parentElement!;
+    el.remove();
+    expect(contexts.map((c) => c.closed)).to.deep.equal([true]);
+    host.append(el);
+    await el.updateComplete;
+    await new Promise((r) => setTimeout(r, 3100));
+    live(el, 'ping again');
+    await el.updateComplete;
+    expect(tones).to.deep.equal([880, 880]);
+    expect(contexts.map((c) => c.closed)).to.deep.equal([true, false]);
   });
 });

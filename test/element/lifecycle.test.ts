@@ -1,6 +1,6 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import type { CometChat } from '../../src/element/index.js';
-import { backendPublish, connectedChat, freshPipe, onlineCount, part, serverInfo, shadow, texts, waitUntil } from './helpers.js';
+import { backendPublish, connectedChat, freshPipe, onlineCount, part, parts, serverInfo, shadow, texts, waitUntil } from './helpers.js';
 
 /** Types into the message field as a user would. */
 async function type(el: CometChat, text: string): Promise<HTMLTextAreaElement> {
@@ -75,9 +75,62 @@ describe('<comet-chat> connection lifecycle', () => {
     await waitUntil(() => texts(el).includes('in b'), 'history of b', { timeout: 10000 });
     expect(texts(el)).to.deep.equal(['in b']);
   });
+
+  it('leaves behind what the old connection brought and the feed had not taken in yet', async () => {
+    const server = await serverInfo();
+    const [a, b] = [freshPipe(), freshPipe()];
+    await backendPublish(b, undefined, { text: 'in b', name: 'Site' });
+    const el = await connectedChat(server, { pipe: a, name: 'Ann' });
+    // The moment a join notice reaches the old connection (the feed takes messages in batches, a little later),
+    // the element moves to another pipe.
+    const arrived = new Promise<void>((resolve) =>
+      el._connection._client!.on('message', (m) => {
+        if (m.server_info.event !== 'userLogin') return;
+        el.pipe = b;
+        resolve();
+      }),
+    );
+    await backendPublish('loginPipe', 'userLogin', { name: 'Ghost of a' });
+    await arrived;
+    await waitUntil(() => texts(el).includes('in b'), 'history of b', { timeout: 10000 });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(parts(el, 'notice').map((n) => n.textContent)).to.deep.equal([]);
+    expect(el.messages.map((m) => m.kind)).to.deep.equal(['message']);
+  });
 });
 
 describe('<comet-chat> composer', () => {
+  it('takes the typed name when the field changes or the message goes out, not at every keystroke', async () => {
+    const el = await connectedChat(await serverInfo(), { pipe: freshPipe() });
+    let renders = 0;
+    const render = (el as unknown as { render(): unknown }).render;
+    (el as unknown as { render(): unknown }).render = function (this: CometChat) {
+      renders++;
+      return render.call(this);
+    };
+    const field = part(el, 'name-input') as HTMLInputElement;
+    for (const typed of ['G', 'Gu', 'Gue', 'Gues', 'Guest']) {
+      field.value = typed;
+      field.dispatchEvent(new Event('input'));
+      await el.updateComplete;
+    }
+    expect(renders).to.equal(0);
+    expect(el.name).to.equal('');
+    field.dispatchEvent(new Event('change'));
+    await el.updateComplete;
+    expect(el.name).to.equal('Guest');
+    expect(renders).to.equal(1);
+
+    // Typed, then sent without leaving the field: the message goes out under the typed name.
+    field.value = 'Guest 2';
+    field.dispatchEvent(new Event('input'));
+    const area = await type(el, 'hello');
+    const sent = oneEvent(el, 'comet-send');
+    area.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
+    expect((await sent).detail.data).to.deep.equal({ text: 'hello', name: 'Guest 2' });
+    expect(el.name).to.equal('Guest 2');
+  });
+
   it('keeps the keyboard in the message field after the send button is used', async () => {
     const el = await connectedChat(await serverInfo(), { pipe: freshPipe(), name: 'Ann' });
     const area = await type(el, 'by button');

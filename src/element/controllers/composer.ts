@@ -106,9 +106,20 @@ export class ComposerController {
     if (h._connection._status === 'connected') h._connection._client?.typing(h.pipe, h.name.trim());
   };
 
+  /**
+   * The name field sets `name` when it changes (on leaving it) and when the message goes out, not at every
+   * keystroke: `name` is a reflected property, and each change of it renders the whole element.
+   */
+  _commitName = (): void => {
+    const field = this._host._part<HTMLInputElement>('name-input');
+    if (field) this._host.name = field.value;
+  };
+
   _submit = (): void => {
     const h = this._host;
-    if (this._blockedReason() || !this._draft.trim() || (this._asksName() && !h.name.trim())) return;
+    this._commitName();
+    if (this._blockedReason() || !this._draft.trim()) return;
+    if (this._asksName() && !h.name.trim()) return h._part('name-input')!.focus();
     const text = this._draft;
     this._draft = '';
     // The send button goes disabled with the field emptied: keep the keyboard in the field.

@@ -81,6 +81,10 @@ export class ConnectionController implements ReactiveController {
     const client = this._client;
     if (!client) return;
     this._client = null;
+    // What the old connection brought and the feed has not taken in yet would land in whatever feed comes next.
+    clearTimeout(this._inboxTimer);
+    this._inboxTimer = undefined;
+    this._inbox = [];
     client.disconnect();
     this._stopClient?.();
     this._onStatus('disconnected');

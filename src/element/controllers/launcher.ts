@@ -62,6 +62,9 @@ export class LauncherController implements ReactiveController {
 
   hostDisconnected(): void {
     this._showTitle(0);
+    // Browsers cap the audio contexts of a page: one per chat ever added would run out.
+    this._audio?.close();
+    this._audio = undefined;
   }
 
   /** "(3) Title" while there is something unread; the page's title exactly as it was otherwise. */
