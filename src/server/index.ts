@@ -21,7 +21,7 @@ import type { CometIo } from './fronts/socket/types.js';
 import { urlForLog } from './log-safe.js';
 import { Metrics } from './metrics.js';
 import { MemoryStore } from './store/memory.js';
-import { createRedisParts, type RedisParts } from './store/redis-cluster.js';
+import { createRedisParts, type RedisParts } from './store/redis-parts.js';
 import { SqliteStore } from './store/sqlite.js';
 import type { Store } from './store/types.js';
 

@@ -1,7 +1,7 @@
 /** Where a webhook may point: the URL rule, and which hosts are refused unless an app is allowed private targets. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkWebhookUrl } from '../../src/server/core/checks.js';
+import { checkWebhookUrl } from '../../src/server/core/input-checks.js';
 import { refusedAddress, refusedHost, webhookUrlProblem } from '../../src/server/core/webhook-target.js';
 
 test('internal targets are refused in every spelling the URL parser accepts', () => {

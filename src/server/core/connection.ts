@@ -1,6 +1,6 @@
 /** What the core keeps about one open browser connection (on the node that holds it). */
 import type { Subscription } from '../../protocol/names.js';
-import type { ConnectionIdentity } from './fanout.js';
+import type { ConnectionIdentity } from './fanout-port.js';
 import type { Limits } from './limits.js';
 import { StrikeCounter, TokenBucket } from './rate-limit.js';
 

@@ -44,11 +44,11 @@ import type {
 } from './api.js';
 import { appPipeKey } from './app-pipe.js';
 import { AppRegistry, type App } from './apps.js';
-import { authenticate, type Credentials } from './auth.js';
-import { banTarget, checkData, checkEvent, checkName, checkPipe, checkToken, checkUserId, checkWebhookUrl } from './checks.js';
+import { authenticateUser, type Credentials } from './user-auth.js';
+import { banTarget, checkData, checkEvent, checkName, checkPipe, checkToken, checkUserId, checkWebhookUrl } from './input-checks.js';
 import { isMember, newConnection, type Connection } from './connection.js';
 import { CoreError } from './errors.js';
-import type { Fanout, SettingsChange } from './fanout.js';
+import type { Fanout, SettingsChange } from './fanout-port.js';
 import { DEFAULT_LIMITS, type Limits, type Quota } from './limits.js';
 import { SettingsCache } from './settings-cache.js';
 import { peekExpiry, signToken, TOKEN_CLOCK_TOLERANCE_S } from './tokens.js';
@@ -144,7 +144,7 @@ export class Core implements BackendApi {
     if (!app) return { ok: false, reason: 'unknown_app' };
     if (!this.apps.allowsOrigin(app, origin)) return { ok: false, reason: 'origin' };
     const auth: AuthInfo =
-      typeof creds === 'string' ? { authorized: false, user_id: 0, reason: creds } : await authenticate(this.store, app, creds);
+      typeof creds === 'string' ? { authorized: false, user_id: 0, reason: creds } : await authenticateUser(this.store, app, creds);
     // Without it the client keeps the epoch it knows: a store that cannot be read must not refuse the connection.
     const epoch = await this.epochOf(app.id).catch(() => undefined);
     if (epoch !== undefined) auth.epoch = epoch;

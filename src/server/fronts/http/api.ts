@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { describeIssues } from '../../../protocol/schemas.js';
 import type { BackendApi } from '../../core/api.js';
-import { authenticate } from './auth.js';
+import { authenticateBackend } from './backend-auth.js';
 import { readJsonBody } from './body.js';
 import { HttpError, sendJson } from './respond.js';
 import { decodeSegment, Router } from './router.js';
@@ -255,7 +255,7 @@ export async function handleApi(
       Allow: found.allow,
     });
   }
-  const appId = authenticate(core, devId, req);
+  const appId = authenticateBackend(core, devId, req);
   const result = await found.handler({
     core,
     appId,

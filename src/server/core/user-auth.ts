@@ -14,7 +14,7 @@ export interface Credentials {
 
 const ANONYMOUS: AuthInfo = { authorized: false, user_id: 0 };
 
-export async function authenticate(store: Store, app: App, creds: Credentials): Promise<AuthInfo> {
+export async function authenticateUser(store: Store, app: App, creds: Credentials): Promise<AuthInfo> {
   if (creds.token !== undefined) {
     const check = await verifyToken(app.secret, creds.token);
     if (!check.ok) return { ...ANONYMOUS, reason: check.reason };

@@ -8,7 +8,7 @@ import { HttpError } from './respond.js';
  * Returns the app id when `Authorization: Bearer <secret>` matches the app's secret.
  * Unknown app and wrong secret give the same 401, so the API does not reveal which apps exist.
  */
-export function authenticate(core: BackendApi, devId: string, req: IncomingMessage): string {
+export function authenticateBackend(core: BackendApi, devId: string, req: IncomingMessage): string {
   const header = req.headers.authorization ?? '';
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   const app = core.getApp(devId);

@@ -4,7 +4,7 @@
  */
 import type { Subscription } from '../../../protocol/names.js';
 import type { DeleteNotice, EpochNotice, IncomingMessage, TypingNotice } from '../../../protocol/wire.js';
-import type { Fanout, Member, SettingsChange } from '../../core/fanout.js';
+import type { Fanout, Member, SettingsChange } from '../../core/fanout-port.js';
 import { appRoom, eventRoom, isSubscriptionRoomOf, memberRoom, pipeRoom, userRoom } from './rooms.js';
 import type { CometIo } from './types.js';
 
