@@ -45,7 +45,11 @@ const banner = (...bundled) => `/*! comet-chat (MIT). Bundles ${bundled.join(' a
 
 /** A build that pulls node-only code into the browser bundle is a bug: fail, don't warn. */
 function onwarn(warning, warn) {
-  if (warning.code === 'UNRESOLVED_IMPORT' || warning.code === 'MISSING_GLOBAL_NAME' || warning.code === 'MISSING_NAME_OPTION_FOR_IIFE_EXPORT') {
+  if (
+    warning.code === 'UNRESOLVED_IMPORT' ||
+    warning.code === 'MISSING_GLOBAL_NAME' ||
+    warning.code === 'MISSING_NAME_OPTION_FOR_IIFE_EXPORT'
+  ) {
     throw new Error(`${warning.code}: ${warning.message}`);
   }
   warn(warning);
@@ -54,7 +58,12 @@ function onwarn(warning, warn) {
 export default [
   {
     input: 'src/element/define.ts',
-    output: { file: 'dist/comet-chat.js', format: 'es', sourcemap: true, banner: banner('lit (BSD-3-Clause, Google LLC)', SIO) },
+    output: {
+      file: 'dist/comet-chat.js',
+      format: 'es',
+      sourcemap: true,
+      banner: banner('lit (BSD-3-Clause, Google LLC)', SIO),
+    },
     plugins: [lazyChunks(), ...browserPlugins()],
     onwarn,
   },

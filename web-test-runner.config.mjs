@@ -10,7 +10,11 @@ import { tsImport } from 'tsx/esm/api';
 
 const APP = '1';
 /** Loopback only, no CometQL port, and only faults in the log. */
-const BASE = { host: '127.0.0.1', cometqlPort: false, logger: { info() {}, error: (m, err) => console.error(m, err ?? '') } };
+const BASE = {
+  host: '127.0.0.1',
+  cometqlPort: false,
+  logger: { info() {}, error: (m, err) => console.error(m, err ?? '') },
+};
 
 /** Named servers: `main` (in memory) lives for the whole run; tests may start more, e.g. a SQLite one to restart. */
 function cometServersPlugin() {
@@ -20,9 +24,7 @@ function cometServersPlugin() {
 
   async function start(name, { sqlite = false } = {}) {
     const dataDir = sqlite ? mkdtempSync(join(tmpdir(), 'comet-chat-wtr-')) : undefined;
-    const server = await createCometServer(
-      sqlite ? { ...BASE, port: 0, dataDir } : { ...BASE, port: 0, memory: true },
-    );
+    const server = await createCometServer(sqlite ? { ...BASE, port: 0, dataDir } : { ...BASE, port: 0, memory: true });
     servers.set(name, { server, dataDir, port: server.port });
     return info(name);
   }
@@ -64,18 +66,21 @@ function cometServersPlugin() {
       return true;
     },
     /** A backend publish through the core, as the HTTP and CometQL fronts do it. */
-    'comet-publish': async ({ name, pipe, event, data }) => (await publishAll(entry(name).server, [{ pipe, event, data }]))[0],
+    'comet-publish': async ({ name, pipe, event, data }) =>
+      (await publishAll(entry(name).server, [{ pipe, event, data }]))[0],
     /** `count` messages `{text: prefix + i, name}` (i from 1), published one after another as fast as the core takes them. */
     'comet-publish-many': async ({ name, pipe, count, prefix = '', sender = 'backend' }) => {
       const server = entry(name).server;
-      for (let i = 1; i <= count; i++) await server.core.publish(APP, pipe, undefined, { text: `${prefix}${i}`, name: sender });
+      for (let i = 1; i <= count; i++)
+        await server.core.publish(APP, pipe, undefined, { text: `${prefix}${i}`, name: sender });
       return true;
     },
     'comet-user-key': async ({ name, userId, key, userName }) => {
       await entry(name).server.core.setUserKey(APP, userId, key, userName);
       return true;
     },
-    'comet-token': ({ name, userId, userName }) => entry(name).server.core.issueToken(APP, { user_id: userId, name: userName }),
+    'comet-token': ({ name, userId, userName }) =>
+      entry(name).server.core.issueToken(APP, { user_id: userId, name: userName }),
     'comet-delete': ({ name, pipe, marker }) => entry(name).server.core.deleteMessage(APP, pipe, marker),
     'comet-pipe-length': async ({ name, pipe, length }) => {
       await entry(name).server.core.setPipeSettings(APP, pipe, { length });

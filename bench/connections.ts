@@ -126,7 +126,9 @@ async function startLoadChild(): Promise<LoadChild> {
       return reply;
     },
     counts() {
-      const reply = next<{ received: number; exactlyOnce: number; lastArrival: number }>((m) => typeof m.received === 'number');
+      const reply = next<{ received: number; exactlyOnce: number; lastArrival: number }>(
+        (m) => typeof m.received === 'number',
+      );
       child.send('counts');
       return reply;
     },
@@ -142,9 +144,11 @@ async function measureTarget(target: Target, options: ConnectionsOptions): Promi
   const total = options.connections * target.nodes;
   const servers: ServerChild[] = [];
   const loads: LoadChild[] = [];
-  const sum = async (f: (s: ServerChild) => Promise<number>) => (await Promise.all(servers.map(f))).reduce((a, b) => a + b, 0);
+  const sum = async (f: (s: ServerChild) => Promise<number>) =>
+    (await Promise.all(servers.map(f))).reduce((a, b) => a + b, 0);
   try {
-    for (let i = 0; i < target.nodes; i++) servers.push(await startServer(target.kind, { redisUrl: options.redisUrl, redisPrefix: options.redisPrefix }));
+    for (let i = 0; i < target.nodes; i++)
+      servers.push(await startServer(target.kind, { redisUrl: options.redisUrl, redisPrefix: options.redisPrefix }));
     const processes = Math.ceil(total / options.perProcess);
     loads.push(...(await Promise.all(Array.from({ length: processes }, startLoadChild))));
     const rssBefore = await sum((s) => s.rss());
@@ -173,7 +177,10 @@ async function measureTarget(target: Target, options: ConnectionsOptions): Promi
     const generatorCpuPerOpen = results.reduce((n, r) => n + r.cpu, 0) / total;
     const generatorRssPerConnection = results.reduce((n, r) => n + r.rss, 0) / total;
     const failed = results.reduce((n, r) => n + r.failed, 0);
-    if (failed > 0) throw new Error(`${target.name}: ${failed} of ${total} connections failed (${results.find((r) => r.error)?.error})`);
+    if (failed > 0)
+      throw new Error(
+        `${target.name}: ${failed} of ${total} connections failed (${results.find((r) => r.error)?.error})`,
+      );
 
     // 2. Memory.
     const rssPerConnection = ((await sum((s) => s.rss())) - rssBefore) / total;
@@ -189,7 +196,9 @@ async function measureTarget(target: Target, options: ConnectionsOptions): Promi
     let reported: number | undefined;
     const sentAt = performance.timeOrigin + performance.now();
     if (target.dialect === 'comet') {
-      const res = (await publisher.socket.emitWithAck('publish', { pipe: BENCH_PIPE, data: { text: 'to all' } })) as { number_messages: number };
+      const res = (await publisher.socket.emitWithAck('publish', { pipe: BENCH_PIPE, data: { text: 'to all' } })) as {
+        number_messages: number;
+      };
       reported = res.number_messages;
     } else {
       await publisher.publish({ sentAt, seq: 0, text: 'to all' });
@@ -225,11 +234,16 @@ async function measureTarget(target: Target, options: ConnectionsOptions): Promi
   }
 }
 
-export async function measureConnections(options: ConnectionsOptions, log: (line: string) => void): Promise<ConnectionsRow[]> {
+export async function measureConnections(
+  options: ConnectionsOptions,
+  log: (line: string) => void,
+): Promise<ConnectionsRow[]> {
   const targets: Target[] = [
     { name: 'bare Socket.IO (baseline)', kind: 'socketio', dialect: 'socketio', nodes: 1 },
     { name: 'comet-chat', kind: 'comet', dialect: 'comet', nodes: 1 },
-    ...(options.redisUrl ? [{ name: 'comet-chat on Redis, 2 nodes', kind: 'comet-redis' as const, dialect: 'comet' as const, nodes: 2 }] : []),
+    ...(options.redisUrl
+      ? [{ name: 'comet-chat on Redis, 2 nodes', kind: 'comet-redis' as const, dialect: 'comet' as const, nodes: 2 }]
+      : []),
   ];
   const rows: ConnectionsRow[] = [];
   for (const target of targets) {
@@ -254,7 +268,14 @@ export async function measureHeapSummary(connections: number, top: number): Prom
       await server.snapshot(join(dir, `${kind}-before.heapsnapshot`));
       const { opened } = await withTimeout(
         'connect',
-        load.open({ url: server.url, count: connections, dialect, app: BENCH_APP, localAddress: nextSourceAddress(), inFlight: 16 }),
+        load.open({
+          url: server.url,
+          count: connections,
+          dialect,
+          app: BENCH_APP,
+          localAddress: nextSourceAddress(),
+          inFlight: 16,
+        }),
       );
       if (opened !== connections) throw new Error(`heap summary: ${opened} of ${connections} connected`);
       await server.snapshot(join(dir, `${kind}-after.heapsnapshot`));

@@ -29,7 +29,8 @@ const FILES: Record<string, string> = {
   '/comet-chat.js': 'dist/comet-chat.js',
   '/deep-chat.js': 'node_modules/deep-chat/dist/deepChat.bundle.js',
 };
-const PAGE = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title></head><body></body></html>';
+const PAGE =
+  '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title></head><body></body></html>';
 
 /** What runs in the page: one widget, driven the same way for both. */
 interface Driver {
@@ -128,16 +129,19 @@ async function measure(browser: Browser, base: string, widget: string, script: s
   for (let i = 0; i < RUNS; i++) {
     const p = await page();
     history.push(
-      await p.evaluate(async ([w, n]) => {
-        const make = (window as unknown as { drivers: Record<string, () => Driver> }).drivers[w]!;
-        // A first, small widget warms the code up; then the measured one starts from a page without it.
-        await make().history(10);
-        document.body.replaceChildren();
-        const d = make();
-        const t0 = performance.now();
-        await d.history(n);
-        return performance.now() - t0;
-      }, [widget, HISTORY] as const),
+      await p.evaluate(
+        async ([w, n]) => {
+          const make = (window as unknown as { drivers: Record<string, () => Driver> }).drivers[w]!;
+          // A first, small widget warms the code up; then the measured one starts from a page without it.
+          await make().history(10);
+          document.body.replaceChildren();
+          const d = make();
+          const t0 = performance.now();
+          await d.history(n);
+          return performance.now() - t0;
+        },
+        [widget, HISTORY] as const,
+      ),
     );
     await p.close();
   }
@@ -177,7 +181,10 @@ function table(rows: Result[], machine: string): string {
     '',
     '| widget | 1,000 history messages | live message, 1,000 held | live message, 10,000 held | DOM elements, 1,000 held | DOM elements, 10,000 held |',
     '|---|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.widget} | ${ms(r.historyMs)} | ${ms(r.perMessage[1000]!)} | ${ms(r.perMessage[10_000]!)} | ${r.nodes[1000]} | ${r.nodes[10_000]} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.widget} | ${ms(r.historyMs)} | ${ms(r.perMessage[1000]!)} | ${ms(r.perMessage[10_000]!)} | ${r.nodes[1000]} | ${r.nodes[10_000]} |`,
+    ),
     `| comet-chat / deep-chat | ${x(ours.historyMs, theirs.historyMs)} | ${x(ours.perMessage[1000]!, theirs.perMessage[1000]!)} | ${x(ours.perMessage[10_000]!, theirs.perMessage[10_000]!)} | ${x(ours.nodes[1000]!, theirs.nodes[1000]!)} | ${x(ours.nodes[10_000]!, theirs.nodes[10_000]!)} |`,
   ];
   return lines.join('\n');
@@ -198,7 +205,10 @@ async function main(): Promise<void> {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
   try {
-    const rows = [await measure(browser, base, 'comet-chat', '/comet-chat.js'), await measure(browser, base, 'deep-chat', '/deep-chat.js')];
+    const rows = [
+      await measure(browser, base, 'comet-chat', '/comet-chat.js'),
+      await measure(browser, base, 'deep-chat', '/deep-chat.js'),
+    ];
     const version = JSON.parse(readFileSync('node_modules/deep-chat/package.json', 'utf8')).version as string;
     rows[1]!.widget = `deep-chat ${version}`;
     const report = table(rows, `${machine(load)}, Chromium ${browser.version()} headless, Node ${process.version}`);

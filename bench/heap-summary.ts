@@ -25,7 +25,10 @@ export async function censusOf(path: string): Promise<HeapCensus> {
   for (let i = 0; i < nodes.length; i += width) {
     const type = types[nodes[i + typeAt]!]!;
     // Objects and closures by their constructor or function name; everything else by its type.
-    const kind = type === 'object' || type === 'closure' ? `${strings[nodes[i + nameAt]!]}${type === 'closure' ? '()' : ''}` : `(${type})`;
+    const kind =
+      type === 'object' || type === 'closure'
+        ? `${strings[nodes[i + nameAt]!]}${type === 'closure' ? '()' : ''}`
+        : `(${type})`;
     const entry = census.get(kind) ?? { bytes: 0, count: 0 };
     entry.bytes += nodes[i + sizeAt]!;
     entry.count += 1;
@@ -62,7 +65,9 @@ export function formatHeapSummary(base: PerConnection[], ours: PerConnection[], 
   ];
   for (const r of ours.slice(0, top)) {
     const b = baseBy.get(r.kind) ?? { bytes: 0, objects: 0 };
-    lines.push(`| \`${r.kind}\` | ${Math.round(r.bytes)} | ${r.objects.toFixed(1)} | ${Math.round(b.bytes)} | ${b.objects.toFixed(1)} | ${Math.round(r.bytes - b.bytes)} |`);
+    lines.push(
+      `| \`${r.kind}\` | ${Math.round(r.bytes)} | ${r.objects.toFixed(1)} | ${Math.round(b.bytes)} | ${b.objects.toFixed(1)} | ${Math.round(r.bytes - b.bytes)} |`,
+    );
   }
   return lines.join('\n');
 }

@@ -25,9 +25,15 @@ export interface LightClientOptions {
 /** Connects, CONNECTs and subscribes to the bench pipe (room); resolves once the subscription is acknowledged. */
 export function openLightClient(options: LightClientOptions): Promise<WebSocket> {
   const wsUrl = `${options.url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`;
-  const ws = new WebSocket(wsUrl, { perMessageDeflate: false, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
+  const ws = new WebSocket(wsUrl, {
+    perMessageDeflate: false,
+    ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+  });
   const connect = options.dialect === 'comet' ? `40${JSON.stringify({ dev_id: options.app })}` : '40';
-  const subscribe = options.dialect === 'comet' ? `421["subscribe",${JSON.stringify({ pipes: [BENCH_PIPE] })}]` : `421["join","${BENCH_PIPE}"]`;
+  const subscribe =
+    options.dialect === 'comet'
+      ? `421["subscribe",${JSON.stringify({ pipes: [BENCH_PIPE] })}]`
+      : `421["join","${BENCH_PIPE}"]`;
   return new Promise((resolve, reject) => {
     let subscribed = false;
     const fail = (err: Error): void => {

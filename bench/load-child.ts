@@ -61,7 +61,13 @@ async function open(order: OpenOrder): Promise<void> {
   };
   await Promise.all(Array.from({ length: order.inFlight }, worker));
   const { user, system } = process.cpuUsage(cpuBefore);
-  process.send!({ opened: sockets.length, failed, cpu: user + system, rss: process.memoryUsage.rss() - rssBefore, ...(error === undefined ? {} : { error }) });
+  process.send!({
+    opened: sockets.length,
+    failed,
+    cpu: user + system,
+    rss: process.memoryUsage.rss() - rssBefore,
+    ...(error === undefined ? {} : { error }),
+  });
 }
 
 process.on('message', (msg: unknown) => {

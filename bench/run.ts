@@ -25,7 +25,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { BENCH_APP, BENCH_RECEIPTS_APP, connectClient, type BenchClient, type Dialect, type Payload } from './protocol.js';
+import {
+  BENCH_APP,
+  BENCH_RECEIPTS_APP,
+  connectClient,
+  type BenchClient,
+  type Dialect,
+  type Payload,
+} from './protocol.js';
 import { formatConnectionsTable, measureConnections, measureHeapSummary } from './connections.js';
 import { percentile, formatTable, loadNow, machine, type Row } from './report.js';
 import { startServer, type ServerChild, type ServerKind } from './server-child.js';
@@ -64,7 +71,9 @@ const allTargets: Target[] = [
     : []),
 ];
 /** The baseline, and the rows whose name contains BENCH_ONLY (all when unset). */
-const targets = allTargets.filter((t, i) => i === 0 || !process.env.BENCH_ONLY || t.name.includes(process.env.BENCH_ONLY));
+const targets = allTargets.filter(
+  (t, i) => i === 0 || !process.env.BENCH_ONLY || t.name.includes(process.env.BENCH_ONLY),
+);
 
 /* ---- measurements ---- */
 
@@ -100,7 +109,9 @@ async function connectAll(target: Target, urls: string[], count: number): Promis
   // In batches: a burst of 500 handshakes at once measures the accept queue, not the server.
   for (let i = 0; i < count; i += 50) {
     const batch = await Promise.all(
-      Array.from({ length: Math.min(50, count - i) }, (_, j) => connectClient(target.dialect, urls[(i + j) % urls.length]!, target.app)),
+      Array.from({ length: Math.min(50, count - i) }, (_, j) =>
+        connectClient(target.dialect, urls[(i + j) % urls.length]!, target.app),
+      ),
     );
     clients.push(...batch);
   }
@@ -115,7 +126,10 @@ async function measure(target: Target): Promise<Row> {
   const heap = async () => (await Promise.all(servers.map((s) => s.heap()))).reduce((a, b) => a + b, 0);
   const cpu = async () => (await Promise.all(servers.map((s) => s.cpu()))).reduce((a, b) => a + b, 0);
   try {
-    for (let i = 0; i < (target.nodes ?? 1); i++) servers.push(await startServer(target.kind, { redisUrl: REDIS_URL, redisPrefix, cpuProfDir: process.env.BENCH_CPU_PROF }));
+    for (let i = 0; i < (target.nodes ?? 1); i++)
+      servers.push(
+        await startServer(target.kind, { redisUrl: REDIS_URL, redisPrefix, cpuProfDir: process.env.BENCH_CPU_PROF }),
+      );
     const heapBefore = await heap();
     const urls = servers.map((s) => s.url);
     const subscribers = await withTimeout('connect', connectAll(target, urls, SUBSCRIBERS));
@@ -123,7 +137,9 @@ async function measure(target: Target): Promise<Row> {
     await Promise.all(subscribers.map((c) => c.subscribe()));
     // One publisher per lane: our server's per-connection flood guard (60 requests, then 30/s) is
     // part of the product, and a real chat has many senders, not one firehose.
-    const publishers = await Promise.all(Array.from({ length: WINDOW }, () => connectClient(target.dialect, urls[0]!, target.app)));
+    const publishers = await Promise.all(
+      Array.from({ length: WINDOW }, () => connectClient(target.dialect, urls[0]!, target.app)),
+    );
     clients.push(...publishers);
     const heapPerConnection = ((await heap()) - heapBefore) / (SUBSCRIBERS + WINDOW);
 
@@ -137,7 +153,8 @@ async function measure(target: Target): Promise<Row> {
       });
     }
     let seq = 0;
-    const publish = (lane = seq % WINDOW) => publishers[lane]!.publish({ sentAt: performance.now(), seq: seq++, text: TEXT });
+    const publish = (lane = seq % WINDOW) =>
+      publishers[lane]!.publish({ sentAt: performance.now(), seq: seq++, text: TEXT });
 
     // Warm-up: JIT, buffers, the first history writes.
     for (let i = 0; i < 20; i++) await publish();
@@ -154,7 +171,10 @@ async function measure(target: Target): Promise<Row> {
         await publish(index);
       }
     };
-    await withTimeout('fan-out', Promise.all([...Array.from({ length: WINDOW }, (_, i) => lane(i)), counter.until(MESSAGES * SUBSCRIBERS)]));
+    await withTimeout(
+      'fan-out',
+      Promise.all([...Array.from({ length: WINDOW }, (_, i) => lane(i)), counter.until(MESSAGES * SUBSCRIBERS)]),
+    );
     const deliveriesPerSecond = (MESSAGES * SUBSCRIBERS) / ((performance.now() - started) / 1000);
     const cpuPerDelivery = ((await cpu()) - cpuBefore) / (MESSAGES * SUBSCRIBERS);
 
@@ -194,7 +214,9 @@ const parts = new Set((process.env.BENCH_PARTS ?? 'fanout,connections,heap').spl
 
 if (parts.has('fanout')) {
   const rows: Row[] = [];
-  console.log(`Fan-out: ${SUBSCRIBERS} subscribers + ${WINDOW} publishers, ${MESSAGES} messages (window ${WINDOW}), ${SAMPLES} latency samples, payload ~${TEXT.length + 40} B`);
+  console.log(
+    `Fan-out: ${SUBSCRIBERS} subscribers + ${WINDOW} publishers, ${MESSAGES} messages (window ${WINDOW}), ${SAMPLES} latency samples, payload ~${TEXT.length + 40} B`,
+  );
   for (const target of targets) {
     process.stdout.write(`  ${target.name} … `);
     const row = await measure(target);
@@ -208,7 +230,14 @@ if (parts.has('connections')) {
   const connections = Number(process.env.BENCH_CONNECTIONS ?? 18_000);
   console.log(`Many connections: ${connections.toLocaleString('en')} per node, idle CPU over ${IDLE_MS / 1000} s`);
   const rows = await measureConnections(
-    { connections, perProcess: PER_LOAD_PROCESS, inFlight: Number(process.env.BENCH_IN_FLIGHT ?? 32), idleMs: IDLE_MS, redisUrl: REDIS_URL, redisPrefix: `bench-${randomBytes(4).toString('hex')}` },
+    {
+      connections,
+      perProcess: PER_LOAD_PROCESS,
+      inFlight: Number(process.env.BENCH_IN_FLIGHT ?? 32),
+      idleMs: IDLE_MS,
+      redisUrl: REDIS_URL,
+      redisPrefix: `bench-${randomBytes(4).toString('hex')}`,
+    },
     (line) => process.stdout.write(line),
   );
   console.log(`\n${formatConnectionsTable(rows)}\n`);
@@ -220,4 +249,4 @@ if (parts.has('heap')) {
   console.log(`${await measureHeapSummary(connections, 25)}\n`);
 }
 
-console.log(`${machine(load)}, Node ${process.version}, ${(performance.now() - t0) / 1000 | 0} s`);
+console.log(`${machine(load)}, Node ${process.version}, ${((performance.now() - t0) / 1000) | 0} s`);

@@ -30,7 +30,10 @@ export async function startServer(kind: ServerKind, options: ServerOptions = {})
   const entry = fileURLToPath(new URL('./server-process.ts', import.meta.url));
   const args = kind === 'comet-redis' ? [kind, options.redisUrl!, options.redisPrefix!] : [kind];
   const profile = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
-  const child: ChildProcess = fork(entry, args, { execArgv: ['--expose-gc', '--import', 'tsx', ...profile], stdio: 'inherit' });
+  const child: ChildProcess = fork(entry, args, {
+    execArgv: ['--expose-gc', '--import', 'tsx', ...profile],
+    stdio: 'inherit',
+  });
   const next = <T>(pick: (msg: Record<string, unknown>) => T | undefined): Promise<T> =>
     new Promise((resolve, reject) => {
       const onMessage = (msg: Record<string, unknown>) => {
@@ -55,7 +58,8 @@ export async function startServer(kind: ServerKind, options: ServerOptions = {})
     heap: () => ask('heap', (m) => (typeof m.heap === 'number' ? m.heap : undefined)),
     rss: () => ask('rss', (m) => (typeof m.rss === 'number' ? m.rss : undefined)),
     cpu: () => ask('cpu', (m) => (typeof m.cpu === 'number' ? m.cpu : undefined)),
-    snapshot: (path) => ask({ snapshot: path }, (m) => (m.snapshot === path ? (true as const) : undefined)).then(() => undefined),
+    snapshot: (path) =>
+      ask({ snapshot: path }, (m) => (m.snapshot === path ? (true as const) : undefined)).then(() => undefined),
     close() {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.send('close');

@@ -66,7 +66,8 @@ function fullGc(): void {
 }
 
 const [kind, redisUrl, prefix] = process.argv.slice(2);
-const started = kind === 'socketio' ? await startSocketIo() : await startComet(kind === 'comet-redis' ? redisUrl : undefined, prefix);
+const started =
+  kind === 'socketio' ? await startSocketIo() : await startComet(kind === 'comet-redis' ? redisUrl : undefined, prefix);
 process.on('message', (msg: unknown) => {
   if (msg === 'heap') {
     fullGc();

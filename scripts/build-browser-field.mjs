@@ -17,7 +17,8 @@ export function browserFieldOverrides() {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
       if (pkg.browser && typeof pkg.browser === 'object') found = { root: dir, browser: pkg.browser };
-      else if (pkg.name) found = null; // a package root without a map: stop here
+      else if (pkg.name)
+        found = null; // a package root without a map: stop here
       else found = parentMap(dir);
     } catch {
       found = parentMap(dir);
@@ -25,7 +26,8 @@ export function browserFieldOverrides() {
     maps.set(dir, found);
     return found;
   }
-  const parentMap = (dir) => (dirname(dir) === dir || dir.endsWith('node_modules') ? null : nearestBrowserMap(dirname(dir)));
+  const parentMap = (dir) =>
+    dirname(dir) === dir || dir.endsWith('node_modules') ? null : nearestBrowserMap(dirname(dir));
 
   return {
     name: 'browser-field-overrides',

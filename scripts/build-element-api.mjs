@@ -15,7 +15,11 @@ const cell = (text) => (text ?? '').replace(/\s+/g, ' ').trim().replace(/\|/g, '
 const code = (text) => (text ? `\`${cell(text)}\`` : '');
 
 function table(head, rows) {
-  return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 }
 
 const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8'));
@@ -28,7 +32,13 @@ const sections = [
   [
     'Attributes',
     ['attribute', 'property', 'type', 'default', 'description'],
-    (element.attributes ?? []).map((a) => [code(a.name), code(a.fieldName), code(a.type?.text), code(a.default), cell(a.description)]),
+    (element.attributes ?? []).map((a) => [
+      code(a.name),
+      code(a.fieldName),
+      code(a.type?.text),
+      code(a.default),
+      cell(a.description),
+    ]),
   ],
   [
     'Properties',
@@ -42,7 +52,11 @@ const sections = [
     ['method', 'returns', 'description'],
     publicMembers
       .filter((m) => m.kind === 'method')
-      .map((m) => [code(`${m.name}(${(m.parameters ?? []).map((p) => p.name).join(', ')})`), code(m.return?.type?.text), cell(m.description)]),
+      .map((m) => [
+        code(`${m.name}(${(m.parameters ?? []).map((p) => p.name).join(', ')})`),
+        code(m.return?.type?.text),
+        cell(m.description),
+      ]),
   ],
   ['Events', ['event', 'description'], (element.events ?? []).map((e) => [code(e.name), cell(e.description)])],
   ['CSS parts', ['part', 'description'], (element.cssParts ?? []).map((p) => [code(p.name), cell(p.description)])],

@@ -126,5 +126,7 @@ if (process.argv[1] === new URL(import.meta.url).pathname) {
     console.error(`build-packages: ${problems.length} import problem(s):\n  ${problems.join('\n  ')}`);
     process.exit(1);
   }
-  console.log(`build-packages: filled ${Object.keys(PACKAGES).join(' and ')}; every import resolves inside its package`);
+  console.log(
+    `build-packages: filled ${Object.keys(PACKAGES).join(' and ')}; every import resolves inside its package`,
+  );
 }

@@ -37,7 +37,11 @@ function measure(code) {
 
 async function baselineCode() {
   const id = '\0size-baseline';
-  const virtual = { name: 'size-baseline', resolveId: (s) => (s === id ? id : null), load: (s) => (s === id ? BASELINE_SOURCE : null) };
+  const virtual = {
+    name: 'size-baseline',
+    resolveId: (s) => (s === id ? id : null),
+    load: (s) => (s === id ? BASELINE_SOURCE : null),
+  };
   const bundle = await rollup({ input: id, plugins: [virtual, ...browserPlugins()], onwarn: () => {} });
   try {
     const { output } = await bundle.generate({ format: 'es' });
@@ -52,7 +56,8 @@ const kb = (n) => `${(n / 1000).toFixed(2)} KB`;
 function table(rows) {
   const lines = ['| bundle | min | gzip | brotli | budget (gzip) |', '| --- | ---: | ---: | ---: | ---: |'];
   for (const r of rows) {
-    const budget = BUDGETS[r.name] === undefined ? '—' : `${kb(BUDGETS[r.name])} ${r.gzip <= BUDGETS[r.name] ? 'ok' : '**over**'}`;
+    const budget =
+      BUDGETS[r.name] === undefined ? '—' : `${kb(BUDGETS[r.name])} ${r.gzip <= BUDGETS[r.name] ? 'ok' : '**over**'}`;
     lines.push(`| ${r.label} | ${kb(r.min)} | ${kb(r.gzip)} | ${kb(r.brotli)} | ${budget} |`);
   }
   return lines.join('\n');
@@ -63,7 +68,8 @@ async function main() {
   const base = { name: 'baseline', label: 'baseline: lit + socket.io-client alone', ...measure(await baselineCode()) };
   rows.push(base);
   const element = rows[0];
-  const ratio = `\`dist/comet-chat.js\` is ${(element.gzip / base.gzip).toFixed(2)}× the baseline (gzip); ` +
+  const ratio =
+    `\`dist/comet-chat.js\` is ${(element.gzip / base.gzip).toFixed(2)}× the baseline (gzip); ` +
     `the element, client and protocol add ${kb(element.gzip - base.gzip)} gzip.`;
   const report = `${table(rows)}\n\n${ratio}`;
   console.log(`\nBundle sizes (1 KB = 1000 bytes)\n\n${report}\n`);

@@ -13,7 +13,15 @@ import { unpackedWordPressVersion, WORDPRESS_CACHE, WORDPRESS_PACKAGES } from '.
 const REDIS_PORT = 6379;
 const MARIADB_PORT = 3306;
 /** PHP extensions WordPress and the plugin's tests use, with the Debian package of each. */
-const PHP_EXTENSIONS = { gd: 'php-gd', curl: 'php-curl', dom: 'php-xml', mbstring: 'php-mbstring', zip: 'php-zip', intl: 'php-intl', mysqli: 'php-mysql' };
+const PHP_EXTENSIONS = {
+  gd: 'php-gd',
+  curl: 'php-curl',
+  dom: 'php-xml',
+  mbstring: 'php-mbstring',
+  zip: 'php-zip',
+  intl: 'php-intl',
+  mysqli: 'php-mysql',
+};
 const isRoot = process.getuid?.() === 0;
 const isDebian = existsSync('/etc/debian_version');
 const canInstall = isRoot && isDebian && spawnSync('apt-get', ['--version']).status === 0;
@@ -27,11 +35,14 @@ const chromiumPath = () =>
 const nginxPath = () =>
   [process.env.NGINX_PATH, '/usr/sbin/nginx', '/usr/local/sbin/nginx'].find((p) => p && existsSync(p)) ??
   (has('nginx', ['-v']) ? 'nginx' : undefined);
-const phpHasMysqli = () =>
-  has('php', ['-r', 'exit(function_exists("mysqli_connect") ? 0 : 1);']);
+const phpHasMysqli = () => has('php', ['-r', 'exit(function_exists("mysqli_connect") ? 0 : 1);']);
 
 const missingPhpExtensions = () => {
-  const probe = spawnSync('php', ['-r', `foreach (${JSON.stringify(Object.keys(PHP_EXTENSIONS))} as $e) if (!extension_loaded($e)) echo $e, "\\n";`], { encoding: 'utf8' });
+  const probe = spawnSync(
+    'php',
+    ['-r', `foreach (${JSON.stringify(Object.keys(PHP_EXTENSIONS))} as $e) if (!extension_loaded($e)) echo $e, "\\n";`],
+    { encoding: 'utf8' },
+  );
   return probe.status === 0 ? probe.stdout.split('\n').filter(Boolean) : Object.keys(PHP_EXTENSIONS);
 };
 
@@ -71,19 +82,41 @@ const redisUp = () =>
 /** What is missing: [piece, Debian packages, how to get it elsewhere]. */
 async function missingPieces() {
   const missing = [];
-  if (!chromiumPath()) missing.push(['Chromium (browser tests)', ['chromium'], 'apt-get install -y chromium, or set CHROME_PATH']);
-  if (!has('php')) missing.push(['php-cli (CometQL compatibility tests)', ['php-cli', 'php-mysql'], 'apt-get install -y php-cli php-mysql']);
+  if (!chromiumPath())
+    missing.push(['Chromium (browser tests)', ['chromium'], 'apt-get install -y chromium, or set CHROME_PATH']);
+  if (!has('php'))
+    missing.push([
+      'php-cli (CometQL compatibility tests)',
+      ['php-cli', 'php-mysql'],
+      'apt-get install -y php-cli php-mysql',
+    ]);
   else if (!phpHasMysqli()) missing.push(['php mysqli extension', ['php-mysql'], 'apt-get install -y php-mysql']);
-  if (!has('mariadb')) missing.push(['mariadb command-line client (CometQL tests)', ['mariadb-client'], 'apt-get install -y mariadb-client']);
+  if (!has('mariadb'))
+    missing.push([
+      'mariadb command-line client (CometQL tests)',
+      ['mariadb-client'],
+      'apt-get install -y mariadb-client',
+    ]);
   const extensions = has('php') ? missingPhpExtensions() : [];
   if (extensions.length > 0) {
     const pkgs = extensions.map((e) => PHP_EXTENSIONS[e]);
-    missing.push([`PHP extensions for WordPress: ${extensions.join(', ')}`, pkgs, `apt-get install -y ${pkgs.join(' ')}`]);
+    missing.push([
+      `PHP extensions for WordPress: ${extensions.join(', ')}`,
+      pkgs,
+      `apt-get install -y ${pkgs.join(' ')}`,
+    ]);
   }
-  if (!has('phpcs')) missing.push(['PHP_CodeSniffer (plugin checks)', ['php-codesniffer'], 'apt-get install -y php-codesniffer']);
+  if (!has('phpcs'))
+    missing.push(['PHP_CodeSniffer (plugin checks)', ['php-codesniffer'], 'apt-get install -y php-codesniffer']);
   if (!(await portOpen(MARIADB_PORT))) {
-    if (!existsSync('/usr/sbin/mariadbd')) missing.push(['MariaDB server (WordPress tests)', ['mariadb-server'], 'apt-get install -y mariadb-server']);
-    else missing.push(['a running MariaDB on 127.0.0.1:3306 (WordPress tests)', [], 'start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd']);
+    if (!existsSync('/usr/sbin/mariadbd'))
+      missing.push(['MariaDB server (WordPress tests)', ['mariadb-server'], 'apt-get install -y mariadb-server']);
+    else
+      missing.push([
+        'a running MariaDB on 127.0.0.1:3306 (WordPress tests)',
+        [],
+        'start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd',
+      ]);
   }
   if (!unpackedWordPressVersion()) {
     missing.push([
@@ -92,33 +125,58 @@ async function missingPieces() {
       `cd ${WORDPRESS_CACHE} && apt-get download ${WORDPRESS_PACKAGES.join(' ')} && for d in *.deb; do dpkg -x "$d" .; done`,
     ]);
   }
-  if (!nginxPath()) missing.push(['nginx (deployment tests; run unprivileged in its own prefix)', ['nginx'], 'apt-get install -y nginx, or set NGINX_PATH']);
-  if (!has('systemd-analyze', ['--version'])) missing.push(['systemd-analyze (checks the documented systemd unit)', ['systemd'], 'apt-get install -y systemd']);
-  if (!has('openssl', ['version'])) missing.push(['openssl (the deployment tests make a self-signed certificate)', ['openssl'], 'apt-get install -y openssl']);
+  if (!nginxPath())
+    missing.push([
+      'nginx (deployment tests; run unprivileged in its own prefix)',
+      ['nginx'],
+      'apt-get install -y nginx, or set NGINX_PATH',
+    ]);
+  if (!has('systemd-analyze', ['--version']))
+    missing.push(['systemd-analyze (checks the documented systemd unit)', ['systemd'], 'apt-get install -y systemd']);
+  if (!has('openssl', ['version']))
+    missing.push([
+      'openssl (the deployment tests make a self-signed certificate)',
+      ['openssl'],
+      'apt-get install -y openssl',
+    ]);
   if (!(await redisUp())) {
-    if (!has('redis-server')) missing.push(['Redis server (cluster tests)', ['redis-server'], 'apt-get install -y redis-server']);
-    else missing.push(['a running Redis on 127.0.0.1:6379 (cluster tests)', [], 'redis-server --daemonize yes --port 6379']);
+    if (!has('redis-server'))
+      missing.push(['Redis server (cluster tests)', ['redis-server'], 'apt-get install -y redis-server']);
+    else
+      missing.push([
+        'a running Redis on 127.0.0.1:6379 (cluster tests)',
+        [],
+        'redis-server --daemonize yes --port 6379',
+      ]);
   }
   return missing;
 }
 
 function startRedis() {
-  execFileSync('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', String(REDIS_PORT), '--save', '', '--appendonly', 'no'], {
-    stdio: 'inherit',
-  });
+  execFileSync(
+    'redis-server',
+    ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', String(REDIS_PORT), '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'inherit',
+    },
+  );
 }
 
 function startMariaDb() {
   mkdirSync('/run/mysqld', { recursive: true });
   spawnSync('chown', ['mysql:mysql', '/run/mysqld']);
-  execFileSync('start-stop-daemon', ['--start', '--oknodo', '--background', '--exec', '/usr/sbin/mariadbd'], { stdio: 'inherit' });
+  execFileSync('start-stop-daemon', ['--start', '--oknodo', '--background', '--exec', '/usr/sbin/mariadbd'], {
+    stdio: 'inherit',
+  });
 }
 
 /** Fetches Debian's WordPress packages and unpacks them (dpkg -x: files only, nothing installed). */
 function unpackWordPress() {
   rmSync(WORDPRESS_CACHE, { recursive: true, force: true });
   mkdirSync(WORDPRESS_CACHE, { recursive: true });
-  const download = () => spawnSync('apt-get', ['download', '-qq', ...WORDPRESS_PACKAGES], { cwd: WORDPRESS_CACHE, stdio: 'inherit' }).status === 0;
+  const download = () =>
+    spawnSync('apt-get', ['download', '-qq', ...WORDPRESS_PACKAGES], { cwd: WORDPRESS_CACHE, stdio: 'inherit' })
+      .status === 0;
   if (!download()) {
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
     if (!download()) throw new Error('apt-get download of the WordPress packages failed');

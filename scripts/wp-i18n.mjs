@@ -7,7 +7,8 @@ import { join, relative } from 'node:path';
 export const TEXT_DOMAIN = 'comet-chat';
 
 const CALL = /\b(?:__|_e|esc_html__|esc_html_e|esc_attr__|esc_attr_e)\(\s*'((?:[^'\\]|\\.)*)'\s*,\s*'([a-z-]+)'\s*\)/g;
-const CONTEXT_CALL = /\b(?:_x|esc_html_x|esc_attr_x)\(\s*'((?:[^'\\]|\\.)*)'\s*,\s*'((?:[^'\\]|\\.)*)'\s*,\s*'([a-z-]+)'\s*\)/g;
+const CONTEXT_CALL =
+  /\b(?:_x|esc_html_x|esc_attr_x)\(\s*'((?:[^'\\]|\\.)*)'\s*,\s*'((?:[^'\\]|\\.)*)'\s*,\s*'([a-z-]+)'\s*\)/g;
 const unquote = (s) => s.replace(/\\(['\\])/g, '$1');
 
 function filesUnder(dir) {
@@ -32,8 +33,10 @@ export function extractStrings(pluginDir) {
   for (const file of filesUnder(pluginDir)) {
     const text = readFileSync(file, 'utf8');
     if (/\.(php|js)$/.test(file)) {
-      for (const [, msgid, domain] of text.matchAll(CALL)) if (domain === TEXT_DOMAIN) add(unquote(msgid), undefined, file);
-      for (const [, msgid, ctxt, domain] of text.matchAll(CONTEXT_CALL)) if (domain === TEXT_DOMAIN) add(unquote(msgid), unquote(ctxt), file);
+      for (const [, msgid, domain] of text.matchAll(CALL))
+        if (domain === TEXT_DOMAIN) add(unquote(msgid), undefined, file);
+      for (const [, msgid, ctxt, domain] of text.matchAll(CONTEXT_CALL))
+        if (domain === TEXT_DOMAIN) add(unquote(msgid), unquote(ctxt), file);
     }
     if (file.endsWith('comet-chat.php')) {
       // The plugin header's description shows translated in the plugin list.
@@ -106,7 +109,9 @@ export function parsePo(text) {
 export function compileMo(po) {
   const pairs = [
     ['', po.header],
-    ...po.entries.filter((e) => e.msgstr !== '').map((e) => [(e.msgctxt === undefined ? '' : `${e.msgctxt}\u0004`) + e.msgid, e.msgstr]),
+    ...po.entries
+      .filter((e) => e.msgstr !== '')
+      .map((e) => [(e.msgctxt === undefined ? '' : `${e.msgctxt}\u0004`) + e.msgid, e.msgstr]),
   ]
     .map(([k, v]) => [Buffer.from(k, 'utf8'), Buffer.from(v, 'utf8')])
     .sort((a, b) => Buffer.compare(a[0], b[0]));
@@ -141,8 +146,13 @@ export function compileMo(po) {
  */
 export function scriptTranslations(po, msgids) {
   const messages = {
-    '': { domain: 'messages', lang: po.headers.Language ?? '', 'plural-forms': po.headers['Plural-Forms'] ?? 'nplurals=2; plural=(n != 1);' },
+    '': {
+      domain: 'messages',
+      lang: po.headers.Language ?? '',
+      'plural-forms': po.headers['Plural-Forms'] ?? 'nplurals=2; plural=(n != 1);',
+    },
   };
-  for (const e of po.entries) if (e.msgctxt === undefined && e.msgstr !== '' && msgids.has(e.msgid)) messages[e.msgid] = [e.msgstr];
+  for (const e of po.entries)
+    if (e.msgctxt === undefined && e.msgstr !== '' && msgids.has(e.msgid)) messages[e.msgid] = [e.msgstr];
   return JSON.stringify({ domain: 'messages', locale_data: { messages } });
 }

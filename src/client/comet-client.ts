@@ -40,7 +40,9 @@ export interface PresenceInfo {
 }
 
 /** A listener for one CometClient event. */
-export type CometClientListener<K extends keyof CometClientEventMap> = (event: CustomEvent<CometClientEventMap[K]>) => void;
+export type CometClientListener<K extends keyof CometClientEventMap> = (
+  event: CustomEvent<CometClientEventMap[K]>,
+) => void;
 
 /** The successful answer of each request, once its `error: ""` is checked. */
 interface Answers {
@@ -73,13 +75,21 @@ export interface CometClient {
     listener: CometClientListener<K>,
     options?: boolean | AddEventListenerOptions,
   ): void;
-  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
   removeEventListener<K extends keyof CometClientEventMap>(
     type: K,
     listener: CometClientListener<K>,
     options?: boolean | EventListenerOptions,
   ): void;
-  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
+  removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | EventListenerOptions,
+  ): void;
 }
 
 /**
@@ -197,7 +207,10 @@ export class CometClient extends EventTarget {
       // socket.io gives up on a refused handshake; one refused because the server's store was away is worth retrying.
       if (reason === 'unavailable' || reason === 'internal') {
         const o = this.options;
-        this._reconnectIn(socket, Math.min(o.reconnectDelayMax ?? 30_000, (o.reconnectDelay ?? 1000) * 2 ** this._refusedHandshakes++));
+        this._reconnectIn(
+          socket,
+          Math.min(o.reconnectDelayMax ?? 30_000, (o.reconnectDelay ?? 1000) * 2 ** this._refusedHandshakes++),
+        );
       } else this._retryOrStop(socket);
     });
   }
@@ -273,7 +286,8 @@ export class CometClient extends EventTarget {
    */
   async subscribe(target: string): Promise<void> {
     const key = this._subs.add(target);
-    if (key === null) throw new CometClientError('invalid_pipe', `not a valid "pipe" or "pipe.event": ${String(target)}`);
+    if (key === null)
+      throw new CometClientError('invalid_pipe', `not a valid "pipe" or "pipe.event": ${String(target)}`);
     const pipe = key.split('.')[0]!;
     const state = this._pipeState(pipe);
     // Personal messages reach every connection of the user unasked: `msg` is a local filter only.
@@ -292,7 +306,8 @@ export class CometClient extends EventTarget {
   /** Drops a target; the pipe's state is forgotten once no target of it is left. */
   async unsubscribe(target: string): Promise<void> {
     const key = this._subs.add(target);
-    if (key === null) throw new CometClientError('invalid_pipe', `not a valid "pipe" or "pipe.event": ${String(target)}`);
+    if (key === null)
+      throw new CometClientError('invalid_pipe', `not a valid "pipe" or "pipe.event": ${String(target)}`);
     this._subs.delete(key);
     const pipe = key.split('.')[0]!;
     if (!this._subs.hasPipe(pipe)) this._pipes.delete(pipe);
@@ -394,10 +409,14 @@ export class CometClient extends EventTarget {
   }
 
   /** Sends one request and unwraps its `{error: ""}` / `{error: CODE, message}` answer. */
-  private async _request<E extends keyof Answers>(event: E, payload: Parameters<ClientToServerEvents[E]>[0]): Promise<Answers[E]> {
+  private async _request<E extends keyof Answers>(
+    event: E,
+    payload: Parameters<ClientToServerEvents[E]>[0],
+  ): Promise<Answers[E]> {
     if (this._moving) await this._moved();
     const socket = this._socket;
-    if (!socket || !this._isConnected()) throw new CometClientError('disconnected', 'not connected to the comet server');
+    if (!socket || !this._isConnected())
+      throw new CometClientError('disconnected', 'not connected to the comet server');
     let res: { error: string; message?: string };
     try {
       const timeout = this.options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT;

@@ -16,5 +16,7 @@ export class CometClientError extends Error {
 
 /** Any failure as a CometClientError: what is not one already (a bug, a thrown string) becomes `internal`. */
 export function asClientError(err: unknown): CometClientError {
-  return err instanceof CometClientError ? err : new CometClientError('internal', err instanceof Error ? err.message : String(err));
+  return err instanceof CometClientError
+    ? err
+    : new CometClientError('internal', err instanceof Error ? err.message : String(err));
 }

@@ -54,4 +54,13 @@ export interface CometClientEventMap {
 /** A page of history: the messages, oldest first, and `more` when the server cut it short by size (ask again from its edge). */
 export type HistoryPage = IncomingMessage[] & { more: boolean };
 
-export type { AuthInfo, AvailabilityNotice, ClosingNotice, DeliveryReport, DeleteNotice, IncomingMessage, PresenceUser, TypingNotice };
+export type {
+  AuthInfo,
+  AvailabilityNotice,
+  ClosingNotice,
+  DeliveryReport,
+  DeleteNotice,
+  IncomingMessage,
+  PresenceUser,
+  TypingNotice,
+};

@@ -118,7 +118,11 @@ export class CometServerApi {
    */
   subscription(name: string, cb: CompatCallback): string | false {
     if (typeof cb !== 'function' || typeof name !== 'string') return false;
-    const answerPipe = name.startsWith('#') ? name.slice(1) : name.startsWith(ANSWER_PREFIX) ? name.slice(ANSWER_PREFIX.length) : null;
+    const answerPipe = name.startsWith('#')
+      ? name.slice(1)
+      : name.startsWith(ANSWER_PREFIX)
+        ? name.slice(ANSWER_PREFIX.length)
+        : null;
     let listener: Listener;
     if (answerPipe !== null) {
       const sub = parseSubscription(answerPipe);
@@ -193,10 +197,15 @@ export class CometServerApi {
   }
 
   /** Calls `cb({data: {user_in_pipe}, server_info})` with how many users are in the pipe now. */
-  count_users_in_pipe(pipe: string, cb: (res: { data: { user_in_pipe: number }; server_info: { pipe: string; event: string } }) => void): boolean {
+  count_users_in_pipe(
+    pipe: string,
+    cb: (res: { data: { user_in_pipe: number }; server_info: { pipe: string; event: string } }) => void,
+  ): boolean {
     if (!parseSubscription(pipe) || typeof cb !== 'function') return invalidName(pipe);
     this.whenConnected((client) =>
-      client.presence(pipe).then((p) => cb({ data: { user_in_pipe: p.count }, server_info: { pipe, event: 'user_in_pipe' } })),
+      client
+        .presence(pipe)
+        .then((p) => cb({ data: { user_in_pipe: p.count }, server_info: { pipe, event: 'user_in_pipe' } })),
     );
     return true;
   }

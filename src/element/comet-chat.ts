@@ -256,7 +256,14 @@ export class CometChat extends LitElement {
     const data = (raw.data ?? {}) as { text?: unknown; name?: unknown };
     const dataName = typeof data.name === 'string' ? data.name.trim().slice(0, USER_NAME_MAX) : '';
     const time = Number.isFinite(info.time) ? info.time : Date.now();
-    const base = { id: `m${info.marker}`, marker: info.marker, pipe: info.pipe, event: info.event, userId: info.user_id, time };
+    const base = {
+      id: `m${info.marker}`,
+      marker: info.marker,
+      pipe: info.pipe,
+      event: info.event,
+      userId: info.user_id,
+      time,
+    };
     if (info.pipe === this.noticesPipe && (info.event === 'userLogin' || info.event === 'userExit')) {
       const kind = info.event === 'userLogin' ? 'join' : 'leave';
       return { ...base, kind, name: info.user_name || dataName, text: '', mine: false };
@@ -302,12 +309,16 @@ export class CometChat extends LitElement {
   protected override update(changed: PropertyValues<this>): void {
     super.update(changed);
     const list = this._log.list;
-    this._view.sync(this.renderRoot.querySelector('[part~=feed]>div')!, list.slice(Math.max(0, list.length - this._scroll._visible)), {
-      t: this._t,
-      lang: this._localize.lang(),
-      // A stamped name is only ever an authorized user's; a guest chats under `name`.
-      me: this._connection._auth?.user_name ?? this.name,
-    });
+    this._view.sync(
+      this.renderRoot.querySelector('[part~=feed]>div')!,
+      list.slice(Math.max(0, list.length - this._scroll._visible)),
+      {
+        t: this._t,
+        lang: this._localize.lang(),
+        // A stamped name is only ever an authorized user's; a guest chats under `name`.
+        me: this._connection._auth?.user_name ?? this.name,
+      },
+    );
   }
 
   protected override render(): TemplateResult {
@@ -321,47 +332,59 @@ export class CometChat extends LitElement {
     const reason = composer._blockedReason();
     const needName = composer._asksName() && !this.name.trim();
     return html`
-      ${launcher
-        ? html`<button part="launcher" type="button" aria-expanded=${this.open}
+      ${
+        launcher
+          ? html`<button part="launcher" type="button" aria-expanded=${this.open}
             aria-label=${t('openChat')(unread)}
             @click=${this._launcher._handleToggle}>
             <svg viewBox="0 0 24 24"><path d="M3 4h18v12H10l-6 5v-5H3z" /></svg>
             ${unread && !this.open ? html`<span part="badge">${unread}</span>` : nothing}
           </button>`
-        : nothing}
+          : nothing
+      }
       <div part=${launcher ? 'base panel' : 'base'} @keydown=${this._launcher._handleKeyDown}>
         <header part="header">
           <h2 part="title">${t('title')}</h2>
           ${online === null || status !== 'connected' ? nothing : html`<span part="online">${t('online')(online)}</span>`}
-          ${status === 'connected' && !this._connection._available
-            ? html`<span part="status" data-status="unavailable">${t('unavailable')}</span>`
-            : html`<span part="status" data-status=${status}>${t('status')[status]}</span>`}
-          ${launcher
-            ? html`<button part="close" type="button" aria-label=${t('closeChat')} @click=${() => (this.open = false)}>×</button>`
-            : nothing}
+          ${
+            status === 'connected' && !this._connection._available
+              ? html`<span part="status" data-status="unavailable">${t('unavailable')}</span>`
+              : html`<span part="status" data-status=${status}>${t('status')[status]}</span>`
+          }
+          ${
+            launcher
+              ? html`<button part="close" type="button" aria-label=${t('closeChat')} @click=${() => (this.open = false)}>×</button>`
+              : nothing
+          }
         </header>
         <div part="feed" role="log" aria-live="off" aria-label=${t('feedLabel')} tabindex="0" @scroll=${this._scroll._handleScroll}>
-          ${count > visible || (earlier && client && count > 0)
-            ? // Never disabled while loading: a disabled button loses the keyboard focus (loadEarlier ignores the extra clicks).
-              html`<button part="load-earlier" type="button" @click=${() => this.loadEarlier().then(() => this._keepFocus())}>
+          ${
+            count > visible || (earlier && client && count > 0)
+              ? // Never disabled while loading: a disabled button loses the keyboard focus (loadEarlier ignores the extra clicks).
+                html`<button part="load-earlier" type="button" @click=${() => this.loadEarlier().then(() => this._keepFocus())}>
                 ${loading ? t('loading') : t('loadEarlier')}
               </button>`
-            : nothing}
+              : nothing
+          }
           ${count === 0 ? html`<p part="empty">${t('empty')}</p>` : nothing}
           <div @click=${(e: Event) => (this._view.handleClick(e), this._keepFocus())}></div>
-          ${unseen
-            ? html`<button part="new-messages" type="button" @click=${() => (this._scroll._toNewest(), this._keepFocus())}>
+          ${
+            unseen
+              ? html`<button part="new-messages" type="button" @click=${() => (this._scroll._toNewest(), this._keepFocus())}>
                 ${t('newMessages')} ↓
               </button>`
-            : nothing}
+              : nothing
+          }
         </div>
         <div part="footer">
           <p part="typing">${this._presence._text()}</p>
-          ${composer._asksName()
-            ? html`<input part="name-input" type="text" maxlength=${USER_NAME_MAX} autocomplete="nickname"
+          ${
+            composer._asksName()
+              ? html`<input part="name-input" type="text" maxlength=${USER_NAME_MAX} autocomplete="nickname"
                 aria-label=${t('nameLabel')} placeholder=${t('namePlaceholder')} .value=${this.name}
                 ?disabled=${!!reason} @change=${composer._commitName} />`
-            : nothing}
+              : nothing
+          }
           <div part="composer">
             <textarea part="textarea" rows="1" aria-label=${t('messageLabel')} placeholder=${t('messagePlaceholder')}
               aria-describedby="reason" .value=${composer._draft} ?disabled=${!!reason}

@@ -19,7 +19,9 @@ const TOKENS =
 /** A regular expression that finds `name` (with or without a leading @) as a whole word, or undefined for a blank name. */
 export function mentionOf(name: string): RegExp | undefined {
   name = name.trim();
-  return name ? new RegExp(`((?<![\\p{L}\\p{N}_@])@?${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(?![\\p{L}\\p{N}_]))`, 'iu') : undefined;
+  return name
+    ? new RegExp(`((?<![\\p{L}\\p{N}_@])@?${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(?![\\p{L}\\p{N}_]))`, 'iu')
+    : undefined;
 }
 
 /**
@@ -42,7 +44,11 @@ export function formatText(parent: Element, text: string, mention: RegExp | unde
     } else {
       const link = safeLink(whole);
       if (!link) continue;
-      node = Object.assign(element('a', 'link', link.text), { href: link.href, target: '_blank', rel: 'noopener noreferrer nofollow' });
+      node = Object.assign(element('a', 'link', link.text), {
+        href: link.href,
+        target: '_blank',
+        rel: 'noopener noreferrer nofollow',
+      });
     }
     plain(parent, text.slice(last, m.index), mention);
     parent.append(node);

@@ -28,7 +28,10 @@ export function safeLink(raw: string): Link | undefined {
     const url = new URL(raw);
     const [, scheme, authority = '', rest = ''] = /^(https?:\/\/)([^/?#\\]*)([^]*)$/i.exec(raw) ?? [];
     if (!/^https?:$/.test(url.protocol) || !scheme || authority.includes('@')) return undefined;
-    return { href: url.href, text: INVISIBLE.test(raw) || rest.includes('\\') ? url.href : scheme + shownHost(authority, url) + rest };
+    return {
+      href: url.href,
+      text: INVISIBLE.test(raw) || rest.includes('\\') ? url.href : scheme + shownHost(authority, url) + rest,
+    };
   } catch {
     return undefined;
   }
@@ -40,7 +43,11 @@ export function safeLink(raw: string): Link | undefined {
  */
 function shownHost(authority: string, url: URL): string {
   const [, host = '', port = ''] = /^(.*?)(:\d*)?$/.exec(authority) ?? [];
-  return (!/[%[]/.test(host) && oneScript(host) && new URL(`http://${host}/`).hostname === url.hostname ? host : url.hostname) + port;
+  return (
+    (!/[%[]/.test(host) && oneScript(host) && new URL(`http://${host}/`).hostname === url.hostname
+      ? host
+      : url.hostname) + port
+  );
 }
 
 function oneScript(host: string): boolean {

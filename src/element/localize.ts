@@ -50,7 +50,9 @@ export interface Translation {
 
 const translations = new Map<string, Translation>([['en', en]]);
 /** The languages shipped as chunks, until each is asked for. */
-const shipped = new Map<string, () => Promise<{ default: Translation }>>([['ru', () => import('./translations/ru.js')]]);
+const shipped = new Map<string, () => Promise<{ default: Translation }>>([
+  ['ru', () => import('./translations/ru.js')],
+]);
 /** Shipped languages on their way. */
 const loading = new Map<string, Promise<unknown>>();
 const hosts = new Set<ReactiveControllerHost>();
@@ -78,8 +80,7 @@ function load(lang: string): Promise<unknown> | undefined {
   if (translations.has(code)) return undefined;
   const primary = code.split('-')[0]!;
   if (translations.has(primary) || !shipped.has(primary)) return loading.get(primary);
-  const done = shipped
-    .get(primary)!()
+  const done = shipped.get(primary)!()
     .then(({ default: t }) => translations.has(primary) || registerTranslation(t))
     .catch(() => undefined)
     .finally(() => loading.delete(primary));

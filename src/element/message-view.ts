@@ -61,7 +61,8 @@ export class MessageView {
     const wanted = new Set<Node>();
     const nodes = shown.map((m) => {
       let entry = this._nodes.get(m);
-      if (!entry || entry.state !== m.state) this._nodes.set(m, (entry = { node: this._build(m, ctx.t), state: m.state }));
+      if (!entry || entry.state !== m.state)
+        this._nodes.set(m, (entry = { node: this._build(m, ctx.t), state: m.state }));
       wanted.add(entry.node);
       return entry.node;
     });

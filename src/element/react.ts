@@ -16,7 +16,9 @@ export type CometChatReactEvents = {
 };
 
 /** Everything <comet-chat> takes in JSX: the usual HTML attributes, its properties and its events. */
-export type CometChatReactProps = DetailedHTMLProps<HTMLAttributes<CometChat>, CometChat> & CometChatProperties & CometChatReactEvents;
+export type CometChatReactProps = DetailedHTMLProps<HTMLAttributes<CometChat>, CometChat> &
+  CometChatProperties &
+  CometChatReactEvents;
 
 declare module 'react' {
   namespace JSX {

@@ -1,4 +1,11 @@
-import { EVENT_NAME_MAX, MESSAGE_ID_MAX, MESSAGE_ID_MIN, PIPE_NAME_MAX, PIPE_NAME_MIN, USER_KEY_MAX } from './limits.js';
+import {
+  EVENT_NAME_MAX,
+  MESSAGE_ID_MAX,
+  MESSAGE_ID_MIN,
+  PIPE_NAME_MAX,
+  PIPE_NAME_MIN,
+  USER_KEY_MAX,
+} from './limits.js';
 
 /** Default event name of a message, as in the seed (`server_info.event: "undefined"`). */
 export const DEFAULT_EVENT = 'undefined';
@@ -18,10 +25,7 @@ const USER_KEY_CHARS = /^[0-9A-Za-z=+/_]+$/;
 
 export function isValidPipeName(name: unknown): name is string {
   return (
-    typeof name === 'string' &&
-    name.length >= PIPE_NAME_MIN &&
-    name.length <= PIPE_NAME_MAX &&
-    NAME_CHARS.test(name)
+    typeof name === 'string' && name.length >= PIPE_NAME_MIN && name.length <= PIPE_NAME_MAX && NAME_CHARS.test(name)
   );
 }
 

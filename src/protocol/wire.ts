@@ -6,15 +6,15 @@
 
 /** Machine-readable error codes (the seed's `error` field; "" means no error). */
 export type ErrorCode =
-  | 'invalid'         // payload failed its schema
-  | 'invalid_pipe'    // bad pipe or event name
-  | 'too_large'       // data over the message size limit
-  | 'rate_limited'    // a rate limit of this connection (publish, requests, history bytes) was hit
-  | 'backpressure'    // too much is still waiting to be sent to this connection: read it first
-  | 'unavailable'     // the server cannot reach its store for now: try again shortly
-  | 'forbidden'       // this connection may not publish into this pipe
-  | 'too_many_pipes'  // over MAX_PIPES_PER_CONNECTION
-  | 'banned'          // user or connection banned (app-wide or in this pipe)
+  | 'invalid' // payload failed its schema
+  | 'invalid_pipe' // bad pipe or event name
+  | 'too_large' // data over the message size limit
+  | 'rate_limited' // a rate limit of this connection (publish, requests, history bytes) was hit
+  | 'backpressure' // too much is still waiting to be sent to this connection: read it first
+  | 'unavailable' // the server cannot reach its store for now: try again shortly
+  | 'forbidden' // this connection may not publish into this pipe
+  | 'too_many_pipes' // over MAX_PIPES_PER_CONNECTION
+  | 'banned' // user or connection banned (app-wide or in this pipe)
   | 'not_found'
   | 'internal';
 

@@ -98,7 +98,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliComman
   else {
     const cq = values['cometql-port'] ?? env.COMET_COMETQL_PORT;
     if (cq !== undefined) {
-      options.cometqlPort = cq === 'off' ? false : portNumber(cq, values['cometql-port'] !== undefined ? '--cometql-port' : 'COMET_COMETQL_PORT');
+      options.cometqlPort =
+        cq === 'off'
+          ? false
+          : portNumber(cq, values['cometql-port'] !== undefined ? '--cometql-port' : 'COMET_COMETQL_PORT');
     }
   }
   const redis = values.redis ?? env.COMET_REDIS_URL;
@@ -106,7 +109,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliComman
   const prefix = values['redis-prefix'] ?? env.COMET_REDIS_PREFIX;
   if (prefix !== undefined) options.redisPrefix = redisPrefix(prefix);
   const drain = values['drain-ms'] ?? env.COMET_DRAIN_MS;
-  options.drainMs = drain === undefined ? DEFAULT_DRAIN_MS : milliseconds(drain, values['drain-ms'] !== undefined ? '--drain-ms' : 'COMET_DRAIN_MS');
+  options.drainMs =
+    drain === undefined
+      ? DEFAULT_DRAIN_MS
+      : milliseconds(drain, values['drain-ms'] !== undefined ? '--drain-ms' : 'COMET_DRAIN_MS');
   if (values.demo ?? flag(env.COMET_DEMO)) options.demo = true;
   if (env.COMET_APPS !== undefined) options.apps = appsFromEnv(env.COMET_APPS);
   return { help: false, options };
@@ -138,12 +144,14 @@ function portNumber(text: string, name: string): number {
 /** At most 10 minutes: a drain longer than that is a stuck shutdown. */
 function milliseconds(text: string, name: string): number {
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n > 600_000) throw new UsageError(`${name} must be a number of milliseconds 0-600000, not "${text}"`);
+  if (!/^\d+$/.test(text) || n > 600_000)
+    throw new UsageError(`${name} must be a number of milliseconds 0-600000, not "${text}"`);
   return n;
 }
 
 function redisPrefix(text: string): string {
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(text)) throw new UsageError('--redis-prefix must be 1-64 characters of [A-Za-z0-9_.-]');
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(text))
+    throw new UsageError('--redis-prefix must be 1-64 characters of [A-Za-z0-9_.-]');
   return text;
 }
 
@@ -222,7 +230,9 @@ function whereIs(place: SecretPlace, options: CometServerOptions): string {
     case 'file':
       return `in ${place.path}`;
     case 'configured':
-      return options.apps?.some((a) => a.id === DEFAULT_APP_ID && a.secret !== undefined) ? 'as set in COMET_APPS' : 'as set in the config file';
+      return options.apps?.some((a) => a.id === DEFAULT_APP_ID && a.secret !== undefined)
+        ? 'as set in COMET_APPS'
+        : 'as set in the config file';
     case 'redis':
       return `kept in Redis, shared by every node; read it with: redis-cli -u <your Redis URL> GET '${place.key}'`;
     case 'generated':

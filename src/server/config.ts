@@ -30,7 +30,12 @@ export const configFileSchema = z.strictObject({
   redisUrl: z.string().min(1).optional(),
   cometqlPort: z.union([z.number().int().min(0).max(65535), z.literal(false)]).optional(),
   webHistoryLength: z.number().int().min(0).max(HISTORY_LENGTH_MAX).optional(),
-  maxMessageBytes: z.number().int().min(1).max(16 * 1024 * 1024).optional(),
+  maxMessageBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(16 * 1024 * 1024)
+    .optional(),
   limits: limitsOverrideSchema.optional(),
   trustedProxies: z.array(z.union([z.ipv4(), z.ipv6()])).optional(),
   demo: z.boolean().optional(),

@@ -27,7 +27,13 @@ import type { Store } from './store/types.js';
 
 export { Core } from './core/core.js';
 export type { BackendApi } from './core/api.js';
-export { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook, verifyWebhook, type WebhookRequestParts } from './core/webhook-signature.js';
+export {
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  signWebhook,
+  verifyWebhook,
+  type WebhookRequestParts,
+} from './core/webhook-signature.js';
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -112,7 +118,8 @@ export interface CometServer {
  * Where a secret is kept: a file, the configuration (config file, COMET_APPS or code), a Redis key,
  * or nowhere (memory mode: generated for this run).
  */
-export type SecretPlace = { kind: 'file'; path: string } | { kind: 'configured' } | { kind: 'redis'; key: string } | { kind: 'generated' };
+export type SecretPlace =
+  { kind: 'file'; path: string } | { kind: 'configured' } | { kind: 'redis'; key: string } | { kind: 'generated' };
 
 const consoleLogger: Logger = {
   info: (message) => console.log(message),
@@ -300,7 +307,8 @@ async function loadApps(
       if (file && existsSync(file)) candidate = readFileSync(file, 'utf8').trim() || candidate;
       secret = await store.ensureAppSecret(conf.id, candidate);
       if (file) {
-        if (!existsSync(file) || readFileSync(file, 'utf8').trim() !== secret) writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+        if (!existsSync(file) || readFileSync(file, 'utf8').trim() !== secret)
+          writeFileSync(file, `${secret}\n`, { mode: 0o600 });
         app1SecretFile = file;
       }
     }

@@ -164,9 +164,12 @@ export class Metrics {
       this.webhookBreakerTrips.entries().map(([app, n]) => `comet_webhook_breaker_opened_total${labels({ app })} ${n}`),
     );
     const hooks = this.webhookGauges?.() ?? { messages: 0, bytes: 0, openBreakers: 0 };
-    family('comet_webhook_queued_messages', 'gauge', 'Webhook messages waiting (queued or between retries), all apps.', [
-      `comet_webhook_queued_messages ${hooks.messages}`,
-    ]);
+    family(
+      'comet_webhook_queued_messages',
+      'gauge',
+      'Webhook messages waiting (queued or between retries), all apps.',
+      [`comet_webhook_queued_messages ${hooks.messages}`],
+    );
     family('comet_webhook_queued_bytes', 'gauge', 'Bytes of the webhook messages waiting, all apps.', [
       `comet_webhook_queued_bytes ${hooks.bytes}`,
     ]);
@@ -174,12 +177,18 @@ export class Metrics {
       `comet_webhook_open_breakers ${hooks.openBreakers}`,
     ]);
     const output = this.outputGauges?.() ?? { pendingBytes: 0, slowConnections: 0, addresses: 0 };
-    family('comet_output_pending_bytes', 'gauge', 'Bytes handed to connections and not yet written out, all connections of this node.', [
-      `comet_output_pending_bytes ${output.pendingBytes}`,
-    ]);
-    family('comet_output_slow_connections', 'gauge', 'Connections over their output budget (refused requests until they read).', [
-      `comet_output_slow_connections ${output.slowConnections}`,
-    ]);
+    family(
+      'comet_output_pending_bytes',
+      'gauge',
+      'Bytes handed to connections and not yet written out, all connections of this node.',
+      [`comet_output_pending_bytes ${output.pendingBytes}`],
+    );
+    family(
+      'comet_output_slow_connections',
+      'gauge',
+      'Connections over their output budget (refused requests until they read).',
+      [`comet_output_slow_connections ${output.slowConnections}`],
+    );
     family('comet_client_addresses', 'gauge', 'Client addresses the per-address limits remember.', [
       `comet_client_addresses ${output.addresses}`,
     ]);
@@ -201,7 +210,9 @@ export class Metrics {
     family('process_resident_memory_bytes', 'gauge', 'Resident set size in bytes.', [
       `process_resident_memory_bytes ${memory.rss}`,
     ]);
-    family('nodejs_heap_used_bytes', 'gauge', 'V8 heap in use, in bytes.', [`nodejs_heap_used_bytes ${memory.heapUsed}`]);
+    family('nodejs_heap_used_bytes', 'gauge', 'V8 heap in use, in bytes.', [
+      `nodejs_heap_used_bytes ${memory.heapUsed}`,
+    ]);
     family('process_uptime_seconds', 'gauge', 'Seconds since the process started.', [
       `process_uptime_seconds ${Math.round(process.uptime())}`,
     ]);

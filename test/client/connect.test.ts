@@ -84,12 +84,30 @@ describe('CometClient: connecting and authorization', { timeout: 30_000 }, () =>
 
   test('requests while not connected reject with "disconnected"; bad names are refused locally', async () => {
     const client = env.pool.make(env.server.url);
-    await assert.rejects(client.publish('web_x_pipe', { text: 'hi' }), (e: unknown) => e instanceof CometClientError && e.code === 'disconnected');
-    await assert.rejects(client.history('web_x_pipe'), (e: unknown) => e instanceof CometClientError && e.code === 'disconnected');
-    await assert.rejects(client.publish('no', 1), (e: unknown) => e instanceof CometClientError && e.code === 'invalid_pipe');
-    await assert.rejects(client.publish('web_ok', 1, 'bad event'), (e: unknown) => e instanceof CometClientError && e.code === 'invalid_pipe');
-    await assert.rejects(client.subscribe('web chat'), (e: unknown) => e instanceof CometClientError && e.code === 'invalid_pipe');
-    await assert.rejects(client.presence('x'), (e: unknown) => e instanceof CometClientError && e.code === 'invalid_pipe');
+    await assert.rejects(
+      client.publish('web_x_pipe', { text: 'hi' }),
+      (e: unknown) => e instanceof CometClientError && e.code === 'disconnected',
+    );
+    await assert.rejects(
+      client.history('web_x_pipe'),
+      (e: unknown) => e instanceof CometClientError && e.code === 'disconnected',
+    );
+    await assert.rejects(
+      client.publish('no', 1),
+      (e: unknown) => e instanceof CometClientError && e.code === 'invalid_pipe',
+    );
+    await assert.rejects(
+      client.publish('web_ok', 1, 'bad event'),
+      (e: unknown) => e instanceof CometClientError && e.code === 'invalid_pipe',
+    );
+    await assert.rejects(
+      client.subscribe('web chat'),
+      (e: unknown) => e instanceof CometClientError && e.code === 'invalid_pipe',
+    );
+    await assert.rejects(
+      client.presence('x'),
+      (e: unknown) => e instanceof CometClientError && e.code === 'invalid_pipe',
+    );
     assert.deepEqual(client.subscriptions, []);
   });
 

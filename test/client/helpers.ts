@@ -15,7 +15,10 @@ export async function startServer(options: Record<string, unknown> = {}): Promis
 }
 
 /** One server and client pool for the enclosing describe(): started before its tests, closed after them. */
-export function useServer(options: Record<string, unknown> = {}): { readonly server: CometServerHandle; readonly pool: ClientPool } {
+export function useServer(options: Record<string, unknown> = {}): {
+  readonly server: CometServerHandle;
+  readonly pool: ClientPool;
+} {
   const pool = new ClientPool();
   let server: CometServerHandle | undefined;
   before(async () => {

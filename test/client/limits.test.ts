@@ -15,7 +15,9 @@ describe('CometClient: closed for flooding', { timeout: 30_000 }, () => {
     server = await startServer({ limits: { strikes: 20, penaltyMs: 400 } });
     const client = await pool.connected(server.url);
     const closing = nextEvent(client, 'closing');
-    const refused = Array.from({ length: 100 }, (_, i) => client.publish('web_spam', { i }).catch((e: { code: string }) => e.code));
+    const refused = Array.from({ length: 100 }, (_, i) =>
+      client.publish('web_spam', { i }).catch((e: { code: string }) => e.code),
+    );
     assert.deepEqual(await closing, { reason: 'flood', retry_after_ms: 400 });
     const codes = await Promise.all(refused);
     assert.ok(codes.includes('rate_limited'), 'it was refused before it was closed');

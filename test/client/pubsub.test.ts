@@ -54,9 +54,15 @@ describe('CometClient: pipes', { timeout: 30_000 }, () => {
     await sender.publish('web_events', { n: 3 });
     await roundTrip(one);
     await roundTrip(all);
-    assert.deepEqual(oneGot.map((m) => m.data), [{ n: 2 }]);
+    assert.deepEqual(
+      oneGot.map((m) => m.data),
+      [{ n: 2 }],
+    );
     assert.equal(oneGot[0]!.server_info.event, 'login');
-    assert.deepEqual(allGot.map((m) => m.data), [{ n: 1 }, { n: 2 }, { n: 3 }]);
+    assert.deepEqual(
+      allGot.map((m) => m.data),
+      [{ n: 1 }, { n: 2 }, { n: 3 }],
+    );
   });
 
   test('backend publishes reach subscribers; browsers may not publish into non-web pipes', async () => {
@@ -65,7 +71,10 @@ describe('CometClient: pipes', { timeout: 30_000 }, () => {
     const arrival = nextEvent(client, 'message');
     await env.server.core.publish(APP, 'loginPipe', 'userLogin', { name: 'Оля' });
     assert.deepEqual((await arrival).data, { name: 'Оля' });
-    await assert.rejects(client.publish('loginPipe', { name: 'fake' }, 'userLogin'), (e: unknown) => e instanceof CometClientError && e.code === 'forbidden');
+    await assert.rejects(
+      client.publish('loginPipe', { name: 'fake' }, 'userLogin'),
+      (e: unknown) => e instanceof CometClientError && e.code === 'forbidden',
+    );
   });
 
   test('unsubscribe stops delivery', async () => {
@@ -79,7 +88,10 @@ describe('CometClient: pipes', { timeout: 30_000 }, () => {
     const report = await sender.publish('web_unsub', 2);
     assert.equal(report.number_messages, 0);
     await roundTrip(reader);
-    assert.deepEqual(got.map((m) => m.data), [1]);
+    assert.deepEqual(
+      got.map((m) => m.data),
+      [1],
+    );
     assert.deepEqual(reader.subscriptions, []);
   });
 
@@ -89,14 +101,26 @@ describe('CometClient: pipes', { timeout: 30_000 }, () => {
     for (let i = 1; i <= 7; i++) markers.push((await client.publish('web_hist', { i })).marker!);
     const got = recordMessages(client);
     const latest = await client.history('web_hist', { limit: 3 });
-    assert.deepEqual(latest.map((m) => m.data), [{ i: 5 }, { i: 6 }, { i: 7 }]);
+    assert.deepEqual(
+      latest.map((m) => m.data),
+      [{ i: 5 }, { i: 6 }, { i: 7 }],
+    );
     assert.ok(latest.every((m) => m.server_info.history === true));
     const earlier = await client.history('web_hist', { limit: 3, before: latest[0]!.server_info.marker });
-    assert.deepEqual(earlier.map((m) => m.data), [{ i: 2 }, { i: 3 }, { i: 4 }]);
+    assert.deepEqual(
+      earlier.map((m) => m.data),
+      [{ i: 2 }, { i: 3 }, { i: 4 }],
+    );
     const next = await client.history('web_hist', { limit: 2, after: markers[1]! });
-    assert.deepEqual(next.map((m) => m.data), [{ i: 3 }, { i: 4 }]);
+    assert.deepEqual(
+      next.map((m) => m.data),
+      [{ i: 3 }, { i: 4 }],
+    );
     const all = await client.history('web_hist');
-    assert.deepEqual(all.map((m) => m.server_info.marker), markers);
+    assert.deepEqual(
+      all.map((m) => m.server_info.marker),
+      markers,
+    );
     assert.equal(got.length, 0);
   });
 
@@ -125,7 +149,10 @@ describe('CometClient: pipes', { timeout: 30_000 }, () => {
     await env.server.core.sendToUser(APP, 11, undefined, { text: 'now' });
     const msg = await live;
     assert.equal(msg.server_info.pipe, 'msg');
-    assert.deepEqual(got.map((m) => m.data), [{ text: 'while you were away' }, { text: 'now' }]);
+    assert.deepEqual(
+      got.map((m) => m.data),
+      [{ text: 'while you were away' }, { text: 'now' }],
+    );
     assert.equal(got[0]!.server_info.event, 'note');
   });
 
@@ -153,7 +180,10 @@ describe('CometClient: receipts', { timeout: 30_000 }, () => {
   const env = useServer({ apps: [{ id: 'receipts', origins: '*', receipts: true }] });
 
   test('every delivered message is acknowledged, so a receipt-counting app reports real receivers', async () => {
-    const readers = [await env.pool.connected(env.server.url, { devId: 'receipts' }), await env.pool.connected(env.server.url, { devId: 'receipts' })];
+    const readers = [
+      await env.pool.connected(env.server.url, { devId: 'receipts' }),
+      await env.pool.connected(env.server.url, { devId: 'receipts' }),
+    ];
     for (const r of readers) await r.subscribe('web_receipts');
     const sender = await env.pool.connected(env.server.url, { devId: 'receipts' });
     const report = await sender.publish('web_receipts', { text: 'counted' });

@@ -5,7 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as tick } from 'node:timers/promises';
 import type { IncomingMessage } from '../../src/client/types.js';
-import { APP, ClientPool, freePort, nextEvent, recordMessages, startServer, until, useServer, type CometServerHandle } from './helpers.js';
+import {
+  APP,
+  ClientPool,
+  freePort,
+  nextEvent,
+  recordMessages,
+  startServer,
+  until,
+  useServer,
+  type CometServerHandle,
+} from './helpers.js';
 
 const PIPE = 'web_resume';
 
@@ -15,7 +25,10 @@ function markersOf(messages: IncomingMessage[]): number[] {
 
 function assertStrictlyIncreasing(markers: number[]): void {
   for (let i = 1; i < markers.length; i++) {
-    assert.ok(markers[i]! > markers[i - 1]!, `marker ${markers[i]} after ${markers[i - 1]} at ${i}: out of order or repeated`);
+    assert.ok(
+      markers[i]! > markers[i - 1]!,
+      `marker ${markers[i]} after ${markers[i - 1]} at ${i}: out of order or repeated`,
+    );
   }
 }
 
@@ -71,8 +84,14 @@ describe('CometClient: reconnect and catch-up across a server restart (SQLite)',
     await until(reader, () => got.length === 2 + sentMeanwhile.length);
 
     assert.deepEqual(markersOf(got), [first.marker, ...sentMeanwhile, live.marker]);
-    assert.deepEqual(got.map((m) => (m.data as { n: number }).n), [0, 1, 2, 3, 4, 5]);
-    assert.ok(got.slice(1, 5).every((m) => m.server_info.history === true), 'the missed ones came from history');
+    assert.deepEqual(
+      got.map((m) => (m.data as { n: number }).n),
+      [0, 1, 2, 3, 4, 5],
+    );
+    assert.ok(
+      got.slice(1, 5).every((m) => m.server_info.history === true),
+      'the missed ones came from history',
+    );
     assert.equal(got[5]!.server_info.history, false);
   });
 
@@ -146,7 +165,8 @@ describe("CometClient: a server's goaway (shutting down, reconnect elsewhere)", 
     // Away: a request made now waits for the new connection; what the backend publishes comes through catch-up.
     const during = mover.publish('web_goaway', { text: 'sent while moving' });
     const missed: number[] = [];
-    for (let i = 0; i < 3; i++) missed.push((await server.core.publish(APP, 'web_goaway', undefined, { text: `missed ${i}` })).marker);
+    for (let i = 0; i < 3; i++)
+      missed.push((await server.core.publish(APP, 'web_goaway', undefined, { text: `missed ${i}` })).marker);
     await back;
     const moved = Date.now() - asked;
     const report = await during;
@@ -189,7 +209,10 @@ describe('CometClient: a server whose markers start again (memory store, restart
     const again = await server.core.publish(APP, PIPE, undefined, { n: 4 });
     assert.equal(again.marker, 1, 'the restarted memory store counts from 1 again');
     await until(reader, () => got.length === 4);
-    assert.deepEqual(got.map((m) => (m.data as { n: number }).n), [1, 2, 3, 4]);
+    assert.deepEqual(
+      got.map((m) => (m.data as { n: number }).n),
+      [1, 2, 3, 4],
+    );
   });
 });
 
@@ -197,7 +220,8 @@ describe('CometClient: history answers cut by size', { timeout: 60_000 }, () => 
   const pool = new ClientPool();
   const dataDir = mkdtempSync(join(tmpdir(), 'comet-more-'));
   const servers: CometServerHandle[] = [];
-  const small = (port: number) => startServer({ port, memory: false, dataDir, limits: { maxReplyBytes: 3000 } }).then((s) => (servers.push(s), s));
+  const small = (port: number) =>
+    startServer({ port, memory: false, dataDir, limits: { maxReplyBytes: 3000 } }).then((s) => (servers.push(s), s));
   after(async () => {
     pool.closeAll();
     for (const s of servers) await s.close();
@@ -215,7 +239,10 @@ describe('CometClient: history answers cut by size', { timeout: 60_000 }, () => 
     reader.connect();
     await reader.ready();
     const page = await reader.history(PIPE, { limit: 10 });
-    assert.deepEqual(page.map((m) => (m.data as { n: number }).n), [3, 4]);
+    assert.deepEqual(
+      page.map((m) => (m.data as { n: number }).n),
+      [3, 4],
+    );
     assert.equal(page.more, true);
     assert.equal((await reader.history(PIPE, { limit: 10, before: page[0]!.server_info.marker })).more, false);
 
@@ -228,6 +255,9 @@ describe('CometClient: history answers cut by size', { timeout: 60_000 }, () => 
     await elsewhere.close();
     server = await small(port);
     await until(reader, () => got.length === 6);
-    assert.deepEqual(got.map((m) => (m.data as { n: number }).n), [5, 6, 7, 8, 9, 10]);
+    assert.deepEqual(
+      got.map((m) => (m.data as { n: number }).n),
+      [5, 6, 7, 8, 9, 10],
+    );
   });
 });

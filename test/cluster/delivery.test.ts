@@ -39,7 +39,10 @@ describe('cluster: delivery across nodes', { timeout: 120_000 }, () => {
     for (const c of [onA, onB1, onB2]) await subscribe(c, 'web_fanout');
     const sender = await cluster.client(A!);
 
-    const report = await request<DeliveryReport>(sender, 'publish', { pipe: 'web_fanout', data: { text: 'hello nodes' } });
+    const report = await request<DeliveryReport>(sender, 'publish', {
+      pipe: 'web_fanout',
+      data: { text: 'hello nodes' },
+    });
     assert.equal(report.error, '');
     assert.equal(report.number_messages, 3, '1 subscriber on A + 2 on B');
 
@@ -103,7 +106,8 @@ describe('cluster: delivery across nodes', { timeout: 120_000 }, () => {
     );
     const markers = await Promise.all(publishes);
     assert.equal(new Set(markers).size, markers.length);
-    const next = (await cluster.api(B!, 'POST', '/pipes/markers_pipe/messages', { data: 'last' })).body.marker as number;
+    const next = (await cluster.api(B!, 'POST', '/pipes/markers_pipe/messages', { data: 'last' })).body
+      .marker as number;
     assert.ok(markers.every((m) => m < next));
   });
 
@@ -116,14 +120,25 @@ describe('cluster: delivery across nodes', { timeout: 120_000 }, () => {
       markers.push(report.marker!);
     }
     const reader = await cluster.client(B!);
-    const res = await request<{ error: string; messages: IncomingMessage[] }>(reader, 'history', { pipe: 'web_history' });
+    const res = await request<{ error: string; messages: IncomingMessage[] }>(reader, 'history', {
+      pipe: 'web_history',
+    });
     assert.equal(res.error, '');
-    assert.deepEqual(res.messages.map((m) => m.server_info.marker), markers);
-    assert.deepEqual(res.messages.map((m) => m.data), [{ text: 'one' }, { text: 'two' }, { text: 'three' }]);
+    assert.deepEqual(
+      res.messages.map((m) => m.server_info.marker),
+      markers,
+    );
+    assert.deepEqual(
+      res.messages.map((m) => m.data),
+      [{ text: 'one' }, { text: 'two' }, { text: 'three' }],
+    );
     assert.ok(res.messages.every((m) => m.server_info.history));
 
     const page = await cluster.api(cluster.nodes[2]!, 'GET', `/pipes/web_history/messages?after=${markers[0]}`);
-    assert.deepEqual((page.body.messages as IncomingMessage[]).map((m) => m.server_info.marker), markers.slice(1));
+    assert.deepEqual(
+      (page.body.messages as IncomingMessage[]).map((m) => m.server_info.marker),
+      markers.slice(1),
+    );
   });
 
   it('deletes a message through node A from history and from screens on node B', async () => {
@@ -154,23 +169,34 @@ describe('cluster: delivery across nodes', { timeout: 120_000 }, () => {
     assert.equal(anna.auth.authorized, true);
     assert.equal(boris.auth.authorized, true);
     await subscribe(anna, 'track_room');
-    const joined = await waitForMessage(watcher, (m) => m.server_info.event === 'subscription' && m.server_info.user_id === 101);
+    const joined = await waitForMessage(
+      watcher,
+      (m) => m.server_info.event === 'subscription' && m.server_info.user_id === 101,
+    );
     assert.equal(joined.server_info.pipe, 'track_room');
     await subscribe(boris, 'track_room');
     await waitForMessage(watcher, (m) => m.server_info.event === 'subscription' && m.server_info.user_id === 102);
 
-    const seen = await request<{ error: string; count: number; users: PresenceUser[] }>(anna, 'presence', { pipe: 'track_room' });
+    const seen = await request<{ error: string; count: number; users: PresenceUser[] }>(anna, 'presence', {
+      pipe: 'track_room',
+    });
     assert.equal(seen.error, '');
     assert.equal(seen.count, 3, 'the anonymous watcher on A, Anna on B, Boris on C');
     assert.deepEqual(
       seen.users.filter((u) => u.user_id > 0).sort((x, y) => x.user_id - y.user_id),
-      [{ user_id: 101, user_name: 'Anna' }, { user_id: 102, user_name: 'Boris' }],
+      [
+        { user_id: 101, user_name: 'Anna' },
+        { user_id: 102, user_name: 'Boris' },
+      ],
     );
     const stats = await cluster.api(A!, 'GET', '/pipes/track_room');
     assert.equal(stats.body.users, 3);
 
     boris.close();
-    const left = await waitForMessage(watcher, (m) => m.server_info.event === 'unsubscription' && m.server_info.user_id === 102);
+    const left = await waitForMessage(
+      watcher,
+      (m) => m.server_info.event === 'unsubscription' && m.server_info.user_id === 102,
+    );
     assert.equal(left.server_info.pipe, 'track_room');
     const after = await cluster.api(B!, 'GET', '/pipes/track_room/presence');
     assert.equal(after.body.count, 2);

@@ -24,7 +24,13 @@ describe('cluster: start-up and isolation', { timeout: 60_000 }, () => {
 
   it('refuses to start when Redis cannot be reached, saying so', async () => {
     await assert.rejects(
-      createCometServer({ port: 0, host: '127.0.0.1', cometqlPort: false, redisUrl: 'redis://127.0.0.1:1', logger: quietLogger }),
+      createCometServer({
+        port: 0,
+        host: '127.0.0.1',
+        cometqlPort: false,
+        redisUrl: 'redis://127.0.0.1:1',
+        logger: quietLogger,
+      }),
       /cannot connect to Redis at redis:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/,
     );
   });
@@ -43,7 +49,9 @@ describe('cluster: start-up and isolation', { timeout: 60_000 }, () => {
     assert.equal(report.number_messages, 1);
     await waitForMessage(redListener, (m) => m.server_info.marker === report.marker);
 
-    const blueHistory = await request<{ messages: IncomingMessage[] }>(blueListener, 'history', { pipe: 'web_same_name' });
+    const blueHistory = await request<{ messages: IncomingMessage[] }>(blueListener, 'history', {
+      pipe: 'web_same_name',
+    });
     assert.deepEqual(blueHistory.messages, []);
     assert.equal(blueListener.messages.length, 0);
   });

@@ -16,7 +16,9 @@ describe('cluster: every message once', { timeout: 60_000 }, () => {
   const redis = new Redis(REDIS_URL);
 
   before(async () => {
-    cluster = await startCluster(2, { limits: { publish: { burst: 100, perSecond: 10 }, publishIds: { windowMs: 30_000, perApp: 50 } } });
+    cluster = await startCluster(2, {
+      limits: { publish: { burst: 100, perSecond: 10 }, publishIds: { windowMs: 30_000, perApp: 50 } },
+    });
   });
   after(async () => {
     await cluster.close();
@@ -39,10 +41,16 @@ describe('cluster: every message once', { timeout: 60_000 }, () => {
     await request(retry, 'publish', { pipe: 'web_once', data: 'next', id: 'c1a2b3c4-0000-4000-8000-000000000002' });
     for (const c of [onA, onB]) {
       await waitForMessage(c, (m) => m.data === 'next');
-      assert.deepEqual(c.messages.map((m) => m.data), ['once', 'next']);
+      assert.deepEqual(
+        c.messages.map((m) => m.data),
+        ['once', 'next'],
+      );
     }
     const history = await cluster.nodes[0]!.core.history('1', 'web_once');
-    assert.deepEqual(history.map((m) => m.data), ['once', 'next']);
+    assert.deepEqual(
+      history.map((m) => m.data),
+      ['once', 'next'],
+    );
   });
 
   it('keeps the app’s ids within its bound in Redis, and lets them expire there', async () => {

@@ -18,9 +18,17 @@ let port = 0;
 let redis: ChildProcess | undefined;
 
 async function startRedis(): Promise<void> {
-  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
   for (let i = 0; i < 200; i++) {
-    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    const probe = new Redis({
+      port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+    });
     probe.on('error', () => undefined);
     const up = await probe.connect().then(
       () => probe.ping().then(() => true),
@@ -90,7 +98,10 @@ describe('Redis goes away and comes back empty', () => {
   });
 
   it('serves while Redis is up: markers from 1, /readyz 200', async () => {
-    const report = await request<{ error: string; marker: number }>(sender, 'publish', { pipe: 'web_outage', data: { n: 1 } });
+    const report = await request<{ error: string; marker: number }>(sender, 'publish', {
+      pipe: 'web_outage',
+      data: { n: 1 },
+    });
     assert.equal(report.error, '');
     assert.equal(report.marker, 1);
     await until(() => seen.length === 1, 'the first message');
@@ -105,7 +116,10 @@ describe('Redis goes away and comes back empty', () => {
     assert.equal((await fetch(`${server.url}/livez`)).status, 200);
     await until(() => !reader.available, 'the client to know');
     const asked = Date.now();
-    const report = await request<{ error: string; message: string }>(sender, 'publish', { pipe: 'web_outage', data: { n: 2 } });
+    const report = await request<{ error: string; message: string }>(sender, 'publish', {
+      pipe: 'web_outage',
+      data: { n: 2 },
+    });
     assert.equal(report.error, 'unavailable');
     assert.ok(Date.now() - asked < 2000, `answered after ${Date.now() - asked} ms`);
     const api = await fetch(`${server.url}/api/v1/apps/1/pipes/web_outage/messages`, {
@@ -123,7 +137,10 @@ describe('Redis goes away and comes back empty', () => {
     assert.deepEqual(await back, { available: true });
     await until(async () => (await readyz(server)).status === 200, '/readyz to recover');
     const epoch = nextEvent<{ epoch: string }>(sender, 'epoch');
-    const report = await request<{ error: string; marker: number }>(sender, 'publish', { pipe: 'web_outage', data: { n: 4 } });
+    const report = await request<{ error: string; marker: number }>(sender, 'publish', {
+      pipe: 'web_outage',
+      data: { n: 4 },
+    });
     assert.equal(report.error, '');
     assert.equal(report.marker, 1);
     assert.notEqual((await epoch).epoch, sender.epoch);

@@ -27,7 +27,10 @@ describe('cluster: cached settings', { timeout: 60_000 }, () => {
     await request(sender, 'publish', { pipe: 'web_len', data: 0 });
     assert.equal((await cluster.api(A!, 'PUT', '/pipes/web_len/settings', { length: 1 })).status, 200);
     for (const i of [1, 2, 3]) await request(sender, 'publish', { pipe: 'web_len', data: i });
-    assert.deepEqual((await B!.core.history('1', 'web_len')).map((m) => m.data), [3]);
+    assert.deepEqual(
+      (await B!.core.history('1', 'web_len')).map((m) => m.data),
+      [3],
+    );
   });
 
   it("a webhook set through node A receives node B's next publish", async () => {
@@ -50,7 +53,10 @@ describe('cluster: cached settings', { timeout: 60_000 }, () => {
       assert.equal((await cluster.api(A!, 'PUT', '/webhook', { url: hook.url })).status, 200);
       await B!.core.publish('1', 'web_hooked', undefined, 'after');
       await arrived;
-      assert.deepEqual(bodies.map((b) => b.message.data), ['after']);
+      assert.deepEqual(
+        bodies.map((b) => b.message.data),
+        ['after'],
+      );
     } finally {
       await cluster.api(A!, 'DELETE', '/webhook');
       await hook.close();

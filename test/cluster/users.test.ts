@@ -59,7 +59,11 @@ describe('cluster: users across nodes', { timeout: 120_000 }, () => {
       assert.equal(got.server_info.event, 'note');
       assert.deepEqual(got.data, { text: 'for you' });
     }
-    assert.equal((await cluster.api(A!, 'GET', '/users/21/time')).body.time, 0, 'online (on another node) counts as online');
+    assert.equal(
+      (await cluster.api(A!, 'GET', '/users/21/time')).body.time,
+      0,
+      'online (on another node) counts as online',
+    );
   });
 
   it('queues a personal message sent through node A while the user is offline, and hands it over on node B', async () => {

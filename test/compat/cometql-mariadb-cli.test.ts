@@ -27,7 +27,10 @@ describe('CometQL through the mariadb command-line client', () => {
   it('lists the tables and answers SELECTs in batch (tab-separated) form', async () => {
     const tables = await mariadb('SHOW TABLES');
     assert.equal(tables.code, 0, tables.stderr);
-    assert.equal(tables.stdout, 'Tables_in_CometQL_v1\npipes_messages\npipes\nusers_in_pipes\npipes_settings\nusers_auth\nusers_messages\nusers_time\nrevoked_tokens\n');
+    assert.equal(
+      tables.stdout,
+      'Tables_in_CometQL_v1\npipes_messages\npipes\nusers_in_pipes\npipes_settings\nusers_auth\nusers_messages\nusers_time\nrevoked_tokens\n',
+    );
     const info = await mariadb('SELECT DATABASE(), @@version, USER()');
     assert.equal(info.stdout, 'DATABASE()\t@@version\tUSER()\nCometQL_v1\t5.7.0-CometQL-comet-chat\t1@127.0.0.1\n');
   });
@@ -46,7 +49,9 @@ describe('CometQL through the mariadb command-line client', () => {
   });
 
   it('registers a user key and reads it back, NULLs printed as NULL', async () => {
-    const res = await mariadb("INSERT INTO users_auth (id, hash) VALUES (5, 'abc+/='); SELECT * FROM users_auth WHERE id = 5; SELECT NULL AS nothing");
+    const res = await mariadb(
+      "INSERT INTO users_auth (id, hash) VALUES (5, 'abc+/='); SELECT * FROM users_auth WHERE id = 5; SELECT NULL AS nothing",
+    );
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stdout, 'id\thash\n5\tabc+/=\nnothing\nNULL\n');
   });

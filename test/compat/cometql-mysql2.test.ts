@@ -32,7 +32,13 @@ describe('CometQL through mysql2', () => {
 
   before(async () => {
     server = await startServer();
-    db = await mysql.createConnection({ host: '127.0.0.1', port: server.cometqlPort, user: '1', password: server.app1Secret, database: 'CometQL_v1' });
+    db = await mysql.createConnection({
+      host: '127.0.0.1',
+      port: server.cometqlPort,
+      user: '1',
+      password: server.app1Secret,
+      database: 'CometQL_v1',
+    });
   });
   afterEach(() => browsers.closeAll());
   after(async () => {
@@ -51,7 +57,16 @@ describe('CometQL through mysql2', () => {
     assert.deepEqual(await rows('SHOW DATABASES'), [{ Database: 'CometQL_v1' }]);
     assert.deepEqual(
       (await rows('SHOW TABLES')).map((r) => r.Tables_in_CometQL_v1),
-      ['pipes_messages', 'pipes', 'users_in_pipes', 'pipes_settings', 'users_auth', 'users_messages', 'users_time', 'revoked_tokens'],
+      [
+        'pipes_messages',
+        'pipes',
+        'users_in_pipes',
+        'pipes_settings',
+        'users_auth',
+        'users_messages',
+        'users_time',
+        'revoked_tokens',
+      ],
     );
     assert.equal((await refused('SELECT @@no_such_variable')).errno, 1193);
     assert.equal((await refused('USE mysql')).errno, 1049);
@@ -75,7 +90,8 @@ describe('CometQL through mysql2', () => {
   });
 
   it('pipes_messages: SELECT gives history oldest first; LIMIT keeps the newest; DELETE removes by id or clears', async () => {
-    for (const n of [1, 2, 3]) await exec(`INSERT INTO pipes_messages (name, event, message) VALUES ('web_hist', 'e${n}', '{"n":${n}}')`);
+    for (const n of [1, 2, 3])
+      await exec(`INSERT INTO pipes_messages (name, event, message) VALUES ('web_hist', 'e${n}', '{"n":${n}}')`);
     const all = await rows("SELECT * FROM pipes_messages WHERE name = 'web_hist'");
     assert.deepEqual(
       all.map((r) => [r.name, r.event, r.message, r.index, r.user_id]),
@@ -88,21 +104,39 @@ describe('CometQL through mysql2', () => {
     assert.deepEqual(Object.keys(all[0]!), ['id', 'time', 'name', 'index', 'event', 'message', 'user_id']);
     assert.ok(all[0]!.id < all[1]!.id && all[1]!.id < all[2]!.id);
     assert.ok(Number.isInteger(all[0]!.time) && all[0]!.time > 1_600_000_000, 'unix seconds');
-    assert.deepEqual((await rows("SELECT event FROM pipes_messages WHERE name = 'web_hist' LIMIT 1")).map((r) => r.event), ['e3']);
-    assert.deepEqual((await rows(`SELECT message FROM pipes_messages WHERE name = 'web_hist' AND id IN (${all[0]!.id}, ${all[2]!.id})`)).map((r) => r.message), ['{"n":1}', '{"n":3}']);
+    assert.deepEqual(
+      (await rows("SELECT event FROM pipes_messages WHERE name = 'web_hist' LIMIT 1")).map((r) => r.event),
+      ['e3'],
+    );
+    assert.deepEqual(
+      (
+        await rows(
+          `SELECT message FROM pipes_messages WHERE name = 'web_hist' AND id IN (${all[0]!.id}, ${all[2]!.id})`,
+        )
+      ).map((r) => r.message),
+      ['{"n":1}', '{"n":3}'],
+    );
 
     await exec("INSERT INTO pipes_messages (name, event, message) VALUES ('web_hist2', 'other', '0')");
     assert.deepEqual(
-      (await rows("SELECT name, event FROM pipes_messages WHERE name IN ('web_hist2', 'web_hist') LIMIT 2")).map((r) => r.event),
+      (await rows("SELECT name, event FROM pipes_messages WHERE name IN ('web_hist2', 'web_hist') LIMIT 2")).map(
+        (r) => r.event,
+      ),
       ['e3', 'other'],
       'several pipes: one log ordered by marker, LIMIT keeps the newest',
     );
 
     const b = await subscribed({}, 'web_hist');
     const deleted = new Promise<DeleteNotice>((resolve) => b.socket.once('delete', resolve));
-    assert.equal((await exec(`DELETE FROM pipes_messages WHERE name = 'web_hist' AND id = ${all[1]!.id}`)).affectedRows, 1);
+    assert.equal(
+      (await exec(`DELETE FROM pipes_messages WHERE name = 'web_hist' AND id = ${all[1]!.id}`)).affectedRows,
+      1,
+    );
     assert.deepEqual(await deleted, { pipe: 'web_hist', marker: all[1]!.id });
-    assert.deepEqual((await rows("SELECT event FROM pipes_messages WHERE name = 'web_hist'")).map((r) => r.event), ['e1', 'e3']);
+    assert.deepEqual(
+      (await rows("SELECT event FROM pipes_messages WHERE name = 'web_hist'")).map((r) => r.event),
+      ['e1', 'e3'],
+    );
 
     assert.equal((await exec("DELETE FROM pipes_messages WHERE name = 'web_hist'")).affectedRows, 2);
     assert.deepEqual(await rows("SELECT * FROM pipes_messages WHERE name = 'web_hist'"), []);
@@ -136,22 +170,26 @@ describe('CometQL through mysql2', () => {
       { name: 'web_empty', users: 0 },
     ]);
     const present = await rows("SELECT user_id, user_name FROM users_in_pipes WHERE name = 'web_room'");
-    assert.deepEqual(
-      present.map((r) => [r.user_id, r.user_name]).sort(),
-      [
-        [0, null],
-        [11, 'Eleven'],
-      ],
-    );
-    assert.deepEqual(await rows("SELECT user_id FROM users_in_pipes WHERE name = 'web_room' AND user_id = 11"), [{ user_id: 11 }]);
+    assert.deepEqual(present.map((r) => [r.user_id, r.user_name]).sort(), [
+      [0, null],
+      [11, 'Eleven'],
+    ]);
+    assert.deepEqual(await rows("SELECT user_id FROM users_in_pipes WHERE name = 'web_room' AND user_id = 11"), [
+      { user_id: 11 },
+    ]);
   });
 
   it('pipes_settings: INSERT sets the history length, SELECT reads it, DELETE resets it and clears history', async () => {
-    assert.deepEqual(await rows("SELECT * FROM pipes_settings WHERE name = 'web_set'"), [{ name: 'web_set', length: 100 }]);
+    assert.deepEqual(await rows("SELECT * FROM pipes_settings WHERE name = 'web_set'"), [
+      { name: 'web_set', length: 100 },
+    ]);
     await exec("INSERT INTO pipes_settings (name, length) VALUES ('web_set', 2)");
     assert.deepEqual(await rows("SELECT length FROM pipes_settings WHERE name = 'web_set'"), [{ length: 2 }]);
     for (const n of [1, 2, 3]) await exec(`INSERT INTO pipes_messages (name, message) VALUES ('web_set', '${n}')`);
-    assert.deepEqual((await rows("SELECT message FROM pipes_messages WHERE name = 'web_set'")).map((r) => r.message), ['2', '3']);
+    assert.deepEqual(
+      (await rows("SELECT message FROM pipes_messages WHERE name = 'web_set'")).map((r) => r.message),
+      ['2', '3'],
+    );
     await exec("INSERT INTO pipes_settings (name, length) VALUES ('web_set', 5)");
     assert.deepEqual(await rows("SELECT length FROM pipes_settings WHERE name = 'web_set'"), [{ length: 5 }]);
     assert.equal((await exec("DELETE FROM pipes_settings WHERE name = 'web_set'")).affectedRows, 1);
@@ -209,10 +247,15 @@ describe('CometQL through mysql2', () => {
       ["DELETE FROM users_auth WHERE id = 1 AND hash = 'x'", 1105, 'HY000', /takes only WHERE id/],
       ["SELECT nope FROM pipes WHERE name = 'web_a'", 1054, '42S22', /Unknown column 'nope'/],
       ["INSERT INTO pipes (name, users) VALUES ('web_a', 1)", 1105, 'HY000', /pipes does not take INSERT/],
-      ["INSERT INTO pipes_messages (name, id, message) VALUES ('web_a', 5, 'x')", 1105, 'HY000', /'id' of pipes_messages is set by the server/],
+      [
+        "INSERT INTO pipes_messages (name, id, message) VALUES ('web_a', 5, 'x')",
+        1105,
+        'HY000',
+        /'id' of pipes_messages is set by the server/,
+      ],
       ["INSERT INTO pipes_messages (name, event) VALUES ('web_a', 'x')", 1105, 'HY000', /needs the column 'message'/],
-      ["INSERT INTO users_auth (id, hash) VALUES (1, NULL)", 1048, '23000', /'hash' cannot be null/],
-      ["INSERT INTO users_auth (id, hash) VALUES (1)", 1136, '21S01', /Column count/],
+      ['INSERT INTO users_auth (id, hash) VALUES (1, NULL)', 1048, '23000', /'hash' cannot be null/],
+      ['INSERT INTO users_auth (id, hash) VALUES (1)', 1136, '21S01', /Column count/],
       ["INSERT INTO users_auth (id, hash) VALUES ('one', 'k')", 1366, 'HY000', /Incorrect integer value: 'one'/],
       ["INSERT INTO pipes_messages (name, message) VALUES ('a b', 'x')", 1366, 'HY000', /./],
       ["INSERT INTO users_auth (id, hash) VALUES (1, 'not a valid key!')", 1366, 'HY000', /./],
@@ -229,12 +272,27 @@ describe('CometQL through mysql2', () => {
 
   it('refuses a wrong password with 1045 access denied', async () => {
     await assert.rejects(
-      mysql.createConnection({ host: '127.0.0.1', port: server.cometqlPort, user: '1', password: 'wrong', database: 'CometQL_v1' }),
+      mysql.createConnection({
+        host: '127.0.0.1',
+        port: server.cometqlPort,
+        user: '1',
+        password: 'wrong',
+        database: 'CometQL_v1',
+      }),
       (err: { errno: number; sqlState: string; message: string }) =>
-        err.errno === 1045 && err.sqlState === '28000' && /Access denied for user '1'/.test(err.message) && !err.message.includes('wrong'),
+        err.errno === 1045 &&
+        err.sqlState === '28000' &&
+        /Access denied for user '1'/.test(err.message) &&
+        !err.message.includes('wrong'),
     );
     await assert.rejects(
-      mysql.createConnection({ host: '127.0.0.1', port: server.cometqlPort, user: '1', password: server.app1Secret, database: 'other' }),
+      mysql.createConnection({
+        host: '127.0.0.1',
+        port: server.cometqlPort,
+        user: '1',
+        password: server.app1Secret,
+        database: 'other',
+      }),
       (err: { errno: number }) => err.errno === 1049,
     );
   });

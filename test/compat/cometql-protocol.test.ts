@@ -70,7 +70,8 @@ describe('CometQL protocol over a socket', () => {
     assert.equal(g.scramble.length, 20);
     assert.equal(g.plugin, 'mysql_native_password');
     assert.ok([45, 255].includes(g.charset));
-    for (const cap of [CAPS.PROTOCOL_41, CAPS.SECURE_CONNECTION, CAPS.PLUGIN_AUTH, CAPS.CONNECT_WITH_DB]) assert.ok(g.capabilities & cap);
+    for (const cap of [CAPS.PROTOCOL_41, CAPS.SECURE_CONNECTION, CAPS.PLUGIN_AUTH, CAPS.CONNECT_WITH_DB])
+      assert.ok(g.capabilities & cap);
     const other = await (await open()).greeting();
     assert.notDeepEqual(other.scramble, g.scramble);
   });
@@ -142,8 +143,14 @@ describe('CometQL protocol over a socket', () => {
       c.command(COM_QUERY, 'SELECT 1');
       const packets = [];
       for (let i = 0; i < headers.length; i++) packets.push((await c.next())!);
-      assert.deepEqual(packets.map((p) => p.payload[0]), headers);
-      assert.deepEqual(packets.map((p) => p.seq), headers.map((_, i) => i + 1));
+      assert.deepEqual(
+        packets.map((p) => p.payload[0]),
+        headers,
+      );
+      assert.deepEqual(
+        packets.map((p) => p.seq),
+        headers.map((_, i) => i + 1),
+      );
       c.command(COM_PING);
       const pong = await c.next();
       assert.ok(isOk(pong), 'nothing else followed the result set');

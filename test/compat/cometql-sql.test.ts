@@ -68,7 +68,15 @@ describe('CometQL parser', () => {
 
   it('parses multi-row INSERT, NULL, negative numbers and a trailing semicolon', () => {
     const stmt = parse('insert into `users_auth` (`id`, hash) values (1, "a"), (-2, NULL);');
-    assert.deepEqual(stmt, { kind: 'insert', table: { name: 'users_auth' }, columns: ['id', 'hash'], rows: [[1, 'a'], [-2, null]] });
+    assert.deepEqual(stmt, {
+      kind: 'insert',
+      table: { name: 'users_auth' },
+      columns: ['id', 'hash'],
+      rows: [
+        [1, 'a'],
+        [-2, null],
+      ],
+    });
   });
 
   it('answers the seed defect VALUES (, …) with a clean 1064 that quotes where it stopped', () => {
@@ -119,14 +127,28 @@ describe('CometQL parser', () => {
       where: [{ column: 'id', values: [3] }],
     });
     assert.deepEqual(parse('show tables'), { kind: 'show', what: 'tables' });
-    assert.deepEqual(parse('SHOW FULL TABLES FROM CometQL_v1'), { kind: 'show', what: 'tables', database: 'CometQL_v1' });
+    assert.deepEqual(parse('SHOW FULL TABLES FROM CometQL_v1'), {
+      kind: 'show',
+      what: 'tables',
+      database: 'CometQL_v1',
+    });
     assert.deepEqual(parse('SHOW DATABASES'), { kind: 'show', what: 'databases' });
     assert.deepEqual(parse("SET NAMES utf8mb4 COLLATE 'utf8mb4_general_ci'"), { kind: 'set' });
     assert.deepEqual(parse('USE `CometQL_v1`'), { kind: 'use', database: 'CometQL_v1' });
   });
 
   it('gives 1064 for broken SQL', () => {
-    for (const sql of ['', 'SELEC * FROM pipes', 'SELECT * FROM', "INSERT INTO pipes_messages (name VALUES ('a')", "SELECT 1; SELECT 2", 'DELETE users_auth WHERE id = 1', 'SELECT * FROM pipes WHERE name', 'SELECT FROM pipes', "SELECT * FROM pipes WHERE name = AND"]) {
+    for (const sql of [
+      '',
+      'SELEC * FROM pipes',
+      'SELECT * FROM',
+      "INSERT INTO pipes_messages (name VALUES ('a')",
+      'SELECT 1; SELECT 2',
+      'DELETE users_auth WHERE id = 1',
+      'SELECT * FROM pipes WHERE name',
+      'SELECT FROM pipes',
+      'SELECT * FROM pipes WHERE name = AND',
+    ]) {
       assert.equal(sqlError(sql).errno, 1064, sql);
     }
   });
@@ -167,7 +189,11 @@ describe('CometQL table registry', () => {
       const table = findTable(name)!;
       assert.ok(findColumn(table, table.key), `${name} has its key column`);
       for (const statement of ['select', 'insert', 'delete'] as const) {
-        assert.equal(typeof HANDLERS[name]![statement] === 'function', table.statements.includes(statement), `${name} ${statement}`);
+        assert.equal(
+          typeof HANDLERS[name]![statement] === 'function',
+          table.statements.includes(statement),
+          `${name} ${statement}`,
+        );
       }
     }
   });
@@ -181,7 +207,41 @@ describe('CometQL table registry', () => {
 
 describe('CometQL parser on arbitrary input', () => {
   it('either parses or throws an SqlError, never anything else', () => {
-    const pieces = ['SELECT', 'INSERT', 'INTO', 'VALUES', 'FROM', 'WHERE', 'IN', 'AND', 'LIMIT', 'SET', 'SHOW', '*', '(', ')', ',', ';', '=', "'", '"', '`', '\\', '@@', '-', '.', '1', 'x', 'pipes', '/*', '#', '\n', ' ', 'é', '\0'];
+    const pieces = [
+      'SELECT',
+      'INSERT',
+      'INTO',
+      'VALUES',
+      'FROM',
+      'WHERE',
+      'IN',
+      'AND',
+      'LIMIT',
+      'SET',
+      'SHOW',
+      '*',
+      '(',
+      ')',
+      ',',
+      ';',
+      '=',
+      "'",
+      '"',
+      '`',
+      '\\',
+      '@@',
+      '-',
+      '.',
+      '1',
+      'x',
+      'pipes',
+      '/*',
+      '#',
+      '\n',
+      ' ',
+      'é',
+      '\0',
+    ];
     let seed = 42;
     const random = (n: number): number => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;

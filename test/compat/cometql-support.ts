@@ -7,7 +7,13 @@ import { execFile } from 'node:child_process';
 import { connect, type Socket as NetSocket } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import { nativePasswordToken } from '../../src/server/fronts/cometql/handshake.js';
-import { PacketFramer, PayloadReader, PayloadWriter, frame, type Packet } from '../../src/server/fronts/cometql/packets.js';
+import {
+  PacketFramer,
+  PayloadReader,
+  PayloadWriter,
+  frame,
+  type Packet,
+} from '../../src/server/fronts/cometql/packets.js';
 import type { AuthInfo, IncomingMessage } from '../../src/protocol/wire.js';
 
 type ServerModule = typeof import('../../src/server/index.js');
@@ -38,7 +44,12 @@ export class Browsers {
   private readonly sockets: Socket[] = [];
 
   async open(url: string, auth: Record<string, unknown> = {}): Promise<Browser> {
-    const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, auth: { dev_id: '1', ...auth } });
+    const socket = io(url, {
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+      auth: { dev_id: '1', ...auth },
+    });
     this.sockets.push(socket);
     const messages: IncomingMessage[] = [];
     const waiters: { accept: (m: IncomingMessage) => boolean; resolve: (m: IncomingMessage) => void }[] = [];
@@ -178,13 +189,25 @@ export class RawClient {
     r.bytes(10);
     const part2 = r.nulBytes();
     const plugin = r.nulBytes().toString();
-    return { protocol, version, capabilities: low | (high << 16), charset, scramble: Buffer.concat([part1, part2]), plugin };
+    return {
+      protocol,
+      version,
+      capabilities: low | (high << 16),
+      charset,
+      scramble: Buffer.concat([part1, part2]),
+      plugin,
+    };
   }
 
   /** Sends a HandshakeResponse41 (seq 1). */
   login(opts: { user: string; auth: Buffer; database?: string; plugin?: string; capabilities?: number }): void {
     const caps = (opts.capabilities ?? BASE_CAPS) | (opts.database === undefined ? 0 : CAPS.CONNECT_WITH_DB);
-    const w = new PayloadWriter().int4(caps).int4(16 * 1024 * 1024).int1(45).raw(Buffer.alloc(23)).nulString(opts.user);
+    const w = new PayloadWriter()
+      .int4(caps)
+      .int4(16 * 1024 * 1024)
+      .int1(45)
+      .raw(Buffer.alloc(23))
+      .nulString(opts.user);
     if (caps & CAPS.PLUGIN_AUTH_LENENC_CLIENT_DATA) w.lenencString(opts.auth);
     else w.int1(opts.auth.length).raw(opts.auth);
     if (opts.database !== undefined) w.nulString(opts.database);
@@ -193,7 +216,12 @@ export class RawClient {
   }
 
   /** Greeting + native-password login; resolves with the server's answer to it. */
-  async connectAs(user: string, password: string, database = 'CometQL_v1', capabilities = BASE_CAPS): Promise<Packet | null> {
+  async connectAs(
+    user: string,
+    password: string,
+    database = 'CometQL_v1',
+    capabilities = BASE_CAPS,
+  ): Promise<Packet | null> {
     const g = await this.greeting();
     this.login({ user, auth: nativePasswordToken(password, g.scramble), database, capabilities });
     return this.next();
@@ -211,8 +239,13 @@ export class RawClient {
 
 /** Reads an ERR packet. */
 export function parseErr(p: Packet | null): { errno: number; state: string; message: string } {
-  if (!p || p.payload[0] !== 0xff) throw new Error(`expected an ERR packet, got ${p ? `0x${p.payload[0]?.toString(16)}` : 'a closed connection'}`);
-  return { errno: p.payload.readUInt16LE(1), state: p.payload.subarray(4, 9).toString(), message: p.payload.subarray(9).toString() };
+  if (!p || p.payload[0] !== 0xff)
+    throw new Error(`expected an ERR packet, got ${p ? `0x${p.payload[0]?.toString(16)}` : 'a closed connection'}`);
+  return {
+    errno: p.payload.readUInt16LE(1),
+    state: p.payload.subarray(4, 9).toString(),
+    message: p.payload.subarray(9).toString(),
+  };
 }
 
 export const isOk = (p: Packet | null): boolean => p !== null && p.payload[0] === 0x00;

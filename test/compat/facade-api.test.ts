@@ -97,7 +97,10 @@ describe('CometServerApi facade (Node, real server)', { timeout: 30_000 }, () =>
     reader.subscription('web_f_log', (m) => got.push(m));
     assert.equal(reader.get_pipe_log('web_f_log'), true);
     await until(() => got.length === 3);
-    assert.deepEqual(got.map((m) => m.data), [{ i: 1 }, { i: 2 }, { i: 3 }]);
+    assert.deepEqual(
+      got.map((m) => m.data),
+      [{ i: 1 }, { i: 2 }, { i: 3 }],
+    );
     assert.ok(got.every((m) => m.server_info.history === true));
     assert.equal(reader.get_pipe_log('no'), false);
   });

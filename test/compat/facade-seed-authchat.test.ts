@@ -52,7 +52,12 @@ describe('the seed authorized chat page on CometServerApi.js', { timeout: 60_000
     await untilPresent(env.server, 'loginPipe', 2);
 
     for (const page of [victor, olga]) {
-      assert.equal(await page.evaluate(() => (window as unknown as { CometServer(): { isAuthorized(): boolean } }).CometServer().isAuthorized()), true);
+      assert.equal(
+        await page.evaluate(() =>
+          (window as unknown as { CometServer(): { isAuthorized(): boolean } }).CometServer().isAuthorized(),
+        ),
+        true,
+      );
     }
     // olga's login (announced by the backend before her page opened) reached victor's page.
     assert.equal(await feed(victor, 'вошол').innerText(), 'Пользователь Оля вошол в чат.');
@@ -81,7 +86,9 @@ describe('the seed authorized chat page on CometServerApi.js', { timeout: 60_000
     const reader = await logIn(4, 'd'.repeat(32));
     await untilPresent(env.server, 'web_php_chat', 2);
     type Api = { CometServer(): { isAuthorized(): boolean; onAuthFalill(cb: () => void): void } };
-    await stale.evaluate(() => new Promise<void>((done) => (window as unknown as Api).CometServer().onAuthFalill(done)));
+    await stale.evaluate(
+      () => new Promise<void>((done) => (window as unknown as Api).CometServer().onAuthFalill(done)),
+    );
     assert.equal(await stale.evaluate(() => (window as unknown as Api).CometServer().isAuthorized()), false);
 
     await stale.fill('#WebChatTextID', 'кто я?');

@@ -102,16 +102,24 @@ export function useSeedPages(): SeedPages {
 }
 
 /** Opens `path` on the comet server's origin, answering it with `html` (and jQuery, and the bundle when there is one). */
-export async function openOnServer({ browser, server, bundle }: SeedPages, html: string, path = '/chat.html'): Promise<Page> {
+export async function openOnServer(
+  { browser, server, bundle }: SeedPages,
+  html: string,
+  path = '/chat.html',
+): Promise<Page> {
   const serverUrl = server.url;
   const page = await browser.newPage();
   page.on('pageerror', (err) => console.error('[page error]', err.message));
-  await page.route(`${serverUrl}${path}`, (route) => route.fulfill({ contentType: 'text/html; charset=utf-8', body: html }));
+  await page.route(`${serverUrl}${path}`, (route) =>
+    route.fulfill({ contentType: 'text/html; charset=utf-8', body: html }),
+  );
   await page.route(`${serverUrl}/node_modules/jquery/dist/jquery.min.js`, (route) =>
     route.fulfill({ contentType: 'text/javascript', body: JQUERY }),
   );
   if (bundle !== null) {
-    await page.route(`${serverUrl}/CometServerApi.js`, (route) => route.fulfill({ contentType: 'text/javascript', body: bundle }));
+    await page.route(`${serverUrl}/CometServerApi.js`, (route) =>
+      route.fulfill({ contentType: 'text/javascript', body: bundle }),
+    );
   }
   await page.goto(`${serverUrl}${path}`);
   return page;

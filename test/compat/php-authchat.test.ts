@@ -59,7 +59,7 @@ describe('the seed authChat.php backend through php-cli mysqli', () => {
     const victor = await browsers.open(server.url, { user_id: 1, user_key: hash });
     assert.deepEqual([victor.auth.authorized, victor.auth.user_id], [true, 1]);
     const impostor = await browsers.open(server.url, { user_id: 2, user_key: hash });
-    assert.equal(impostor.auth.authorized, false, 'the key is only victor\'s');
+    assert.equal(impostor.auth.authorized, false, "the key is only victor's");
 
     const bye = await php(AUTH_CHAT, 'victor-session', 'exit');
     assert.equal(bye.code, 0, bye.stderr);
@@ -93,7 +93,15 @@ describe('the seed authChat.php backend through php-cli mysqli', () => {
     const login = await watcher.message((m) => m.server_info.event === 'userLogin');
     assert.deepEqual(login.data, { name: 'Димон' }, 'the statement before it went through');
 
-    const after = await run('mariadb', ['-h127.0.0.1', `-P${server.cometqlPort}`, '-u1', `-p${server.app1Secret}`, 'CometQL_v1', '-e', 'SELECT 1 AS alive']);
+    const after = await run('mariadb', [
+      '-h127.0.0.1',
+      `-P${server.cometqlPort}`,
+      '-u1',
+      `-p${server.app1Secret}`,
+      'CometQL_v1',
+      '-e',
+      'SELECT 1 AS alive',
+    ]);
     assert.equal(after.stdout, 'alive\n1\n', 'the server is unharmed');
   });
 });

@@ -30,7 +30,13 @@ export interface Timeline {
   at: number;
 }
 
-type Recorder = Window & { __sent: Sent[]; __got: Got[]; __events: Timeline[]; __stop: boolean; __traffic?: Promise<void> };
+type Recorder = Window & {
+  __sent: Sent[];
+  __got: Got[];
+  __events: Timeline[];
+  __stop: boolean;
+  __traffic?: Promise<void>;
+};
 
 export interface ChatPage {
   name: string;
@@ -64,7 +70,11 @@ export async function openChat(deployment: Deployment, name: string): Promise<Ch
     w.__stop = false;
     el.addEventListener('comet-message', (e) => {
       const { message, raw } = e.detail;
-      w.__got.push({ text: message.text, ...(message.marker === undefined ? {} : { marker: message.marker }), history: raw.server_info.history });
+      w.__got.push({
+        text: message.text,
+        ...(message.marker === undefined ? {} : { marker: message.marker }),
+        history: raw.server_info.history,
+      });
     });
     el.addEventListener('comet-connect', () => w.__events.push({ type: 'connect', at: Date.now() }));
     el.addEventListener('comet-disconnect', () => w.__events.push({ type: 'disconnect', at: Date.now() }));
@@ -73,23 +83,36 @@ export async function openChat(deployment: Deployment, name: string): Promise<Ch
     name,
     page,
     async startTraffic(periodMs) {
-      await widget.evaluate((el: HTMLElementTagNameMap['comet-chat'], { label, period }: { label: string; period: number }) => {
-        const w = window as unknown as Recorder;
-        w.__stop = false;
-        w.__traffic = (async () => {
-          for (let i = 0; !w.__stop; i++) {
-            const text = `${label} #${i}`;
-            const at = Date.now();
-            try {
-              const report = await el.send(text);
-              w.__sent.push({ text, ok: true, ...(report?.marker === undefined ? {} : { marker: report.marker }), ms: Date.now() - at });
-            } catch (err) {
-              w.__sent.push({ text, ok: false, error: String((err as { code?: string }).code ?? err), ms: Date.now() - at });
+      await widget.evaluate(
+        (el: HTMLElementTagNameMap['comet-chat'], { label, period }: { label: string; period: number }) => {
+          const w = window as unknown as Recorder;
+          w.__stop = false;
+          w.__traffic = (async () => {
+            for (let i = 0; !w.__stop; i++) {
+              const text = `${label} #${i}`;
+              const at = Date.now();
+              try {
+                const report = await el.send(text);
+                w.__sent.push({
+                  text,
+                  ok: true,
+                  ...(report?.marker === undefined ? {} : { marker: report.marker }),
+                  ms: Date.now() - at,
+                });
+              } catch (err) {
+                w.__sent.push({
+                  text,
+                  ok: false,
+                  error: String((err as { code?: string }).code ?? err),
+                  ms: Date.now() - at,
+                });
+              }
+              await new Promise((r) => setTimeout(r, period));
             }
-            await new Promise((r) => setTimeout(r, period));
-          }
-        })();
-      }, { label: name, period: periodMs });
+          })();
+        },
+        { label: name, period: periodMs },
+      );
     },
     stopTraffic: () =>
       page.evaluate(async () => {
@@ -102,7 +125,9 @@ export async function openChat(deployment: Deployment, name: string): Promise<Ch
     events: () => page.evaluate(() => (window as unknown as Recorder).__events),
     feed: () =>
       widget.evaluate((el: HTMLElementTagNameMap['comet-chat']) =>
-        el.messages.filter((m) => m.kind === 'message').map((m) => ({ text: m.text, ...(m.marker === undefined ? {} : { marker: m.marker }), mine: m.mine })),
+        el.messages
+          .filter((m) => m.kind === 'message')
+          .map((m) => ({ text: m.text, ...(m.marker === undefined ? {} : { marker: m.marker }), mine: m.mine })),
       ),
     async disconnect() {
       await widget.evaluate((el: HTMLElementTagNameMap['comet-chat']) => el.disconnect());
@@ -143,14 +168,25 @@ export async function placeOn(open: number, deployment: Deployment, page: ChatPa
 
 /** Waits until the page has had `count` comet-connect events. */
 export async function connects(page: ChatPage, count: number): Promise<void> {
-  await page.page.waitForFunction((n) => (window as unknown as Recorder).__events.filter((e) => e.type === 'connect').length >= n, count, {
-    timeout: WAIT_MS,
-  });
+  await page.page.waitForFunction(
+    (n) => (window as unknown as Recorder).__events.filter((e) => e.type === 'connect').length >= n,
+    count,
+    {
+      timeout: WAIT_MS,
+    },
+  );
 }
 
 /** Every acknowledged message of every page is in every feed exactly once (and nothing else is there twice). */
-export async function assertExactlyOnce(pages: ChatPage[], sent: Map<string, Sent[]>, extra: string[] = []): Promise<void> {
-  const acked = [...sent.values()].flat().filter((s) => s.ok).map((s) => s.text);
+export async function assertExactlyOnce(
+  pages: ChatPage[],
+  sent: Map<string, Sent[]>,
+  extra: string[] = [],
+): Promise<void> {
+  const acked = [...sent.values()]
+    .flat()
+    .filter((s) => s.ok)
+    .map((s) => s.text);
   for (const p of pages) {
     const feed = await p.feed();
     const counts = new Map<string, number>();

@@ -27,7 +27,8 @@ const SITE = join(ROOT, 'deploy', 'nginx', 'comet-chat.conf');
 export const SECRET = 'deploy-test-secret-0123456789';
 
 export const NGINX =
-  [process.env.NGINX_PATH, '/usr/sbin/nginx', '/usr/local/sbin/nginx'].find((p): p is string => !!p && existsSync(p)) ?? 'nginx';
+  [process.env.NGINX_PATH, '/usr/sbin/nginx', '/usr/local/sbin/nginx'].find((p): p is string => !!p && existsSync(p)) ??
+  'nginx';
 
 /* ---- TLS ---- */
 
@@ -43,9 +44,23 @@ export async function makeCertificate(dir: string): Promise<Tls> {
   const certFile = join(dir, 'cert.pem');
   const keyFile = join(dir, 'key.pem');
   await run('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    '-keyout', keyFile, '-out', certFile,
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
   ]);
   return { certFile, keyFile, cert: readFileSync(certFile, 'utf8') };
 }
@@ -89,15 +104,36 @@ export interface NodeProcess {
 }
 
 /** One node: the published package's command, --redis under `prefix`, --demo (the pages the browsers open). */
-export async function startNode(name: string, prefix: string, options: { port?: number; drainMs?: number } = {}): Promise<NodeProcess> {
-  assert.ok(existsSync(join(ROOT, 'packages', 'comet-chat-server', 'lib', 'server', 'cli.js')), 'run npm run build first');
+export async function startNode(
+  name: string,
+  prefix: string,
+  options: { port?: number; drainMs?: number } = {},
+): Promise<NodeProcess> {
+  assert.ok(
+    existsSync(join(ROOT, 'packages', 'comet-chat-server', 'lib', 'server', 'cli.js')),
+    'run npm run build first',
+  );
   const child = spawn(
     process.execPath,
     [
-      BIN, '--host', '127.0.0.1', '--port', String(options.port ?? 0), '--no-cometql', '--demo',
-      '--redis', REDIS_URL, '--redis-prefix', prefix, '--drain-ms', String(options.drainMs ?? 3000),
+      BIN,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(options.port ?? 0),
+      '--no-cometql',
+      '--demo',
+      '--redis',
+      REDIS_URL,
+      '--redis-prefix',
+      prefix,
+      '--drain-ms',
+      String(options.drainMs ?? 3000),
     ],
-    { env: { ...process.env, COMET_APPS: JSON.stringify([{ id: '1', secret: SECRET }]) }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      env: { ...process.env, COMET_APPS: JSON.stringify([{ id: '1', secret: SECRET }]) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -111,7 +147,9 @@ export async function startNode(name: string, prefix: string, options: { port?: 
       if (m) done(m[1]!);
     };
     child.stdout!.on('data', look);
-    void exited.then(({ code, signal }) => fail(new Error(`node ${name} exited (${code ?? signal}) before listening:\n${out}`)));
+    void exited.then(({ code, signal }) =>
+      fail(new Error(`node ${name} exited (${code ?? signal}) before listening:\n${out}`)),
+    );
   });
   return { name, port: Number(new URL(url).port), url, child, output: () => out, exited };
 }
@@ -257,7 +295,12 @@ export interface Deployment {
 /** For a test file: certificate, two nodes, nginx in front and Chromium, started before its tests and stopped after. */
 export function useDeployment(options: { drainMs?: number } = {}): Deployment {
   const d = { nodes: [] as NodeProcess[] } as {
-    dir: string; tls: Tls; prefix: string; nodes: NodeProcess[]; proxy: Proxy; browser: Browser;
+    dir: string;
+    tls: Tls;
+    prefix: string;
+    nodes: NodeProcess[];
+    proxy: Proxy;
+    browser: Browser;
   };
   before(async () => {
     d.dir = mkdtempSync(join(tmpdir(), 'comet-deploy-'));
@@ -302,7 +345,10 @@ export function useDeployment(options: { drainMs?: number } = {}): Deployment {
       const old = d.nodes[index]!;
       const node = await startNode(old.name, d.prefix, { ...options, port: old.port });
       d.nodes[index] = node;
-      await nodesSubscribed(d.prefix, d.nodes.filter((n) => n.child.exitCode === null && n.child.signalCode === null).length);
+      await nodesSubscribed(
+        d.prefix,
+        d.nodes.filter((n) => n.child.exitCode === null && n.child.signalCode === null).length,
+      );
       return node;
     },
   };

@@ -11,75 +11,91 @@ import { assertExactlyOnce, connects, openChat, placeOn, type Sent } from './cha
 
 const deployment = useDeployment();
 
-test('a node is killed mid-chat: both browsers move to the other one within 5 s and lose nothing acknowledged', { timeout: 120_000 }, async (t) => {
-  const [victim, survivor] = deployment.nodes as [(typeof deployment.nodes)[0], (typeof deployment.nodes)[0]];
-  const alice = await openChat(deployment, 'Alice');
-  const bob = await openChat(deployment, 'Bob');
-  const pages = [alice, bob];
-  await placeOn(2, deployment, alice, victim);
-  await placeOn(2, deployment, bob, victim);
-  assert.deepEqual(await Promise.all(deployment.nodes.map(connectionsOn)), [2, 0]);
+test(
+  'a node is killed mid-chat: both browsers move to the other one within 5 s and lose nothing acknowledged',
+  { timeout: 120_000 },
+  async (t) => {
+    const [victim, survivor] = deployment.nodes as [(typeof deployment.nodes)[0], (typeof deployment.nodes)[0]];
+    const alice = await openChat(deployment, 'Alice');
+    const bob = await openChat(deployment, 'Bob');
+    const pages = [alice, bob];
+    await placeOn(2, deployment, alice, victim);
+    await placeOn(2, deployment, bob, victim);
+    assert.deepEqual(await Promise.all(deployment.nodes.map(connectionsOn)), [2, 0]);
 
-  for (const p of pages) await p.startTraffic(200);
-  // Some chat first: each has had a few messages answered.
-  await Promise.all(
-    pages.map((p) => p.page.waitForFunction(() => (window as unknown as { __sent: Sent[] }).__sent.filter((s) => s.ok).length >= 3)),
-  );
-  const connectsBefore = await Promise.all(pages.map(async (p) => (await p.events()).filter((e) => e.type === 'connect').length));
+    for (const p of pages) await p.startTraffic(200);
+    // Some chat first: each has had a few messages answered.
+    await Promise.all(
+      pages.map((p) =>
+        p.page.waitForFunction(() => (window as unknown as { __sent: Sent[] }).__sent.filter((s) => s.ok).length >= 3),
+      ),
+    );
+    const connectsBefore = await Promise.all(
+      pages.map(async (p) => (await p.events()).filter((e) => e.type === 'connect').length),
+    );
 
-  const killedAt = Date.now();
-  victim.child.kill('SIGKILL');
-  // The site's backend says something on the surviving node while the browsers are away.
-  const backendText = 'Backend: posted while you were reconnecting';
-  const posted = await fetch(`${survivor.url}/api/v1/apps/1/pipes/web_chat_pipe/messages`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${SECRET}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ data: { text: backendText, name: 'Backend' } }),
-  });
-  assert.equal(posted.status, 200);
-  assert.equal((await victim.exited).signal, 'SIGKILL');
+    const killedAt = Date.now();
+    victim.child.kill('SIGKILL');
+    // The site's backend says something on the surviving node while the browsers are away.
+    const backendText = 'Backend: posted while you were reconnecting';
+    const posted = await fetch(`${survivor.url}/api/v1/apps/1/pipes/web_chat_pipe/messages`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${SECRET}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ data: { text: backendText, name: 'Backend' } }),
+    });
+    assert.equal(posted.status, 200);
+    assert.equal((await victim.exited).signal, 'SIGKILL');
 
-  await Promise.all(pages.map((p, i) => connects(p, connectsBefore[i]! + 1)));
-  const reconnectMs = await Promise.all(
-    pages.map(async (p) => (await p.events()).filter((e) => e.type === 'connect' && e.at >= killedAt)[0]!.at - killedAt),
-  );
-  t.diagnostic(`reconnected through nginx ${reconnectMs.map((ms, i) => `${pages[i]!.name} ${ms} ms`).join(', ')} after SIGKILL`);
-  for (const ms of reconnectMs) assert.ok(ms <= 5000, `reconnected after ${ms} ms`);
-  assert.equal(await connectionsOn(survivor), 2, 'both on the surviving node');
+    await Promise.all(pages.map((p, i) => connects(p, connectsBefore[i]! + 1)));
+    const reconnectMs = await Promise.all(
+      pages.map(
+        async (p) => (await p.events()).filter((e) => e.type === 'connect' && e.at >= killedAt)[0]!.at - killedAt,
+      ),
+    );
+    t.diagnostic(
+      `reconnected through nginx ${reconnectMs.map((ms, i) => `${pages[i]!.name} ${ms} ms`).join(', ')} after SIGKILL`,
+    );
+    for (const ms of reconnectMs) assert.ok(ms <= 5000, `reconnected after ${ms} ms`);
+    assert.equal(await connectionsOn(survivor), 2, 'both on the surviving node');
 
-  // Chat goes on for a while (three more answered messages each), then stops; every answer is in.
-  const answered = (p: (typeof pages)[0]) => p.page.evaluate(() => (window as unknown as { __sent: Sent[] }).__sent.filter((s) => s.ok).length);
-  const okAfter = await Promise.all(pages.map(answered));
-  await Promise.all(
-    pages.map((p, i) =>
-      p.page.waitForFunction((since) => (window as unknown as { __sent: Sent[] }).__sent.filter((s) => s.ok).length >= since + 3, okAfter[i]!),
-    ),
-  );
-  const sent = new Map<string, Sent[]>();
-  for (const p of pages) sent.set(p.name, await p.stopTraffic());
+    // Chat goes on for a while (three more answered messages each), then stops; every answer is in.
+    const answered = (p: (typeof pages)[0]) =>
+      p.page.evaluate(() => (window as unknown as { __sent: Sent[] }).__sent.filter((s) => s.ok).length);
+    const okAfter = await Promise.all(pages.map(answered));
+    await Promise.all(
+      pages.map((p, i) =>
+        p.page.waitForFunction(
+          (since) => (window as unknown as { __sent: Sent[] }).__sent.filter((s) => s.ok).length >= since + 3,
+          okAfter[i]!,
+        ),
+      ),
+    );
+    const sent = new Map<string, Sent[]>();
+    for (const p of pages) sent.set(p.name, await p.stopTraffic());
 
-  // Caught up from history: the backend's message reached both, marked as history.
-  for (const p of pages) {
-    await p.page.waitForFunction((text) => (window as unknown as { __got: { text: string }[] }).__got.some((g) => g.text === text), backendText);
-    const got = (await p.got()).filter((g) => g.text === backendText);
-    assert.equal(got.length, 1);
-    assert.equal(got[0]!.history, true, `${p.name} got it through catch-up`);
-  }
-  // Every answered message of each is in both feeds once (the other's arrive live or by catch-up).
-  const last = [...sent.values()].map((list) => list.filter((s) => s.ok).at(-1)!.text);
-  for (const p of pages) {
-    await p.page.waitForFunction(
-      (texts) => {
+    // Caught up from history: the backend's message reached both, marked as history.
+    for (const p of pages) {
+      await p.page.waitForFunction(
+        (text) => (window as unknown as { __got: { text: string }[] }).__got.some((g) => g.text === text),
+        backendText,
+      );
+      const got = (await p.got()).filter((g) => g.text === backendText);
+      assert.equal(got.length, 1);
+      assert.equal(got[0]!.history, true, `${p.name} got it through catch-up`);
+    }
+    // Every answered message of each is in both feeds once (the other's arrive live or by catch-up).
+    const last = [...sent.values()].map((list) => list.filter((s) => s.ok).at(-1)!.text);
+    for (const p of pages) {
+      await p.page.waitForFunction((texts) => {
         const el = document.querySelector('comet-chat')!;
         return texts.every((text) => el.messages.some((m) => m.text === text));
-      },
-      last,
+      }, last);
+    }
+    await assertExactlyOnce(pages, sent, [backendText]);
+    const all = [...sent.values()].flat();
+    t.diagnostic(
+      `${all.length} messages sent, ${all.filter((s) => s.ok).length} acknowledged, ${all.filter((s) => !s.ok).length} refused while the node was gone (${[...new Set(all.filter((s) => !s.ok).map((s) => s.error))].join(', ') || 'none'})`,
     );
-  }
-  await assertExactlyOnce(pages, sent, [backendText]);
-  const all = [...sent.values()].flat();
-  t.diagnostic(
-    `${all.length} messages sent, ${all.filter((s) => s.ok).length} acknowledged, ${all.filter((s) => !s.ok).length} refused while the node was gone (${[...new Set(all.filter((s) => !s.ok).map((s) => s.error))].join(', ') || 'none'})`,
-  );
-  for (const p of pages) await p.page.context().close();
-});
+    for (const p of pages) await p.page.context().close();
+  },
+);

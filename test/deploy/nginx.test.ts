@@ -23,7 +23,11 @@ test('TLS, the bundle, the backend API and per-node /metrics through nginx', asy
     socket.once('error', fail);
   });
   assert.equal(protocol, 'TLSv1.3');
-  await assert.rejects(httpsFetch(`${proxy.url}/healthz`, ''), /self-signed|unable to verify/, 'a client that does not trust the certificate is refused');
+  await assert.rejects(
+    httpsFetch(`${proxy.url}/healthz`, ''),
+    /self-signed|unable to verify/,
+    'a client that does not trust the certificate is refused',
+  );
 
   const bundle = await httpsFetch(`${proxy.url}/comet-chat.js`, tls.cert);
   assert.equal(bundle.status, 200);
@@ -39,7 +43,10 @@ test('TLS, the bundle, the backend API and per-node /metrics through nginx', asy
   });
   assert.equal(published.status, 200, published.body);
 
-  for (const [path, node] of [['/metrics/node1', deployment.nodes[0]!], ['/metrics/node2', deployment.nodes[1]!]] as const) {
+  for (const [path, node] of [
+    ['/metrics/node1', deployment.nodes[0]!],
+    ['/metrics/node2', deployment.nodes[1]!],
+  ] as const) {
     const scraped = await httpsFetch(`${proxy.url}${path}`, tls.cert);
     assert.equal(scraped.status, 200, path);
     assert.match(scraped.body, /^# TYPE comet_connections gauge$/m);
@@ -71,7 +78,10 @@ test('two browsers on different nodes chat over wss:// through nginx', async () 
   assert.match(await part(atAlice, 'name').innerText(), /Bob/);
 
   // The WebSockets went through nginx: it answered their upgrade with 101.
-  const upgrades = deployment.proxy.accessLog().split('\n').filter((l) => /^101 "GET \/socket\.io\/\?EIO=4&transport=websocket/.test(l));
+  const upgrades = deployment.proxy
+    .accessLog()
+    .split('\n')
+    .filter((l) => /^101 "GET \/socket\.io\/\?EIO=4&transport=websocket/.test(l));
   assert.ok(upgrades.length >= 2, deployment.proxy.accessLog());
   for (const p of pages) await p.page.context().close();
 });

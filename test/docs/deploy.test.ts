@@ -16,9 +16,13 @@ const DOC = readFileSync('docs/deploy.md', 'utf8');
 const UNIT = 'deploy/systemd/comet-chat@.service';
 
 test('every file docs/deploy.md shows is the file in deploy/, in full', () => {
-  const shown = [...DOC.matchAll(/<!-- file: (\S+) -->\n```\w*\n([\s\S]*?)```\n/g)].map((m) => ({ path: m[1]!, text: m[2]! }));
+  const shown = [...DOC.matchAll(/<!-- file: (\S+) -->\n```\w*\n([\s\S]*?)```\n/g)].map((m) => ({
+    path: m[1]!,
+    text: m[2]!,
+  }));
   assert.deepEqual(shown.map((s) => s.path).sort(), ['deploy/nginx/comet-chat.conf', UNIT]);
-  for (const { path, text } of shown) assert.equal(text, readFileSync(path, 'utf8'), `${path} differs from docs/deploy.md`);
+  for (const { path, text } of shown)
+    assert.equal(text, readFileSync(path, 'utf8'), `${path} differs from docs/deploy.md`);
 });
 
 test('the environment docs/deploy.md sets is read by comet-chat-server', () => {
@@ -32,7 +36,11 @@ test('systemd-analyze verify accepts the unit', async () => {
   try {
     copyFileSync(UNIT, join(dir, 'comet-chat@.service'));
     symlinkSync('comet-chat@.service', join(dir, 'comet-chat@1.service'));
-    const { stderr } = await promisify(execFile)('systemd-analyze', ['verify', '--man=no', join(dir, 'comet-chat@1.service')]);
+    const { stderr } = await promisify(execFile)('systemd-analyze', [
+      'verify',
+      '--man=no',
+      join(dir, 'comet-chat@1.service'),
+    ]);
     assert.equal(stderr, '');
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -57,7 +57,12 @@ function docTable(title: string): Map<string, Record<string, string>> {
     if (line.startsWith('### ')) break;
     if (!line.startsWith('|')) continue;
     // Split on pipes that are not escaped.
-    rows.push(line.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim().replace(/\\\|/g, '|')));
+    rows.push(
+      line
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((c) => c.trim().replace(/\\\|/g, '|')),
+    );
   }
   const [head, rule, ...body] = rows;
   assert.ok(head && rule, `the "${title}" section of ${DOC} has no table`);
@@ -75,14 +80,25 @@ const unquote = (cell: string): string => cell.replace(/^`(.*)`$/, '$1');
 const oneLine = (text: string | undefined): string => (text ?? '').replace(/\s+/g, ' ').trim();
 
 function assertSameNames(title: string, documented: Map<string, unknown>, actual: string[]): void {
-  assert.deepEqual([...documented.keys()].sort(), [...actual].sort(), `the names under "${title}" in ${DOC} differ from ${MANIFEST}`);
+  assert.deepEqual(
+    [...documented.keys()].sort(),
+    [...actual].sort(),
+    `the names under "${title}" in ${DOC} differ from ${MANIFEST}`,
+  );
 }
 
 test('every attribute is documented with its property, type, default and description', () => {
   const attributes = element().attributes ?? [];
-  assert.ok(attributes.some((a) => a.name === 'server') && attributes.some((a) => a.name === 'dev-id'), 'the manifest lost the basic attributes');
+  assert.ok(
+    attributes.some((a) => a.name === 'server') && attributes.some((a) => a.name === 'dev-id'),
+    'the manifest lost the basic attributes',
+  );
   const doc = docTable('Attributes');
-  assertSameNames('Attributes', doc, attributes.map((a) => a.name));
+  assertSameNames(
+    'Attributes',
+    doc,
+    attributes.map((a) => a.name),
+  );
   for (const a of attributes) {
     const row = doc.get(a.name)!;
     assert.equal(row.property, a.fieldName ?? '', `property of ${a.name}`);
@@ -96,23 +112,37 @@ test('every event is documented', () => {
   const events = element().events ?? [];
   assert.ok(events.length > 0, 'the manifest lists no events');
   const doc = docTable('Events');
-  assertSameNames('Events', doc, events.map((e) => e.name));
-  for (const e of events) assert.equal(doc.get(e.name)!.description, oneLine(e.description), `description of ${e.name}`);
+  assertSameNames(
+    'Events',
+    doc,
+    events.map((e) => e.name),
+  );
+  for (const e of events)
+    assert.equal(doc.get(e.name)!.description, oneLine(e.description), `description of ${e.name}`);
 });
 
 test('every CSS part is documented', () => {
   const parts = element().cssParts ?? [];
   assert.ok(parts.length > 0, 'the manifest lists no CSS parts');
   const doc = docTable('CSS parts');
-  assertSameNames('CSS parts', doc, parts.map((p) => p.name));
-  for (const p of parts) assert.equal(doc.get(p.name)!.description, oneLine(p.description), `description of part ${p.name}`);
+  assertSameNames(
+    'CSS parts',
+    doc,
+    parts.map((p) => p.name),
+  );
+  for (const p of parts)
+    assert.equal(doc.get(p.name)!.description, oneLine(p.description), `description of part ${p.name}`);
 });
 
 test('every CSS custom property is documented with its default', () => {
   const props = element().cssProperties ?? [];
   assert.ok(props.length > 0, 'the manifest lists no CSS custom properties');
   const doc = docTable('CSS custom properties');
-  assertSameNames('CSS custom properties', doc, props.map((p) => p.name));
+  assertSameNames(
+    'CSS custom properties',
+    doc,
+    props.map((p) => p.name),
+  );
   for (const p of props) {
     const row = doc.get(p.name)!;
     assert.equal(row.default, p.default ?? '', `default of ${p.name}`);
@@ -125,7 +155,17 @@ test('the public methods and attribute-less properties are documented', () => {
   const attributeFields = new Set((element().attributes ?? []).map((a) => a.fieldName));
   const methods = docTable('Methods');
   const methodNames = [...methods.keys()].map((k) => k.replace(/\(.*$/, ''));
-  assert.deepEqual(methodNames.sort(), members.filter((m) => m.kind === 'method').map((m) => m.name).sort());
+  assert.deepEqual(
+    methodNames.sort(),
+    members
+      .filter((m) => m.kind === 'method')
+      .map((m) => m.name)
+      .sort(),
+  );
   const props = docTable('Properties');
-  assertSameNames('Properties', props, members.filter((m) => m.kind === 'field' && !attributeFields.has(m.name)).map((m) => m.name));
+  assertSameNames(
+    'Properties',
+    props,
+    members.filter((m) => m.kind === 'field' && !attributeFields.has(m.name)).map((m) => m.name),
+  );
 });

@@ -2,7 +2,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  chat, newWatchedPage, part, say, screenshot, useDemo, waitConnected, waitForDelivery, waitForInFeed,
+  chat,
+  newWatchedPage,
+  part,
+  say,
+  screenshot,
+  useDemo,
+  waitConnected,
+  waitForDelivery,
+  waitForInFeed,
 } from './harness.js';
 
 const demo = useDemo();

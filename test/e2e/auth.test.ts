@@ -7,8 +7,18 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
-  chat, newWatchedPage, part, publishScreenshot, say, screenshot, useDemo, waitConnected,
-  waitForDelivery, waitForInFeed, WAIT_MS, type PageWatch,
+  chat,
+  newWatchedPage,
+  part,
+  publishScreenshot,
+  say,
+  screenshot,
+  useDemo,
+  waitConnected,
+  waitForDelivery,
+  waitForInFeed,
+  WAIT_MS,
+  type PageWatch,
 } from './harness.js';
 
 const demo = useDemo();
@@ -90,8 +100,14 @@ test('victor and olga see each other join, chat both ways with delivery counts, 
   assert.equal(await demo.server.core.getUserKey('1', 1), undefined);
 
   const watches: PageWatch[] = [olga.watch, victor.watch];
-  assert.deepEqual(watches.flatMap((w) => w.errors), []);
-  assert.deepEqual(watches.flatMap((w) => w.cspViolations), []);
+  assert.deepEqual(
+    watches.flatMap((w) => w.errors),
+    [],
+  );
+  assert.deepEqual(
+    watches.flatMap((w) => w.cspViolations),
+    [],
+  );
   await olga.page.context().close();
   await victor.page.context().close();
 });

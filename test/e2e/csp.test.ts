@@ -8,7 +8,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import {
-  chat, newWatchedPage, part, say, screenshot, useDemo, waitConnected, waitForDelivery, waitForInFeed,
+  chat,
+  newWatchedPage,
+  part,
+  say,
+  screenshot,
+  useDemo,
+  waitConnected,
+  waitForDelivery,
+  waitForInFeed,
 } from './harness.js';
 
 const demo = useDemo();
@@ -64,7 +72,10 @@ test('/comet-chat.js and /CometServerApi.js are served with their type, CORS and
   assert.match(ru.headers.get('content-type') ?? '', /^text\/javascript/);
   assert.equal(ru.headers.get('access-control-allow-origin'), '*');
   assert.match(await ru.text(), /Подключено/);
-  assert.ok(!(await fetch(`${demo.server.url}/comet-chat.js`).then((r) => r.text())).includes('Подключено'), 'Russian is not in the initial bundle');
+  assert.ok(
+    !(await fetch(`${demo.server.url}/comet-chat.js`).then((r) => r.text())).includes('Подключено'),
+    'Russian is not in the initial bundle',
+  );
   // The classic-script facade for pages written against CppComet's CometServerApi.js.
   const compat = await fetch(`${demo.server.url}/CometServerApi.js`);
   assert.equal(compat.status, 200);
@@ -132,7 +143,12 @@ test('a Russian page of another origin gets the Russian UI, loaded from the chat
   await waitConnected(widget);
   assert.equal(await part(widget, 'status').textContent(), 'Подключено');
   assert.equal(await part(widget, 'title').textContent(), 'Чат');
-  assert.equal(await part(widget, 'send-button').textContent().then((t) => t?.trim()), 'Отправить');
+  assert.equal(
+    await part(widget, 'send-button')
+      .textContent()
+      .then((t) => t?.trim()),
+    'Отправить',
+  );
   assert.deepEqual(chunks, [`${demo.server.url}/comet-chat-ru.js`]);
   assert.deepEqual(watch.errors, []);
   assert.deepEqual(watch.cspViolations, []);

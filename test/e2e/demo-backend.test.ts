@@ -17,13 +17,20 @@ async function logIn(
   pass = 'qwerty',
   headers: Record<string, string> = {},
 ): Promise<{ status: number; location: string | null; cookie?: string }> {
-  const res = await fetch(`${demo.server.url}/auth/login`, { method: 'POST', body: new URLSearchParams({ login, pass }), redirect: 'manual', headers });
+  const res = await fetch(`${demo.server.url}/auth/login`, {
+    method: 'POST',
+    body: new URLSearchParams({ login, pass }),
+    redirect: 'manual',
+    headers,
+  });
   await res.arrayBuffer();
   const cookie = res.headers.get('set-cookie')?.split(';')[0];
   return { status: res.status, location: res.headers.get('location'), ...(cookie ? { cookie } : {}) };
 }
 
-async function session(cookie?: string): Promise<{ user: null | { user_id: number; user_key: string; name: string; login: string } }> {
+async function session(
+  cookie?: string,
+): Promise<{ user: null | { user_id: number; user_key: string; name: string; login: string } }> {
   const res = await fetch(`${demo.server.url}/auth/session`, cookie ? { headers: { cookie } } : {});
   assert.equal(res.status, 200);
   assert.equal(res.headers.get('cache-control'), 'no-store');
@@ -31,14 +38,23 @@ async function session(cookie?: string): Promise<{ user: null | { user_id: numbe
 }
 
 async function logOut(cookie?: string, headers: Record<string, string> = {}): Promise<Response> {
-  const res = await fetch(`${demo.server.url}/auth/logout`, { method: 'POST', redirect: 'manual', headers: { ...headers, ...(cookie ? { cookie } : {}) } });
+  const res = await fetch(`${demo.server.url}/auth/logout`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { ...headers, ...(cookie ? { cookie } : {}) },
+  });
   await res.arrayBuffer();
   return res;
 }
 
 test('login registers the key through the API and announces the user in loginPipe; logout undoes both', async () => {
   // A widget's view of loginPipe: an anonymous subscriber.
-  const watcher = io(demo.server.url, { transports: ['websocket'], auth: { dev_id: '1' }, forceNew: true, reconnection: false });
+  const watcher = io(demo.server.url, {
+    transports: ['websocket'],
+    auth: { dev_id: '1' },
+    forceNew: true,
+    reconnection: false,
+  });
   const notices: IncomingMessage[] = [];
   watcher.on('message', (m: IncomingMessage) => notices.push(m));
   const subscribed = await watcher.timeout(10_000).emitWithAck('subscribe', { pipes: ['loginPipe'] });
@@ -48,7 +64,10 @@ test('login registers the key through the API and announces the user in loginPip
   assert.equal(dimon.status, 303);
   assert.equal(dimon.location, '/auth/chat.html');
   const { user } = await session(dimon.cookie);
-  assert.deepEqual({ ...user, user_key: undefined }, { user_id: 2, user_key: undefined, name: 'Димон', login: 'dimon' });
+  assert.deepEqual(
+    { ...user, user_key: undefined },
+    { user_id: 2, user_key: undefined, name: 'Димон', login: 'dimon' },
+  );
   assert.match(user!.user_key, /^[0-9a-f]{32}$/);
   assert.equal(await demo.server.core.getUserKey('1', 2), user!.user_key);
 
@@ -63,7 +82,10 @@ test('login registers the key through the API and announces the user in loginPip
   watcher.close();
   assert.deepEqual(
     notices.map((m) => [m.server_info.pipe, m.server_info.event, m.data]),
-    [['loginPipe', 'userLogin', { name: 'Димон' }], ['loginPipe', 'userExit', { name: 'Димон' }]],
+    [
+      ['loginPipe', 'userLogin', { name: 'Димон' }],
+      ['loginPipe', 'userExit', { name: 'Димон' }],
+    ],
   );
 });
 
@@ -79,7 +101,11 @@ test('two sessions of one user share the key until the last one logs out', async
 });
 
 test('wrong credentials, unknown users and logouts without a session change nothing', async () => {
-  for (const [login, pass] of [['masha', 'wrong'], ['nobody', 'qwerty'], ['', '']] as const) {
+  for (const [login, pass] of [
+    ['masha', 'wrong'],
+    ['nobody', 'qwerty'],
+    ['', ''],
+  ] as const) {
     const r = await logIn(login, pass);
     assert.equal(r.status, 303);
     assert.equal(r.location, '/auth/?error=1');
@@ -91,7 +117,10 @@ test('wrong credentials, unknown users and logouts without a session change noth
 });
 
 test('oversized forms, wrong methods and the backend folder are refused', async () => {
-  const big = await fetch(`${demo.server.url}/auth/login`, { method: 'POST', body: `login=victor&pass=${'x'.repeat(10_000)}` });
+  const big = await fetch(`${demo.server.url}/auth/login`, {
+    method: 'POST',
+    body: `login=victor&pass=${'x'.repeat(10_000)}`,
+  });
   assert.equal(big.status, 413);
   await big.arrayBuffer();
   const get = await fetch(`${demo.server.url}/auth/login`);
@@ -135,14 +164,22 @@ test('logins and logouts posted by a page of another origin are refused', async 
 test('past its session limit the backend logs the oldest session out, key included', async () => {
   // The demo's own backend module on a site server of its own, talking to the chat server's /api/v1.
   const { createDemoBackend } = (await import(new URL('../../demo/backend/index.js', import.meta.url).href)) as {
-    createDemoBackend(o: { secret: string; apiUrl: string; maxSessions: number }): (req: unknown, res: unknown) => Promise<boolean>;
+    createDemoBackend(o: {
+      secret: string;
+      apiUrl: string;
+      maxSessions: number;
+    }): (req: unknown, res: unknown) => Promise<boolean>;
   };
   const backend = createDemoBackend({ secret: demo.server.app1Secret, apiUrl: demo.server.url, maxSessions: 2 });
   const site = createServer((req, res) => void backend(req, res));
   await new Promise<void>((done) => site.listen(0, '127.0.0.1', done));
   const siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
   const logInAt = async (login: string): Promise<string> => {
-    const res = await fetch(`${siteUrl}/auth/login`, { method: 'POST', body: new URLSearchParams({ login, pass: 'qwerty' }), redirect: 'manual' });
+    const res = await fetch(`${siteUrl}/auth/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ login, pass: 'qwerty' }),
+      redirect: 'manual',
+    });
     await res.arrayBuffer();
     return res.headers.get('set-cookie')!.split(';')[0]!;
   };
@@ -151,7 +188,11 @@ test('past its session limit the backend logs the oldest session out, key includ
     await logInAt('kate');
     assert.ok(await demo.server.core.getUserKey('1', 2));
     await logInAt('olga');
-    assert.equal(await demo.server.core.getUserKey('1', 2), undefined, "dimon's session was dropped, and his key with it");
+    assert.equal(
+      await demo.server.core.getUserKey('1', 2),
+      undefined,
+      "dimon's session was dropped, and his key with it",
+    );
     assert.ok(await demo.server.core.getUserKey('1', 4));
     assert.ok(await demo.server.core.getUserKey('1', 3));
   } finally {

@@ -10,7 +10,17 @@ import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type {} from '../../src/element/define.js';
 import {
-  chat, newWatchedPage, part, say, screenshot, serveFolder, useDemo, waitConnected, waitForDelivery, waitForInFeed, WAIT_MS,
+  chat,
+  newWatchedPage,
+  part,
+  say,
+  screenshot,
+  serveFolder,
+  useDemo,
+  waitConnected,
+  waitForDelivery,
+  waitForInFeed,
+  WAIT_MS,
   type PageWatch,
 } from './harness.js';
 
@@ -20,11 +30,15 @@ type Example = (typeof EXAMPLES)[number];
 /** `npm run build` of one example workspace: its type check (tsc / vue-tsc), then `vite build` into its dist/. */
 function buildExample(name: Example): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', 'build', '--workspace', `examples/${name}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', ['run', 'build', '--workspace', `examples/${name}`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`examples/${name}: npm run build failed (${code})\n${output}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`examples/${name}: npm run build failed (${code})\n${output}`)),
+    );
   });
 }
 
@@ -58,17 +72,21 @@ test('a React 19 app and a Vue 3 app, built with Vite, chat with each other', { 
   // In: an object property (strings), attributes / properties from framework state (name, theme, history).
   assert.equal(await part(r, 'title').innerText(), 'React room');
   assert.equal(await part(v, 'title').innerText(), 'Vue room');
-  assert.deepEqual(await r.evaluate((el: HTMLElementTagNameMap['comet-chat']) => [el.name, el.theme, el.history, el.devId]), [
-    'React user', 'light', 20, '1',
-  ]);
-  assert.deepEqual(await v.evaluate((el: HTMLElementTagNameMap['comet-chat']) => [el.name, el.theme, el.history, el.devId]), [
-    'Vue user', 'light', 20, '1',
-  ]);
+  assert.deepEqual(
+    await r.evaluate((el: HTMLElementTagNameMap['comet-chat']) => [el.name, el.theme, el.history, el.devId]),
+    ['React user', 'light', 20, '1'],
+  );
+  assert.deepEqual(
+    await v.evaluate((el: HTMLElementTagNameMap['comet-chat']) => [el.name, el.theme, el.history, el.devId]),
+    ['Vue user', 'light', 20, '1'],
+  );
   // Framework state changes reach the element.
   await react.page.locator('#theme').click();
   await vue.page.locator('#theme').click();
   for (const { page } of [react, vue]) {
-    await page.waitForFunction(() => document.querySelector('comet-chat')?.theme === 'dark', undefined, { timeout: WAIT_MS });
+    await page.waitForFunction(() => document.querySelector('comet-chat')?.theme === 'dark', undefined, {
+      timeout: WAIT_MS,
+    });
   }
   await react.page.locator('#name').fill('Ada (React)');
   await vue.page.locator('#name').fill('Linus (Vue)');
@@ -88,7 +106,9 @@ test('a React 19 app and a Vue 3 app, built with Vite, chat with each other', { 
   // Vue → React, through the element's send() method on a template ref.
   await vue.page.locator('#hello').click();
   await waitForInFeed(r, 'message', 'Hello from Vue, Linus (Vue)');
-  await react.page.locator('#seen li', { hasText: 'Linus (Vue): Hello from Vue, Linus (Vue)' }).waitFor({ timeout: WAIT_MS });
+  await react.page
+    .locator('#seen li', { hasText: 'Linus (Vue): Hello from Vue, Linus (Vue)' })
+    .waitFor({ timeout: WAIT_MS });
   await vue.page.locator('#delivered', { hasText: '1 received it' }).waitFor({ timeout: WAIT_MS });
 
   // And React's ref.send().

@@ -111,7 +111,11 @@ export async function waitConnected(widget: Locator): Promise<void> {
 }
 
 /** Waits until the widget's feed shows an element of `partName` containing `text`. */
-export async function waitForInFeed(widget: Locator, partName: 'message' | 'notice', text: string | RegExp): Promise<Locator> {
+export async function waitForInFeed(
+  widget: Locator,
+  partName: 'message' | 'notice',
+  text: string | RegExp,
+): Promise<Locator> {
   const found = part(part(widget, 'feed'), partName).filter({ hasText: text }).first();
   await found.waitFor({ timeout: WAIT_MS });
   return found;

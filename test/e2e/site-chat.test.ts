@@ -5,7 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { chat, newWatchedPage, part, publishScreenshot, say, screenshot, useDemo, waitConnected, waitForInFeed } from './harness.js';
+import {
+  chat,
+  newWatchedPage,
+  part,
+  publishScreenshot,
+  say,
+  screenshot,
+  useDemo,
+  waitConnected,
+  waitForInFeed,
+} from './harness.js';
 
 const demo = useDemo();
 

@@ -28,9 +28,16 @@ test('the index links the five demos, and each page loads cleanly', async () => 
 });
 
 test('three looks through parts and custom properties, a dark mode, and one pipe between them', async () => {
-  const { page, watch } = await newWatchedPage(await demo.browser.newContext({ viewport: { width: 1280, height: 1100 } }));
+  const { page, watch } = await newWatchedPage(
+    await demo.browser.newContext({ viewport: { width: 1280, height: 1100 } }),
+  );
   await page.goto(`${demo.server.url}/theming/`);
-  const [plain, paper, terminal, bubbles] = [0, 1, 2, 3].map((i) => chat(page, i)) as [Locator, Locator, Locator, Locator];
+  const [plain, paper, terminal, bubbles] = [0, 1, 2, 3].map((i) => chat(page, i)) as [
+    Locator,
+    Locator,
+    Locator,
+    Locator,
+  ];
   for (const c of [plain, paper, terminal, bubbles]) await waitConnected(c);
 
   // Custom properties reach inside; ::part() rules style the named parts.

@@ -1,6 +1,19 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import type { CometChat } from '../../src/element/index.js';
-import { backendPublish, command, connectedChat, registerUserKey, freshPipe, onlineCount, part, parts, serverInfo, texts, typeAndSend, waitUntil } from './helpers.js';
+import {
+  backendPublish,
+  command,
+  connectedChat,
+  registerUserKey,
+  freshPipe,
+  onlineCount,
+  part,
+  parts,
+  serverInfo,
+  texts,
+  typeAndSend,
+  waitUntil,
+} from './helpers.js';
 
 describe('<comet-chat> two connections chatting', () => {
   it('shows one element\'s message in the other, join/leave notices in both, and "delivered to 1" to the sender', async () => {
@@ -37,10 +50,21 @@ describe('<comet-chat> two connections chatting', () => {
 
     await backendPublish(noticesPipe, 'userLogin', { name: 'Carol' });
     // Names in notices are bidi-isolated (U+2068 … U+2069), so their own direction cannot reorder the sentence.
-    for (const el of [ann, bob]) await waitUntil(() => parts(el, 'notice').some((n) => n.textContent === '\u2068Carol\u2069 joined the chat'), 'join notice');
+    for (const el of [ann, bob])
+      await waitUntil(
+        () => parts(el, 'notice').some((n) => n.textContent === '\u2068Carol\u2069 joined the chat'),
+        'join notice',
+      );
     await backendPublish(noticesPipe, 'userExit', { name: 'Carol' });
-    for (const el of [ann, bob]) await waitUntil(() => parts(el, 'notice').some((n) => n.textContent === '\u2068Carol\u2069 left the chat'), 'leave notice');
-    expect(parts(ann, 'notice').map((n) => n.textContent)).to.deep.equal(['\u2068Carol\u2069 joined the chat', '\u2068Carol\u2069 left the chat']);
+    for (const el of [ann, bob])
+      await waitUntil(
+        () => parts(el, 'notice').some((n) => n.textContent === '\u2068Carol\u2069 left the chat'),
+        'leave notice',
+      );
+    expect(parts(ann, 'notice').map((n) => n.textContent)).to.deep.equal([
+      '\u2068Carol\u2069 joined the chat',
+      '\u2068Carol\u2069 left the chat',
+    ]);
   });
 
   it('keeps the online count fresh as others join and leave the pipe', async () => {
@@ -54,7 +78,7 @@ describe('<comet-chat> two connections chatting', () => {
     await waitUntil(() => onlineCount(ann) === 1, 'Ann shows 1 online once Bob left', { timeout: 5000 });
   });
 
-  it('shows who is typing, a guest\'s name marked, and announces only the newest message', async () => {
+  it("shows who is typing, a guest's name marked, and announces only the newest message", async () => {
     const server = await serverInfo();
     const pipe = freshPipe();
     const ann = await connectedChat(server, { pipe, name: 'Ann' });
@@ -103,10 +127,15 @@ describe('<comet-chat> identity and moderation', () => {
     const server = await serverInfo();
     const pipe = freshPipe('webauth_t');
     const { token } = await command<{ token: string }>('comet-token', { userId: 7002, userName: 'Masha' });
-    const el = await fixture<CometChat>(html`<comet-chat lang="en" server=${server.url} dev-id=${server.devId} pipe=${pipe} user-token=${token}></comet-chat>`);
+    const el = await fixture<CometChat>(
+      html`<comet-chat lang="en" server=${server.url} dev-id=${server.devId} pipe=${pipe} user-token=${token}></comet-chat>`,
+    );
     const connected = await oneEvent(el, 'comet-connect');
     expect(connected.detail.auth).to.include({ authorized: true, user_id: 7002 });
-    await waitUntil(() => !(part(el, 'textarea') as HTMLTextAreaElement).disabled, 'a webauth_ pipe is open to an authorized user');
+    await waitUntil(
+      () => !(part(el, 'textarea') as HTMLTextAreaElement).disabled,
+      'a webauth_ pipe is open to an authorized user',
+    );
     expect(part(el, 'name-input')).to.equal(null);
     const reader = await connectedChat(server, { pipe, name: 'R', online: 2 });
     await el.send('signed');

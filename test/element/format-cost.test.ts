@@ -25,9 +25,9 @@ function cost(text: string, runs: number): number {
 }
 
 const HOSTILE: Record<string, string> = {
-  'stars': '*'.repeat(SIZE),
-  'underscores': '_'.repeat(SIZE),
-  'backticks': '`'.repeat(SIZE),
+  stars: '*'.repeat(SIZE),
+  underscores: '_'.repeat(SIZE),
+  backticks: '`'.repeat(SIZE),
   'unclosed bold': fill(' **x'),
   'unclosed italic': fill(' _x'),
   'unclosed bold and italic': fill(' **a _b '),

@@ -9,10 +9,22 @@ declare global {
 }
 
 let marker = 0;
-function say(el: CometChat, text: string, who: { name?: string; userId?: number; userName?: string } = { name: 'Bob' }) {
+function say(
+  el: CometChat,
+  text: string,
+  who: { name?: string; userId?: number; userName?: string } = { name: 'Bob' },
+) {
   el.receive({
     data: { text, name: who.name },
-    server_info: { pipe: el.pipe, event: 'undefined', user_id: who.userId ?? 0, ...(who.userName ? { user_name: who.userName } : {}), history: false, marker: ++marker, time: Date.now() },
+    server_info: {
+      pipe: el.pipe,
+      event: 'undefined',
+      user_id: who.userId ?? 0,
+      ...(who.userName ? { user_name: who.userName } : {}),
+      history: false,
+      marker: ++marker,
+      time: Date.now(),
+    },
   });
 }
 
@@ -24,10 +36,14 @@ async function lastText(el: CometChat): Promise<HTMLElement> {
 
 /** The text's children as `tag:text` (text nodes as `#:text`). */
 const structure = (node: Element) =>
-  [...node.childNodes].map((n) => (n.nodeType === Node.TEXT_NODE ? `#:${n.textContent}` : `${(n as Element).localName}:${n.textContent}`));
+  [...node.childNodes].map((n) =>
+    n.nodeType === Node.TEXT_NODE ? `#:${n.textContent}` : `${(n as Element).localName}:${n.textContent}`,
+  );
 
 async function chat(attrs: { name?: string } = {}): Promise<CometChat> {
-  return fixture<CometChat>(html`<comet-chat lang="en" pipe="web_fmt" name=${attrs.name ?? 'Ann'} style="--comet-chat-height: 500px"></comet-chat>`);
+  return fixture<CometChat>(
+    html`<comet-chat lang="en" pipe="web_fmt" name=${attrs.name ?? 'Ann'} style="--comet-chat-height: 500px"></comet-chat>`,
+  );
 }
 
 describe('<comet-chat> message formatting', () => {
@@ -35,7 +51,15 @@ describe('<comet-chat> message formatting', () => {
     const el = await chat();
     say(el, 'a **bold** and _italic_ word, `x < y` and https://example.com/a_b_c.');
     expect(structure(await lastText(el))).to.deep.equal([
-      '#:a ', 'strong:bold', '#: and ', 'em:italic', '#: word, ', 'code:x < y', '#: and ', 'a:https://example.com/a_b_c', '#:.',
+      '#:a ',
+      'strong:bold',
+      '#: and ',
+      'em:italic',
+      '#: word, ',
+      'code:x < y',
+      '#: and ',
+      'a:https://example.com/a_b_c',
+      '#:.',
     ]);
     say(el, 'snake_case_name and 2*3*4 stay as they are');
     expect(structure(await lastText(el))).to.deep.equal(['#:snake_case_name and 2*3*4 stay as they are']);
@@ -50,7 +74,13 @@ describe('<comet-chat> message formatting', () => {
     say(el, '`````` and ```\n```');
     expect(structure(await lastText(el))).to.deep.equal(['#:`````` and ```\n```']);
     say(el, '**x **y** and see https://example.com/a).');
-    expect(structure(await lastText(el))).to.deep.equal(['#:**x ', 'strong:y', '#: and see ', 'a:https://example.com/a', '#:).']);
+    expect(structure(await lastText(el))).to.deep.equal([
+      '#:**x ',
+      'strong:y',
+      '#: and see ',
+      'a:https://example.com/a',
+      '#:).',
+    ]);
   });
 
   it('keeps markdown-looking attacks as text: nothing runs, no markup, no other link scheme', async () => {
@@ -94,7 +124,9 @@ describe('<comet-chat> message formatting', () => {
     el.name = 'a.*b';
     await el.updateComplete;
     say(el, 'axxb a.*b');
-    expect([...(await lastText(el)).querySelectorAll('[part~="mention"]')].map((m) => m.textContent)).to.deep.equal(['a.*b']);
+    expect([...(await lastText(el)).querySelectorAll('[part~="mention"]')].map((m) => m.textContent)).to.deep.equal([
+      'a.*b',
+    ]);
   });
 });
 
@@ -122,7 +154,11 @@ describe('<comet-chat> hostile text', () => {
       // [text, href or null for no link, shown text]
       ['https://google.com@evil.example/', null, null],
       ['https://user:pass@evil.example/', null, null],
-      ['https://evil.example/\u202Egnp.exe', 'https://evil.example/%E2%80%AEgnp.exe', 'https://evil.example/%E2%80%AEgnp.exe'],
+      [
+        'https://evil.example/\u202Egnp.exe',
+        'https://evil.example/%E2%80%AEgnp.exe',
+        'https://evil.example/%E2%80%AEgnp.exe',
+      ],
       // The browser drops the zero-width space: the link shows the host it really opens.
       ['https://exa\u200Bmple.com/', 'https://example.com/', 'https://example.com/'],
       ['https://аpple.com/', 'https://xn--pple-43d.com/', 'https://xn--pple-43d.com/'],

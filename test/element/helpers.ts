@@ -10,11 +10,17 @@ export interface ServerInfo {
   devId: string;
 }
 
-export const serverInfo = (name = 'main') => executeServerCommand<ServerInfo, { name: string }>('comet-server-info', { name });
+export const serverInfo = (name = 'main') =>
+  executeServerCommand<ServerInfo, { name: string }>('comet-server-info', { name });
 
 /** A backend publish (any pipe, e.g. loginPipe) through the server's core. */
 export const backendPublish = (pipe: string, event: string | undefined, data: unknown, name = 'main') =>
-  executeServerCommand<{ marker: number; number_messages: number }, object>('comet-publish', { name, pipe, event, data });
+  executeServerCommand<{ marker: number; number_messages: number }, object>('comet-publish', {
+    name,
+    pipe,
+    event,
+    data,
+  });
 
 export const registerUserKey = (userId: number, key: string, userName?: string, name = 'main') =>
   executeServerCommand<boolean, object>('comet-user-key', { name, userId, key, userName });
@@ -60,9 +66,12 @@ export async function connectedChat(
   return el;
 }
 
-export const onlineCount = (el: CometChat) => Number.parseInt(el.shadowRoot!.querySelector('[part~="online"]')?.textContent ?? '0', 10);
+export const onlineCount = (el: CometChat) =>
+  Number.parseInt(el.shadowRoot!.querySelector('[part~="online"]')?.textContent ?? '0', 10);
 export const shadow = (el: CometChat) => el.shadowRoot!;
-export const parts = (el: CometChat, part: string) => [...shadow(el).querySelectorAll<HTMLElement>(`[part~="${part}"]`)];
+export const parts = (el: CometChat, part: string) => [
+  ...shadow(el).querySelectorAll<HTMLElement>(`[part~="${part}"]`),
+];
 export const part = (el: CometChat, p: string) => shadow(el).querySelector<HTMLElement>(`[part~="${p}"]`);
 export const texts = (el: CometChat) => parts(el, 'text').map((t) => t.textContent);
 

@@ -2,7 +2,8 @@ import { expect, fixture, html } from '@open-wc/testing';
 import { MAX_MESSAGES, RENDER_LIMIT, type CometChat } from '../../src/element/index.js';
 import { command, connectedChat, freshPipe, part, parts, serverInfo, shadow, texts, waitUntil } from './helpers.js';
 
-const range = (from: number, to: number, prefix: string) => Array.from({ length: to - from + 1 }, (_, i) => `${prefix}${from + i}`);
+const range = (from: number, to: number, prefix: string) =>
+  Array.from({ length: to - from + 1 }, (_, i) => `${prefix}${from + i}`);
 
 describe('<comet-chat> history and long feeds', () => {
   it('"load earlier" pages back through history by marker, without duplicates', async () => {
@@ -30,7 +31,9 @@ describe('<comet-chat> history and long feeds', () => {
       await el.updateComplete;
       // A keyboard user keeps their place: on the button while it stays, else in the feed.
       const focused = shadow(el).activeElement;
-      expect(focused === (part(el, 'load-earlier') ?? part(el, 'feed')), `focus after page ${pages + 1}`).to.equal(true);
+      expect(focused === (part(el, 'load-earlier') ?? part(el, 'feed')), `focus after page ${pages + 1}`).to.equal(
+        true,
+      );
       if (++pages > 10) throw new Error('paging does not end');
     }
     expect(pages).to.equal(2); // 50 + the last 50: the button goes with the oldest message, no empty click
@@ -73,7 +76,10 @@ describe('<comet-chat> history and long feeds', () => {
     const el = await fixture<CometChat>(html`<comet-chat lang="en" pipe="web_long" name="Ann"></comet-chat>`);
     const t0 = Date.now();
     for (let i = 1; i <= 10_000; i++) {
-      el.receive({ data: { text: `m${i}`, name: 'Bob' }, server_info: { pipe: 'web_long', event: 'undefined', user_id: 0, history: false, marker: i, time: t0 + i } });
+      el.receive({
+        data: { text: `m${i}`, name: 'Bob' },
+        server_info: { pipe: 'web_long', event: 'undefined', user_id: 0, history: false, marker: i, time: t0 + i },
+      });
       if (i % 1000 === 0) await el.updateComplete;
     }
     await el.updateComplete;
@@ -85,7 +91,9 @@ describe('<comet-chat> history and long feeds', () => {
     expect(texts(el)[0]).to.equal(`m${10_000 - RENDER_LIMIT + 1}`);
   });
 
-  it('stays bounded with 10,000 messages arriving live over the network', async function (this: { timeout(ms: number): void }) {
+  it('stays bounded with 10,000 messages arriving live over the network', async function (this: {
+    timeout(ms: number): void;
+  }) {
     this.timeout(120_000);
     const server = await serverInfo();
     const pipe = freshPipe();
@@ -100,8 +108,13 @@ describe('<comet-chat> history and long feeds', () => {
 
 describe('<comet-chat> scrolling', () => {
   it('offers a "new messages" button while the reader is scrolled up, and it jumps to the newest', async () => {
-    const el = await fixture<CometChat>(html`<comet-chat lang="en" pipe="web_scroll" name="Ann" style="--comet-chat-height: 300px"></comet-chat>`);
-    const at = (i: number, history = false) => ({ data: { text: `s${i}`, name: 'Bob' }, server_info: { pipe: 'web_scroll', event: 'undefined', user_id: 0, history, marker: i, time: Date.now() } });
+    const el = await fixture<CometChat>(
+      html`<comet-chat lang="en" pipe="web_scroll" name="Ann" style="--comet-chat-height: 300px"></comet-chat>`,
+    );
+    const at = (i: number, history = false) => ({
+      data: { text: `s${i}`, name: 'Bob' },
+      server_info: { pipe: 'web_scroll', event: 'undefined', user_id: 0, history, marker: i, time: Date.now() },
+    });
     for (let i = 1; i <= 40; i++) el.receive(at(i));
     await el.updateComplete;
     const feed = part(el, 'feed')!;

@@ -6,13 +6,18 @@ import { connectedChat, freshPipe, part, serverInfo, shadow } from './helpers.js
 let marker = 0;
 /** A live message from someone else, as the server would deliver it. */
 const live = (el: CometChat, text: string, name = 'Bob') =>
-  el.receive({ data: { text, name }, server_info: { pipe: el.pipe, event: 'undefined', user_id: 0, history: false, marker: ++marker, time: Date.now() } });
+  el.receive({
+    data: { text, name },
+    server_info: { pipe: el.pipe, event: 'undefined', user_id: 0, history: false, marker: ++marker, time: Date.now() },
+  });
 
 const visible = (node: Element) => getComputedStyle(node).visibility === 'visible';
 const badge = (el: CometChat) => part(el, 'badge')?.textContent ?? null;
 
 async function launcher(attrs = ''): Promise<CometChat> {
-  const el = await fixture<CometChat>(html`<comet-chat lang="en" pipe="web_launcher" name="Ann" mode="launcher"></comet-chat>`);
+  const el = await fixture<CometChat>(
+    html`<comet-chat lang="en" pipe="web_launcher" name="Ann" mode="launcher"></comet-chat>`,
+  );
   for (const a of attrs.split(' ').filter(Boolean)) el.setAttribute(a, '');
   await el.updateComplete;
   return el;
@@ -199,7 +204,12 @@ describe('<comet-chat sound>', () => {
         return { gain: { value: 0, setTargetAtTime() {} }, connect: (d: unknown) => d };
       }
       createOscillator() {
-        const osc = { frequency: { value: 0 }, connect: (d: unknown) => d, start: () => tones.push(osc.frequency.value), stop() {} };
+        const osc = {
+          frequency: { value: 0 },
+          connect: (d: unknown) => d,
+          start: () => tones.push(osc.frequency.value),
+          stop() {},
+        };
         return osc;
       }
     }

@@ -3,19 +3,38 @@ import { RENDER_LIMIT, type CometChat } from '../../src/element/index.js';
 import { part, parts } from './helpers.js';
 
 let marker = 0;
-function say(el: CometChat, text: string, who: { name?: string; userId?: number; userName?: string } = { name: 'Bob' }) {
+function say(
+  el: CometChat,
+  text: string,
+  who: { name?: string; userId?: number; userName?: string } = { name: 'Bob' },
+) {
   el.receive({
     data: { text, name: who.name },
-    server_info: { pipe: el.pipe, event: 'undefined', user_id: who.userId ?? 0, ...(who.userName ? { user_name: who.userName } : {}), history: false, marker: ++marker, time: Date.now() },
+    server_info: {
+      pipe: el.pipe,
+      event: 'undefined',
+      user_id: who.userId ?? 0,
+      ...(who.userName ? { user_name: who.userName } : {}),
+      history: false,
+      marker: ++marker,
+      time: Date.now(),
+    },
   });
 }
 
 const box = (node: Element) => node.getBoundingClientRect();
 
 describe('<comet-chat> layout', () => {
-  for (const style of ['display:block;height:600px', 'display:inline-block;width:320px;height:500px', 'display:flex;height:450px', 'display:grid;height:400px;width:100%']) {
+  for (const style of [
+    'display:block;height:600px',
+    'display:inline-block;width:320px;height:500px',
+    'display:flex;height:450px',
+    'display:grid;height:400px;width:100%',
+  ]) {
     it(`fills a tag the page styles with ${style}, the composer at the bottom`, async () => {
-      const el = await fixture<CometChat>(html`<comet-chat lang="en" pipe="web_layout" name="Ann" style=${style}></comet-chat>`);
+      const el = await fixture<CometChat>(
+        html`<comet-chat lang="en" pipe="web_layout" name="Ann" style=${style}></comet-chat>`,
+      );
       for (let i = 0; i < 30; i++) say(el, `message ${i}`);
       await el.updateComplete;
       const host = box(el);

@@ -1,6 +1,17 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import type { CometChat } from '../../src/element/index.js';
-import { backendPublish, connectedChat, freshPipe, onlineCount, part, parts, serverInfo, shadow, texts, waitUntil } from './helpers.js';
+import {
+  backendPublish,
+  connectedChat,
+  freshPipe,
+  onlineCount,
+  part,
+  parts,
+  serverInfo,
+  shadow,
+  texts,
+  waitUntil,
+} from './helpers.js';
 
 /** Types into the message field as a user would. */
 async function type(el: CometChat, text: string): Promise<HTMLTextAreaElement> {
@@ -30,13 +41,15 @@ describe('<comet-chat> connection lifecycle', () => {
     await backendPublish(a, undefined, { text: 'in a', name: 'Site' });
     await backendPublish(b, undefined, { text: 'in b', name: 'Site' });
     const watcher = await connectedChat(server, { pipe: a, name: 'W' });
-    const el = await fixture<CometChat>(html`<comet-chat lang="en" name="Ann" server=${server.url} dev-id=${server.devId} pipe=${a}></comet-chat>`);
+    const el = await fixture<CometChat>(
+      html`<comet-chat lang="en" name="Ann" server=${server.url} dev-id=${server.devId} pipe=${a}></comet-chat>`,
+    );
     const errors: string[] = [];
     el.addEventListener('comet-error', (e) => errors.push(`${e.detail.error}: ${e.detail.message}`));
     // Change the pipe while the first connection's subscriptions are still on their way.
     await oneEvent(el, 'comet-connect');
     el.pipe = b;
-    await waitUntil(() => texts(el).includes('in b'), 'the new pipe\'s history', { timeout: 10000 });
+    await waitUntil(() => texts(el).includes('in b'), "the new pipe's history", { timeout: 10000 });
     expect(texts(el)).to.deep.equal(['in b']);
     await waitUntil(() => onlineCount(watcher) === 1, 'the old connection is closed', { timeout: 5000 });
     expect(errors).to.deep.equal([]);
@@ -155,10 +168,13 @@ describe('<comet-chat> composer', () => {
     expect(el.messages.length).to.equal(0);
   });
 
-  it('shows each message\'s time, and why my last message was not delivered', async () => {
+  it("shows each message's time, and why my last message was not delivered", async () => {
     const el = await fixture<CometChat>(html`<comet-chat lang="en" pipe="web_offline" name="Ann"></comet-chat>`);
     const time = Date.UTC(2026, 0, 2, 3, 4, 5);
-    el.receive({ data: { text: 'hi', name: 'Bob' }, server_info: { pipe: 'web_offline', event: 'undefined', user_id: 0, history: false, marker: 1, time } });
+    el.receive({
+      data: { text: 'hi', name: 'Bob' },
+      server_info: { pipe: 'web_offline', event: 'undefined', user_id: 0, history: false, marker: 1, time },
+    });
     await el.updateComplete;
     const stamp = part(el, 'time')!;
     expect(stamp.getAttribute('datetime')).to.equal('2026-01-02T03:04:05.000Z');

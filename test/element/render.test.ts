@@ -16,7 +16,11 @@ describe('<comet-chat> rendering and accessibility', () => {
       it(`is accessible disconnected (${lang}, ${theme})`, async () => {
         const el = await fixture<CometChat>(html`<comet-chat lang=${lang} theme=${theme} pipe="web_x"></comet-chat>`);
         expect(el.connectionStatus).to.equal('idle');
-        expect(part(el, 'reason')!.textContent).to.equal(lang === 'ru' ? 'Нет соединения; отправка возобновится, когда оно восстановится.' : 'You are offline; sending resumes when the connection is back.');
+        expect(part(el, 'reason')!.textContent).to.equal(
+          lang === 'ru'
+            ? 'Нет соединения; отправка возобновится, когда оно восстановится.'
+            : 'You are offline; sending resumes when the connection is back.',
+        );
         expect((part(el, 'textarea') as HTMLTextAreaElement).disabled).to.equal(true);
         expect(part(el, 'empty')).to.exist;
         await expect(el).to.be.accessible();
@@ -27,7 +31,10 @@ describe('<comet-chat> rendering and accessibility', () => {
         expect(part(el, 'status')!.textContent).to.equal(lang === 'ru' ? 'Подключено' : 'Connected');
         expect(part(el, 'title')!.textContent).to.equal(lang === 'ru' ? 'Чат' : 'Chat');
         expect((part(el, 'textarea') as HTMLTextAreaElement).disabled).to.equal(false);
-        el.receive({ data: { text: 'hello https://example.com/x', name: 'Bob' }, server_info: { pipe: el.pipe, event: 'undefined', user_id: 0, history: false, marker: 1, time: Date.now() } });
+        el.receive({
+          data: { text: 'hello https://example.com/x', name: 'Bob' },
+          server_info: { pipe: el.pipe, event: 'undefined', user_id: 0, history: false, marker: 1, time: Date.now() },
+        });
         await el.updateComplete;
         expect(part(el, 'link')).to.exist;
         await expect(el).to.be.accessible();
@@ -51,7 +58,9 @@ describe('<comet-chat> rendering and accessibility', () => {
   });
 
   it('takes string overrides', async () => {
-    const el = await fixture<CometChat>(html`<comet-chat pipe="web_x" lang="en" .strings=${{ title: 'Support', send: 'Go' }}></comet-chat>`);
+    const el = await fixture<CometChat>(
+      html`<comet-chat pipe="web_x" lang="en" .strings=${{ title: 'Support', send: 'Go' }}></comet-chat>`,
+    );
     expect(part(el, 'title')!.textContent).to.equal('Support');
     expect(part(el, 'send-button')!.textContent!.trim()).to.equal('Go');
   });

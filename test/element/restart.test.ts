@@ -16,7 +16,10 @@ describe('<comet-chat> across a server restart', () => {
     await waitUntil(() => texts(bob).length === 2, 'Bob has the first two');
 
     const caughtUp: boolean[] = [];
-    bob.addEventListener('comet-message', (e) => e.detail.message.text.startsWith('during') && caughtUp.push(e.detail.raw.server_info.history));
+    bob.addEventListener(
+      'comet-message',
+      (e) => e.detail.message.text.startsWith('during') && caughtUp.push(e.detail.raw.server_info.history),
+    );
     const statuses: string[] = [];
     bob.addEventListener('comet-disconnect', (e) => statuses.push(e.detail.status));
     bob.addEventListener('comet-connect', () => statuses.push('connect'));
@@ -24,8 +27,14 @@ describe('<comet-chat> across a server restart', () => {
     // The backend publishes the moment the server is back up; the clients' first reconnect attempt comes
     // 500 ms or more after the drop (the client's backoff), so they can only learn of these by catching up.
     await command('comet-server-restart', { name, downMs: 100, publish: during });
-    await waitUntil(() => ann.connectionStatus === 'connected' && bob.connectionStatus === 'connected', 'both reconnect', { timeout: 15000 });
-    await waitUntil(() => texts(bob).length >= 5 && texts(ann).length >= 5, 'the missed messages arrive', { timeout: 10000 });
+    await waitUntil(
+      () => ann.connectionStatus === 'connected' && bob.connectionStatus === 'connected',
+      'both reconnect',
+      { timeout: 15000 },
+    );
+    await waitUntil(() => texts(bob).length >= 5 && texts(ann).length >= 5, 'the missed messages arrive', {
+      timeout: 10000,
+    });
 
     await ann.send('after');
     const expected = ['before 1', 'before 2', 'during 1', 'during 2', 'during 3', 'after'];

@@ -5,22 +5,58 @@ import { connectedChat, freshPipe, part, serverInfo } from './helpers.js';
 
 /** Every part documented with @csspart on CometChat. */
 const PARTS = [
-  'base', 'launcher', 'badge', 'panel', 'close', 'header', 'title', 'online', 'status', 'feed', 'load-earlier', 'empty',
-  'message', 'mine', 'failed', 'name', 'guest', 'time', 'text', 'link', 'code', 'code-block', 'mention', 'show-more',
-  'notice', 'new-messages', 'footer', 'typing', 'composer', 'name-input', 'textarea', 'send-button', 'reason', 'delivery',
+  'base',
+  'launcher',
+  'badge',
+  'panel',
+  'close',
+  'header',
+  'title',
+  'online',
+  'status',
+  'feed',
+  'load-earlier',
+  'empty',
+  'message',
+  'mine',
+  'failed',
+  'name',
+  'guest',
+  'time',
+  'text',
+  'link',
+  'code',
+  'code-block',
+  'mention',
+  'show-more',
+  'notice',
+  'new-messages',
+  'footer',
+  'typing',
+  'composer',
+  'name-input',
+  'textarea',
+  'send-button',
+  'reason',
+  'delivery',
 ];
 
 const colorOf = (i: number) => `rgb(${i + 1}, 2, 3)`;
 
 function msg(pipe: string, marker: number, text: string, event = 'undefined') {
-  return { data: { text, name: `n${marker}` }, server_info: { pipe, event, user_id: 0, history: false, marker, time: Date.now() } };
+  return {
+    data: { text, name: `n${marker}` },
+    server_info: { pipe, event, user_id: 0, history: false, marker, time: Date.now() },
+  };
 }
 
 describe('<comet-chat> theming from outside', () => {
   let sheet: HTMLStyleElement;
   before(() => {
     sheet = document.createElement('style');
-    sheet.textContent = PARTS.map((p, i) => `comet-chat.themed::part(${p}) { background-color: ${colorOf(i)}; }`).join('\n');
+    sheet.textContent = PARTS.map((p, i) => `comet-chat.themed::part(${p}) { background-color: ${colorOf(i)}; }`).join(
+      '\n',
+    );
     document.head.append(sheet);
   });
   after(() => sheet.remove());
@@ -44,7 +80,8 @@ describe('<comet-chat> theming from outside', () => {
     };
     check(); // empty feed, name input, online count
     el.name = 'Ann';
-    for (let m = 1; m <= 260; m++) el.receive(msg(pipe, m, m === 260 ? 'see https://example.com, `code`, @Ann\n```\nblock\n```' : `m${m}`));
+    for (let m = 1; m <= 260; m++)
+      el.receive(msg(pipe, m, m === 260 ? 'see https://example.com, `code`, @Ann\n```\nblock\n```' : `m${m}`));
     el.receive(msg(pipe, 261, 'long '.repeat(200)));
     el.receive(msg('loginPipe', 262, '', 'userLogin'));
     await el.updateComplete;

@@ -15,7 +15,7 @@ const PAYLOADS = [
   '<svg onload=window.__xss=3><script>window.__xss=3</script></svg>',
   '<svg><animate onbegin=window.__xss=4 attributeName=x dur=1s>',
   '"><img src=x onerror=window.__xss=5>',
-  "'><iframe srcdoc=\"<script>parent.__xss=6</script>\"></iframe>",
+  '\'><iframe srcdoc="<script>parent.__xss=6</script>"></iframe>',
   '<a href="javascript:window.__xss=7">click</a>',
   'javascript:window.__xss=8',
   'JaVaScRiPt:window.__xss=9//https://ok.example',
@@ -63,7 +63,14 @@ describe('<comet-chat> escaping', () => {
     PAYLOADS.forEach((p, i) =>
       el.receive({
         data: { text: p, name: p },
-        server_info: { pipe: 'web_xss', event: 'undefined', user_id: 0, history: false, marker: i + 1, time: Date.now() },
+        server_info: {
+          pipe: 'web_xss',
+          event: 'undefined',
+          user_id: 0,
+          history: false,
+          marker: i + 1,
+          time: Date.now(),
+        },
       }),
     );
     await el.updateComplete;
@@ -90,7 +97,10 @@ describe('<comet-chat> escaping', () => {
       await new Promise((r) => setTimeout(r, 110)); // stay under the publish rate limit (10/s)
     }
     await backendPublish(noticesPipe, 'userLogin', { name: PAYLOADS[0] });
-    await waitUntil(() => texts(reader).length === PAYLOADS.length && parts(reader, 'notice').length === 1, 'all payloads arrive');
+    await waitUntil(
+      () => texts(reader).length === PAYLOADS.length && parts(reader, 'notice').length === 1,
+      'all payloads arrive',
+    );
     await settle();
     expect(texts(reader)).to.deep.equal(PAYLOADS.map((p) => shown(p.trim())));
     expect(parts(reader, 'name').map((n) => n.textContent)).to.deep.equal(PAYLOADS.map((p) => p.trim().slice(0, 64)));

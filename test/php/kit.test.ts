@@ -17,10 +17,20 @@ import { nextEvent, request, subscribe, useServer, waitForMessage, disconnected 
 const DRIVER = fileURLToPath(new URL('./fixtures/kit-calls.php', import.meta.url));
 const APP2_SECRET = 'second-app-secret-for-the-php-kit';
 
-type Outcome = { ok?: unknown; error?: { status: number; error: string; message: string; class: string }; seconds: number };
+type Outcome = {
+  ok?: unknown;
+  error?: { status: number; error: string; message: string; class: string };
+  seconds: number;
+};
 
 /** Runs calls through the kit in one php-cli process; one outcome per call. */
-function php(job: { server: string; devId?: string; secret: string; timeout?: number; calls: [string, unknown[]][] }): Promise<Outcome[]> {
+function php(job: {
+  server: string;
+  devId?: string;
+  secret: string;
+  timeout?: number;
+  calls: [string, unknown[]][];
+}): Promise<Outcome[]> {
   return new Promise((resolve, reject) => {
     const child = execFile('php', [DRIVER], { timeout: 30_000 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`php failed: ${err.message}\n${stderr}`));
@@ -55,7 +65,11 @@ describe('the PHP kit against a real server', () => {
       { secret: APP2_SECRET, devId: '1' },
       { secret: env.server.app1Secret, devId: 'nosuchapp' },
     ]) {
-      const { error } = await one({ server: env.server.url, ...job, calls: [['publish', ['web_x', null, { text: 'hi' }]]] });
+      const { error } = await one({
+        server: env.server.url,
+        ...job,
+        calls: [['publish', ['web_x', null, { text: 'hi' }]]],
+      });
       assert.equal(error?.class, 'CometChat\\CometChatException');
       assert.equal(error?.status, 401);
       assert.equal(error?.error, 'unauthorized');
@@ -82,40 +96,68 @@ describe('the PHP kit against a real server', () => {
     assert.equal(second.server_info.event, 'undefined', 'no event: the seed\'s "undefined"');
 
     const stored = ok<{ data: unknown; server_info: { marker: number; history: boolean } }[]>(history!);
-    assert.deepEqual(stored.map((m) => m.data), [{ text: 'Привет from PHP', n: 1.0 }, { text: 'second' }]);
+    assert.deepEqual(
+      stored.map((m) => m.data),
+      [{ text: 'Привет from PHP', n: 1.0 }, { text: 'second' }],
+    );
     assert.ok(stored.every((m) => m.server_info.history));
     assert.deepEqual(ok(presence!), { count: 1, users: [{ user_id: 0 }] });
 
     const [older] = await kit([['history', ['web_kit', 10, stored[1]!.server_info.marker]]]);
-    assert.deepEqual(ok<{ data: unknown }[]>(older!).map((m) => m.data), [{ text: 'Привет from PHP', n: 1.0 }]);
+    assert.deepEqual(
+      ok<{ data: unknown }[]>(older!).map((m) => m.data),
+      [{ text: 'Привет from PHP', n: 1.0 }],
+    );
   });
 
-  it('userToken() is signed in PHP with the server\'s claims: it authorizes a browser, stamped with the name', async () => {
+  it("userToken() is signed in PHP with the server's claims: it authorizes a browser, stamped with the name", async () => {
     const before = Math.floor(Date.now() / 1000);
-    const token = ok<string>(await one({ server: env.server.url, secret: env.server.app1Secret, calls: [['userToken', [42, 'Ольга «admin»', 600]]] }));
+    const token = ok<string>(
+      await one({
+        server: env.server.url,
+        secret: env.server.app1Secret,
+        calls: [['userToken', [42, 'Ольга «admin»', 600]]],
+      }),
+    );
     const check = await verifyToken(env.server.app1Secret, token);
     assert.ok(check.ok);
     assert.equal(check.claims.user_id, 42);
     assert.equal(check.claims.name, 'Ольга «admin»');
     assert.ok(check.claims.exp >= before + 600 && check.claims.exp <= before + 602);
-    assert.equal((await verifyToken(APP2_SECRET, token)).ok, false, 'another app\'s secret does not verify it');
+    assert.equal((await verifyToken(APP2_SECRET, token)).ok, false, "another app's secret does not verify it");
 
     const olga = await env.client({ dev_id: '1', token });
     assert.deepEqual(olga.auth, { authorized: true, user_id: 42, user_name: 'Ольга «admin»' });
     const reader = await env.client();
     await subscribe(reader, 'web_tok');
-    const report = await request<{ marker: number }>(olga, 'publish', { pipe: 'web_tok', data: { text: 'hi', name: 'Someone else' } });
+    const report = await request<{ marker: number }>(olga, 'publish', {
+      pipe: 'web_tok',
+      data: { text: 'hi', name: 'Someone else' },
+    });
     const seen = await waitForMessage(reader, (m) => m.server_info.marker === report.marker);
     assert.equal(seen.server_info.user_id, 42);
     assert.equal(seen.server_info.user_name, 'Ольга «admin»');
 
-    const forged = ok<string>(await one({ server: env.server.url, secret: APP2_SECRET, devId: '2', calls: [['userToken', [42, 'Ольга «admin»', 600]]] }));
+    const forged = ok<string>(
+      await one({
+        server: env.server.url,
+        secret: APP2_SECRET,
+        devId: '2',
+        calls: [['userToken', [42, 'Ольга «admin»', 600]]],
+      }),
+    );
     const impostor = await env.client({ dev_id: '1', token: forged });
     assert.deepEqual([impostor.auth.authorized, impostor.auth.user_id], [false, 0]);
   });
 
   it('setUserKey() authorizes user-id + user-key with a name; removeUserKey() closes their connections', async () => {
-    ok(await one({ server: env.server.url, secret: env.server.app1Secret, calls: [['setUserKey', [7, 'b5c9a2f0d4e1', 'Victor']]] }));
+    ok(
+      await one({
+        server: env.server.url,
+        secret: env.server.app1Secret,
+        calls: [['setUserKey', [7, 'b5c9a2f0d4e1', 'Victor']]],
+      }),
+    );
     const victor = await env.client({ dev_id: '1', user_id: 7, user_key: 'b5c9a2f0d4e1' });
     assert.deepEqual(victor.auth, { authorized: true, user_id: 7, user_name: 'Victor' });
     const gone = disconnected(victor);
@@ -126,7 +168,13 @@ describe('the PHP kit against a real server', () => {
   });
 
   it('sendToUser() delivers a personal message, and queues it while the user is offline', async () => {
-    ok(await one({ server: env.server.url, secret: env.server.app1Secret, calls: [['setUserKey', [8, 'key8', 'Kate']]] }));
+    ok(
+      await one({
+        server: env.server.url,
+        secret: env.server.app1Secret,
+        calls: [['setUserKey', [8, 'key8', 'Kate']]],
+      }),
+    );
     const kate = await env.client({ dev_id: '1', user_id: 8, user_key: 'key8' });
     const [online] = await kit([['sendToUser', [8, 'notice', { text: 'order shipped' }]]]);
     assert.deepEqual(ok(online!), { delivered: 1, queued: false });
@@ -137,8 +185,10 @@ describe('the PHP kit against a real server', () => {
     assert.deepEqual(ok(offline!), { delivered: 0, queued: true });
   });
 
-  it('ban() refuses a user\'s messages in that pipe until unban(); deleteMessage() removes one live', async () => {
-    const token = ok<string>(await one({ server: env.server.url, secret: env.server.app1Secret, calls: [['userToken', [55, 'Troll']]] }));
+  it("ban() refuses a user's messages in that pipe until unban(); deleteMessage() removes one live", async () => {
+    const token = ok<string>(
+      await one({ server: env.server.url, secret: env.server.app1Secret, calls: [['userToken', [55, 'Troll']]] }),
+    );
     const troll = await env.client({ dev_id: '1', token });
     const reader = await env.client();
     await subscribe(reader, 'web_mod');
@@ -148,7 +198,10 @@ describe('the PHP kit against a real server', () => {
     const elsewhere = await request<{ error: string }>(troll, 'publish', { pipe: 'web_other', data: { text: 'fine' } });
     assert.equal(elsewhere.error, '', 'a pipe ban stays in its pipe');
     ok((await kit([['unban', [55, 'web_mod']]]))[0]!);
-    const report = await request<{ error: string; marker: number }>(troll, 'publish', { pipe: 'web_mod', data: { text: 'sorry' } });
+    const report = await request<{ error: string; marker: number }>(troll, 'publish', {
+      pipe: 'web_mod',
+      data: { text: 'sorry' },
+    });
     assert.equal(report.error, '');
 
     const deleted = nextEvent<DeleteNotice>(reader, 'delete');
@@ -162,7 +215,10 @@ describe('the PHP kit against a real server', () => {
     assert.deepEqual(await deleted, { pipe: 'web_mod', marker: report.marker });
     assert.deepEqual(ok(history!), []);
 
-    const appWide = await kit([['ban', [55]], ['unban', [55]]]);
+    const appWide = await kit([
+      ['ban', [55]],
+      ['unban', [55]],
+    ]);
     appWide.forEach((o) => ok(o));
   });
 
@@ -221,8 +277,13 @@ describe('the PHP kit when the server is not there', () => {
   before(async () => {
     // Accepts connections and never answers: a hung server.
     silent = createTcpServer((socket) => held.push(socket));
-    notComet = createHttpServer((_req, res) => res.writeHead(502, { 'Content-Type': 'text/html' }).end('<h1>Bad gateway</h1>'));
-    await Promise.all([new Promise<void>((r) => silent.listen(0, '127.0.0.1', r)), new Promise<void>((r) => notComet.listen(0, '127.0.0.1', r))]);
+    notComet = createHttpServer((_req, res) =>
+      res.writeHead(502, { 'Content-Type': 'text/html' }).end('<h1>Bad gateway</h1>'),
+    );
+    await Promise.all([
+      new Promise<void>((r) => silent.listen(0, '127.0.0.1', r)),
+      new Promise<void>((r) => notComet.listen(0, '127.0.0.1', r)),
+    ]);
   });
   after(async () => {
     held.forEach((s) => s.destroy());
@@ -241,7 +302,10 @@ describe('the PHP kit when the server is not there', () => {
       server: `http://127.0.0.1:${portOf(silent)}`,
       secret: 'secret',
       timeout: 0.6,
-      calls: [['check', []], ['publish', ['loginPipe', 'userLogin', { name: 'x' }]]],
+      calls: [
+        ['check', []],
+        ['publish', ['loginPipe', 'userLogin', { name: 'x' }]],
+      ],
     });
     for (const o of outcomes) {
       assert.deepEqual([o.error?.status, o.error?.error], [0, 'timeout']);

@@ -10,7 +10,8 @@ import {
 } from '../../src/protocol/names.js';
 
 test('pipe names follow CppComet: 3-64 chars of [A-Za-z0-9_-]', () => {
-  for (const ok of ['web_chat_pipe', 'loginPipe', 'abc', 'a-b', 'x'.repeat(64), 'msg']) assert.ok(isValidPipeName(ok), ok);
+  for (const ok of ['web_chat_pipe', 'loginPipe', 'abc', 'a-b', 'x'.repeat(64), 'msg'])
+    assert.ok(isValidPipeName(ok), ok);
   for (const bad of ['ab', 'x'.repeat(65), 'web chat', 'pipe.event', 'труба', '', 'a<b', 42, null]) {
     assert.equal(isValidPipeName(bad), false, String(bad));
   }

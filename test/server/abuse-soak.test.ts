@@ -22,7 +22,10 @@ after(() => {
 });
 
 function spawnNode(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: Promise<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   children.add(child);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -49,7 +52,8 @@ async function startServer(): Promise<{ child: ChildProcess; url: string }> {
 }
 
 /** Resident memory of a process, from /proc (Linux). */
-const rssOf = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+const rssOf = (pid: number): number =>
+  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -65,7 +69,8 @@ describe('under attack, with default limits', () => {
         headers: { Authorization: `Bearer ${SECRET}`, 'Content-Type': 'application/json' },
         body: JSON.stringify(body),
       });
-    for (let i = 0; i < 100; i++) assert.equal((await api('/pipes/web_amp/messages', { data: { text: 'a'.repeat(60_000), i } })).status, 200);
+    for (let i = 0; i < 100; i++)
+      assert.equal((await api('/pipes/web_amp/messages', { data: { text: 'a'.repeat(60_000), i } })).status, 200);
     const baseline = rssOf(server.child.pid!);
     let peak = baseline;
     const sampler = setInterval(() => (peak = Math.max(peak, rssOf(server.child.pid!))), 100);

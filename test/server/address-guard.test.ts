@@ -8,7 +8,10 @@ import { DEFAULT_LIMITS } from '../../src/server/core/limits.js';
 describe('clientAddress', () => {
   it('believes X-Forwarded-For only from a trusted proxy, and counts IPv6 clients by /64', () => {
     const req = (remoteAddress: string, xff?: string) =>
-      ({ socket: { remoteAddress }, headers: xff === undefined ? {} : { 'x-forwarded-for': xff } }) as unknown as IncomingMessage;
+      ({
+        socket: { remoteAddress },
+        headers: xff === undefined ? {} : { 'x-forwarded-for': xff },
+      }) as unknown as IncomingMessage;
     const loopback = ['127.0.0.1', '::1'];
     assert.equal(clientAddress(req('203.0.113.9', '198.51.100.1'), loopback), '203.0.113.9');
     assert.equal(clientAddress(req('127.0.0.1', '198.51.100.1'), loopback), '198.51.100.1');
@@ -24,7 +27,10 @@ describe('AddressGuard', () => {
   it('doubles a penalty repeated soon, up to its cap, and starts small again after a quiet while', () => {
     let now = 0;
     const guard = new AddressGuard({ ...DEFAULT_LIMITS, penaltyMs: 1000, penaltyMaxMs: 5000 }, () => now);
-    assert.deepEqual([guard.penalize('a'), guard.penalize('a'), guard.penalize('a'), guard.penalize('a')], [1000, 2000, 4000, 5000]);
+    assert.deepEqual(
+      [guard.penalize('a'), guard.penalize('a'), guard.penalize('a'), guard.penalize('a')],
+      [1000, 2000, 4000, 5000],
+    );
     assert.equal(guard.admit('a')?.reason, 'penalty');
     assert.equal(guard.admit('b'), undefined);
     now += 5000;

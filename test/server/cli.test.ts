@@ -71,7 +71,10 @@ describe('comet-chat-server', () => {
     const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
     assert.ok(url, out);
     assert.match(out, /dev id: 1/);
-    assert.match(out, /app 1 secret: generated for this run, not shown \(memory mode\); to call the backend API, set one for app "1" in COMET_APPS/);
+    assert.match(
+      out,
+      /app 1 secret: generated for this run, not shown \(memory mode\); to call the backend API, set one for app "1" in COMET_APPS/,
+    );
     assert.doesNotMatch(out, /[A-Za-z0-9_-]{32,}/, 'no secret-like token is printed');
     const health = await fetch(`${url}/healthz`);
     assert.equal(health.status, 200);
@@ -101,11 +104,19 @@ describe('comet-chat-server', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'comet-cli-'));
     dirs.push(dataDir);
     const apps = JSON.stringify([{ id: 'shop', secret: 'shop-secret-from-env-0123' }]);
-    const r = run([], { COMET_PORT: '0', COMET_HOST: '127.0.0.1', COMET_DATA: dataDir, COMET_COMETQL_PORT: '0', COMET_APPS: apps });
+    const r = run([], {
+      COMET_PORT: '0',
+      COMET_HOST: '127.0.0.1',
+      COMET_DATA: dataDir,
+      COMET_COMETQL_PORT: '0',
+      COMET_APPS: apps,
+    });
     const out = await waitForOutput(r, /CometQL.*:\d+\n/);
     const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
     const asShop = (secret: string) =>
-      fetch(`${url}/api/v1/apps/shop/webhook`, { headers: { Authorization: `Bearer ${secret}` } }).then((res) => res.status);
+      fetch(`${url}/api/v1/apps/shop/webhook`, { headers: { Authorization: `Bearer ${secret}` } }).then(
+        (res) => res.status,
+      );
     assert.equal(await asShop('shop-secret-from-env-0123'), 200);
     assert.equal(await asShop('another-secret-0123456789'), 401);
     const file = join(dataDir, 'app-1.secret');
@@ -137,7 +148,10 @@ describe('comet-chat-server', () => {
     const redis = new Redis(redisUrl);
     try {
       const out = await waitForOutput(r, /app 1 secret: .+\n/);
-      assert.match(out, /app 1 secret: kept in Redis, shared by every node; read it with: redis-cli -u <your Redis URL> GET 'comet:1:secret'\n/);
+      assert.match(
+        out,
+        /app 1 secret: kept in Redis, shared by every node; read it with: redis-cli -u <your Redis URL> GET 'comet:1:secret'\n/,
+      );
       const secret = await redis.get('comet:1:secret');
       assert.ok(secret && secret.length >= 32);
       r.child.kill('SIGTERM');
@@ -151,9 +165,14 @@ describe('comet-chat-server', () => {
 
   it('a Redis URL with a password is not repeated when Redis cannot be reached', async () => {
     const port = await closedPort();
-    const r = run(['--port', '0', '--no-cometql'], { COMET_REDIS_URL: `redis://:hunter2-redis-password@127.0.0.1:${port}/0` });
+    const r = run(['--port', '0', '--no-cometql'], {
+      COMET_REDIS_URL: `redis://:hunter2-redis-password@127.0.0.1:${port}/0`,
+    });
     assert.equal(await r.exited, 1);
-    assert.match(r.stderr(), new RegExp(`could not start: cannot connect to Redis at redis://127\\.0\\.0\\.1:${port}/0: `));
+    assert.match(
+      r.stderr(),
+      new RegExp(`could not start: cannot connect to Redis at redis://127\\.0\\.0\\.1:${port}/0: `),
+    );
     assert.ok(!(r.stdout() + r.stderr()).includes('hunter2'), r.stderr());
   });
 
@@ -186,10 +205,13 @@ async function closedPort(): Promise<number> {
 
 describe('parseCli', () => {
   it('prefers flags over the environment and maps every option', () => {
-    assert.deepEqual(parseCli(['--port', '9000', '--demo', '--redis', 'redis://x'], { COMET_PORT: '1', COMET_HOST: '0.0.0.0' }), {
-      help: false,
-      options: { port: 9000, host: '0.0.0.0', redisUrl: 'redis://x', demo: true, drainMs: DEFAULT_DRAIN_MS },
-    });
+    assert.deepEqual(
+      parseCli(['--port', '9000', '--demo', '--redis', 'redis://x'], { COMET_PORT: '1', COMET_HOST: '0.0.0.0' }),
+      {
+        help: false,
+        options: { port: 9000, host: '0.0.0.0', redisUrl: 'redis://x', demo: true, drainMs: DEFAULT_DRAIN_MS },
+      },
+    );
     assert.deepEqual(parseCli([], { COMET_MEMORY: '1', COMET_COMETQL_PORT: 'off', COMET_CONFIG: 'c.json' }), {
       help: false,
       options: { memory: true, cometqlPort: false, configFile: 'c.json', drainMs: DEFAULT_DRAIN_MS },
@@ -198,10 +220,18 @@ describe('parseCli', () => {
       help: false,
       options: { cometqlPort: 0, dataDir: 'd', drainMs: DEFAULT_DRAIN_MS },
     });
-    assert.deepEqual(parseCli([], { COMET_APPS: '[{"id":"shop","secret":"shop-secret-0123456789","origins":["https://shop.example"]}]' }), {
-      help: false,
-      options: { apps: [{ id: 'shop', secret: 'shop-secret-0123456789', origins: ['https://shop.example'] }], drainMs: DEFAULT_DRAIN_MS },
-    });
+    assert.deepEqual(
+      parseCli([], {
+        COMET_APPS: '[{"id":"shop","secret":"shop-secret-0123456789","origins":["https://shop.example"]}]',
+      }),
+      {
+        help: false,
+        options: {
+          apps: [{ id: 'shop', secret: 'shop-secret-0123456789', origins: ['https://shop.example'] }],
+          drainMs: DEFAULT_DRAIN_MS,
+        },
+      },
+    );
     assert.deepEqual(parseCli(['--help']), { help: true });
   });
 
@@ -214,23 +244,38 @@ describe('parseCli', () => {
       help: false,
       options: { redisPrefix: 'a.b_c-1', drainMs: 2500 },
     });
-    for (const args of [['--drain-ms', '1.5'], ['--drain-ms', '600001'], ['--drain-ms', ''], ['--redis-prefix', 'a b'], ['--redis-prefix', '']]) {
+    for (const args of [
+      ['--drain-ms', '1.5'],
+      ['--drain-ms', '600001'],
+      ['--drain-ms', ''],
+      ['--redis-prefix', 'a b'],
+      ['--redis-prefix', ''],
+    ]) {
       assert.throws(() => parseCli(args), UsageError, args.join(' '));
     }
   });
 
   it('throws UsageError for unknown flags, bad ports and contradictions', () => {
-    for (const args of [['--nope'], ['--port', '70000'], ['--port', '-1'], ['--no-cometql', '--cometql-port', '1'], ['extra']]) {
+    for (const args of [
+      ['--nope'],
+      ['--port', '70000'],
+      ['--port', '-1'],
+      ['--no-cometql', '--cometql-port', '1'],
+      ['extra'],
+    ]) {
       assert.throws(() => parseCli(args), UsageError, args.join(' '));
     }
     assert.throws(() => parseCli([], { COMET_PORT: 'x' }), /COMET_PORT/);
     assert.throws(() => parseCli([], { COMET_APPS: '{not json' }), /COMET_APPS must be a JSON array/);
     // The message names the problem, never the value: it holds secrets.
-    assert.throws(() => parseCli([], { COMET_APPS: '[{"id":"a","secret":"short-one"}]' }), (err: Error) => {
-      assert.ok(err instanceof UsageError);
-      assert.match(err.message, /COMET_APPS: 0\.secret: secrets are at least 16 characters/);
-      assert.ok(!err.message.includes('short-one'));
-      return true;
-    });
+    assert.throws(
+      () => parseCli([], { COMET_APPS: '[{"id":"a","secret":"short-one"}]' }),
+      (err: Error) => {
+        assert.ok(err instanceof UsageError);
+        assert.match(err.message, /COMET_APPS: 0\.secret: secrets are at least 16 characters/);
+        assert.ok(!err.message.includes('short-one'));
+        return true;
+      },
+    );
   });
 });

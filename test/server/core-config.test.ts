@@ -49,11 +49,14 @@ describe('configuration', () => {
     const file = join(dir, 'unquoted.json');
     // A secret left unquoted: JSON.parse's own message would quote the text around it.
     writeFileSync(file, '{\n  "apps": [{ "id": "shop", "secret": s3cr3t-value-0123456789 }]\n}\n');
-    assert.throws(() => readConfigFile(file), (err: Error) => {
-      assert.match(err.message, /cannot read config file .*unquoted\.json: not valid JSON/);
-      assert.ok(!err.message.includes('s3cr3t'), err.message);
-      return true;
-    });
+    assert.throws(
+      () => readConfigFile(file),
+      (err: Error) => {
+        assert.match(err.message, /cannot read config file .*unquoted\.json: not valid JSON/);
+        assert.ok(!err.message.includes('s3cr3t'), err.message);
+        return true;
+      },
+    );
     writeFileSync(file, '{\n  "apps": [{ "id": "shop", "secret": "s3cr3t-value-0123456789" "origins": "*" }]\n}\n');
     assert.throws(() => readConfigFile(file), /not valid JSON: .* at line 2, column \d+/);
   });
@@ -72,17 +75,31 @@ describe('configuration', () => {
     );
     const server = await createCometServer({ configFile: file, port: 0, logger: quietLogger });
     try {
-      assert.deepEqual((await server.core.usage('shop')).quota, { historyBytes: 1000, historyPipes: 7, pipeHistoryBytes: 1024 * 1024 });
-      assert.deepEqual((await server.core.usage('1')).quota, { historyBytes: 64 * 1024 * 1024, historyPipes: 7, pipeHistoryBytes: 1024 * 1024 });
+      assert.deepEqual((await server.core.usage('shop')).quota, {
+        historyBytes: 1000,
+        historyPipes: 7,
+        pipeHistoryBytes: 1024 * 1024,
+      });
+      assert.deepEqual((await server.core.usage('1')).quota, {
+        historyBytes: 64 * 1024 * 1024,
+        historyPipes: 7,
+        pipeHistoryBytes: 1024 * 1024,
+      });
       const c = await connect(server);
       const answers = [];
-      for (let i = 0; i < 3; i++) answers.push((await request<{ error: string }>(c, 'publish', { pipe: 'web_x', data: i })).error);
+      for (let i = 0; i < 3; i++)
+        answers.push((await request<{ error: string }>(c, 'publish', { pipe: 'web_x', data: i })).error);
       c.close();
       assert.deepEqual(answers, ['', '', 'rate_limited']);
     } finally {
       await server.close();
     }
-    for (const bad of [{ limits: { publish: { burst: -1, perSecond: 1 } } }, { limits: { outputByte: 5 } }, { trustedProxies: ['proxy.internal'] }, { apps: [{ id: 'a', quota: { historyPipes: 0 } }] }]) {
+    for (const bad of [
+      { limits: { publish: { burst: -1, perSecond: 1 } } },
+      { limits: { outputByte: 5 } },
+      { trustedProxies: ['proxy.internal'] },
+      { apps: [{ id: 'a', quota: { historyPipes: 0 } }] },
+    ]) {
       writeFileSync(file, JSON.stringify(bad));
       assert.throws(() => readConfigFile(file), /bad config file/, JSON.stringify(bad));
     }
@@ -106,7 +123,12 @@ describe('receipts', () => {
     const acking = await connect(server, { dev_id: 'rcpt' });
     const sender = await connect(server, { dev_id: 'rcpt' });
     // A receiver that never calls the ack: handed the message, but no receipt.
-    const silent = io(server.url, { transports: ['websocket'], auth: { dev_id: 'rcpt' }, forceNew: true, reconnection: false });
+    const silent = io(server.url, {
+      transports: ['websocket'],
+      auth: { dev_id: 'rcpt' },
+      forceNew: true,
+      reconnection: false,
+    });
     const silentGot = new Promise((resolve) => silent.on('message', (msg: unknown) => resolve(msg)));
     try {
       await new Promise((resolve) => silent.once('auth', resolve));
@@ -129,7 +151,12 @@ describe('receipts', () => {
   it('a receiver that never acknowledges does not grow the server memory: its pending receipts are dropped', async () => {
     const server = await startServer({ apps: [{ id: 'rcpt', receipts: true }], ackTimeoutMs: 100 });
     const sender = await connect(server, { dev_id: 'rcpt' });
-    const silent = io(server.url, { transports: ['websocket'], auth: { dev_id: 'rcpt' }, forceNew: true, reconnection: false });
+    const silent = io(server.url, {
+      transports: ['websocket'],
+      auth: { dev_id: 'rcpt' },
+      forceNew: true,
+      reconnection: false,
+    });
     try {
       await new Promise((resolve) => silent.once('auth', resolve));
       await new Promise((resolve) => silent.emit('subscribe', { pipes: ['web_r'] }, resolve));
@@ -176,7 +203,10 @@ describe('webhook', () => {
       await received;
       const [{ body, signature }] = bodies as [(typeof bodies)[number]];
       assert.match(signature ?? '', /^sha256=[0-9a-f]{64}$/);
-      const { app, message } = body as { app: string; message: { data: unknown; server_info: { marker: number; pipe: string } } };
+      const { app, message } = body as {
+        app: string;
+        message: { data: unknown; server_info: { marker: number; pipe: string } };
+      };
       assert.equal(app, '1');
       assert.deepEqual(message.data, { text: 'keep me' });
       assert.equal(message.server_info.marker, report.marker);
@@ -197,7 +227,9 @@ describe('webhook', () => {
     } finally {
       await server.close();
     }
-    await assert.rejects(startServer({ apps: [{ id: 'cfg', webhook: 'https://user:pw@example.com/hook' }] }), { code: 'invalid' });
+    await assert.rejects(startServer({ apps: [{ id: 'cfg', webhook: 'https://user:pw@example.com/hook' }] }), {
+      code: 'invalid',
+    });
     await assert.rejects(startServer({ apps: [{ id: 'cfg', webhook: 'http://169.254.169.254/latest/meta-data/' }] }), {
       code: 'invalid',
       message: /may not target 169\.254\.169\.254, a link-local address/,

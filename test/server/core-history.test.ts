@@ -27,7 +27,8 @@ describe('history', () => {
     assert.equal(readFileSync(first.app1SecretFile!, 'utf8').trim(), first.app1Secret);
     const sender = await connect(first);
     const sent: number[] = [];
-    for (let i = 0; i < 3; i++) sent.push((await request<{ marker: number }>(sender, 'publish', { pipe: 'web_keep', data: { i } })).marker);
+    for (let i = 0; i < 3; i++)
+      sent.push((await request<{ marker: number }>(sender, 'publish', { pipe: 'web_keep', data: { i } })).marker);
     await first.core.setUserKey('1', 5, 'key5', 'Ivan');
     sender.close();
     await first.close();
@@ -37,10 +38,18 @@ describe('history', () => {
       assert.equal(second.app1Secret, first.app1Secret);
       const reader = await connect(second, { dev_id: '1', user_id: 5, user_key: 'key5' });
       assert.equal(reader.auth.user_name, 'Ivan');
-      const res = await request<{ error: string; messages: IncomingMessage[] }>(reader, 'history', { pipe: 'web_keep' });
+      const res = await request<{ error: string; messages: IncomingMessage[] }>(reader, 'history', {
+        pipe: 'web_keep',
+      });
       assert.equal(res.error, '');
-      assert.deepEqual(res.messages.map((m) => m.data), [{ i: 0 }, { i: 1 }, { i: 2 }]);
-      assert.deepEqual(res.messages.map((m) => m.server_info.marker), sent);
+      assert.deepEqual(
+        res.messages.map((m) => m.data),
+        [{ i: 0 }, { i: 1 }, { i: 2 }],
+      );
+      assert.deepEqual(
+        res.messages.map((m) => m.server_info.marker),
+        sent,
+      );
       assert.ok(res.messages.every((m) => m.server_info.history === true));
       const next = await second.core.publish('1', 'web_keep', undefined, 'after restart');
       assert.ok(next.marker > sent[2]!);
@@ -61,7 +70,10 @@ describe('history', () => {
       const back: number[] = [];
       let before: number | undefined;
       for (;;) {
-        const page = await server.core.history('1', 'web_page', { limit: 5, ...(before === undefined ? {} : { before }) });
+        const page = await server.core.history('1', 'web_page', {
+          limit: 5,
+          ...(before === undefined ? {} : { before }),
+        });
         if (page.length === 0) break;
         back.unshift(...page.map((m) => m.server_info.marker));
         before = page[0]!.server_info.marker;
@@ -87,17 +99,26 @@ describe('history', () => {
     try {
       const { core } = server;
       for (let i = 0; i < 5; i++) await core.publish('1', 'web_short', undefined, i);
-      assert.deepEqual((await core.history('1', 'web_short')).map((m) => m.data), [2, 3, 4]);
+      assert.deepEqual(
+        (await core.history('1', 'web_short')).map((m) => m.data),
+        [2, 3, 4],
+      );
       await core.publish('1', 'loginPipe', 'userLogin', { name: 'x' });
       assert.deepEqual(await core.history('1', 'loginPipe'), []);
       assert.deepEqual(await core.getPipeSettings('1', 'loginPipe'), { pipe: 'loginPipe', length: 0 });
 
       await core.setPipeSettings('1', 'loginPipe', { length: 10 });
       await core.publish('1', 'loginPipe', 'userLogin', { name: 'y' });
-      assert.deepEqual((await core.history('1', 'loginPipe')).map((m) => m.data), [{ name: 'y' }]);
+      assert.deepEqual(
+        (await core.history('1', 'loginPipe')).map((m) => m.data),
+        [{ name: 'y' }],
+      );
 
       await core.setPipeSettings('1', 'web_short', { length: 2 });
-      assert.deepEqual((await core.history('1', 'web_short')).map((m) => m.data), [3, 4]);
+      assert.deepEqual(
+        (await core.history('1', 'web_short')).map((m) => m.data),
+        [3, 4],
+      );
       await core.resetPipeSettings('1', 'web_short');
       assert.deepEqual(await core.history('1', 'web_short'), []);
       assert.deepEqual(await core.getPipeSettings('1', 'web_short'), { pipe: 'web_short', length: 3 });

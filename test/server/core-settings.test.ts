@@ -28,7 +28,11 @@ describe('settings cache', () => {
   // A real Socket.IO server (nobody connects) gives the core its transport.
   const io = new Server(createServer());
   const store = new CountingStore();
-  const core = new Core({ store, apps: new AppRegistry([{ id: '1', secret: 's', origins: '*', receipts: false, quota: DEFAULT_LIMITS.quota }]), metrics: new Metrics() });
+  const core = new Core({
+    store,
+    apps: new AppRegistry([{ id: '1', secret: 's', origins: '*', receipts: false, quota: DEFAULT_LIMITS.quota }]),
+    metrics: new Metrics(),
+  });
   const front = attachSocketFront(io, core, new Metrics());
   after(async () => {
     await io.close();
@@ -41,7 +45,10 @@ describe('settings cache', () => {
     await core.setPipeSettings('1', 'web_cached', { length: 2 });
     await core.setWebhook('1', 'https://hooks.example/comet');
     for (let i = 5; i < 8; i++) await core.publish('1', 'web_cached', undefined, i);
-    assert.deepEqual((await core.history('1', 'web_cached')).map((m) => m.data), [6, 7]);
+    assert.deepEqual(
+      (await core.history('1', 'web_cached')).map((m) => m.data),
+      [6, 7],
+    );
     assert.deepEqual(store.reads, { webhook: 2, pipeLength: 2 });
     await core.setWebhook('1', null);
   });

@@ -7,7 +7,16 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, afterEach, before, test } from 'node:test';
 import type { IncomingMessage } from '../../src/protocol/wire.js';
-import { APP2_SECRET, apiClient, type Client, type Comet, connect, next, startServer, subscribe } from './http-helpers.js';
+import {
+  APP2_SECRET,
+  apiClient,
+  type Client,
+  type Comet,
+  connect,
+  next,
+  startServer,
+  subscribe,
+} from './http-helpers.js';
 
 let comet: Comet;
 let api: ReturnType<typeof apiClient>;
@@ -133,7 +142,7 @@ test('GET /api/v1/apps/:app answers the app id for its secret and 401 for anythi
   assert.equal((await api('POST', '')).status, 405);
 });
 
-test('secrets: wrong → 401, another app\'s secret cannot act on this app', async () => {
+test("secrets: wrong → 401, another app's secret cannot act on this app", async () => {
   assert.equal((await api('POST', '/pipes/web_chat/messages', { data: 1 }, 'wrong')).status, 401);
   assert.equal((await api('POST', '/pipes/web_chat/messages', { data: 1 }, APP2_SECRET)).status, 401);
   assert.equal((await api('PUT', '/users/1/key', { key: 'abc' }, APP2_SECRET)).status, 401);
@@ -153,14 +162,26 @@ test('history pages back with before, catches up with after', async () => {
     return res.body.messages as IncomingMessage[];
   };
   const all = await page('');
-  assert.deepEqual(all.map((m) => m.server_info.marker), markers);
+  assert.deepEqual(
+    all.map((m) => m.server_info.marker),
+    markers,
+  );
   assert.ok(all.every((m) => m.server_info.history));
   const last2 = await page('?limit=2');
-  assert.deepEqual(last2.map((m) => (m.data as { i: number }).i), [4, 5]);
+  assert.deepEqual(
+    last2.map((m) => (m.data as { i: number }).i),
+    [4, 5],
+  );
   const earlier = await page(`?limit=2&before=${markers[3]}`);
-  assert.deepEqual(earlier.map((m) => (m.data as { i: number }).i), [2, 3]);
+  assert.deepEqual(
+    earlier.map((m) => (m.data as { i: number }).i),
+    [2, 3],
+  );
   const newer = await page(`?after=${markers[2]}`);
-  assert.deepEqual(newer.map((m) => (m.data as { i: number }).i), [4, 5]);
+  assert.deepEqual(
+    newer.map((m) => (m.data as { i: number }).i),
+    [4, 5],
+  );
 });
 
 test('pipe settings: length set, applied, reset', async () => {
@@ -169,7 +190,10 @@ test('pipe settings: length set, applied, reset', async () => {
   assert.deepEqual((await api('PUT', '/pipes/web_set/settings', { length: 3 })).body, { pipe: 'web_set', length: 3 });
   for (let i = 1; i <= 5; i++) await api('POST', '/pipes/web_set/messages', { data: i });
   const kept = (await api('GET', '/pipes/web_set/messages')).body.messages as IncomingMessage[];
-  assert.deepEqual(kept.map((m) => m.data), [3, 4, 5]);
+  assert.deepEqual(
+    kept.map((m) => m.data),
+    [3, 4, 5],
+  );
   assert.equal((await api('PUT', '/pipes/web_set/settings', { length: 1001 })).status, 400);
   assert.deepEqual((await api('DELETE', '/pipes/web_set/settings')).body, { pipe: 'web_set', length: 100 });
   assert.deepEqual((await api('GET', '/pipes/web_set/messages')).body.messages, []);
@@ -207,7 +231,11 @@ test('delete removes a message from history and tells subscribers', async () => 
   const { marker } = (await api('POST', '/pipes/web_del/messages', { data: 'oops' })).body as { marker: number };
   await got;
   const notice = next(viewer.socket, 'delete');
-  assert.deepEqual((await api('DELETE', `/pipes/web_del/messages/${marker}`)).body, { pipe: 'web_del', marker, stored: true });
+  assert.deepEqual((await api('DELETE', `/pipes/web_del/messages/${marker}`)).body, {
+    pipe: 'web_del',
+    marker,
+    stored: true,
+  });
   assert.deepEqual(await notice, { pipe: 'web_del', marker });
   assert.deepEqual((await api('GET', '/pipes/web_del/messages')).body.messages, []);
   assert.equal((await api('DELETE', `/pipes/web_del/messages/${marker}`)).body.stored, false);
@@ -249,7 +277,9 @@ test('pipe stats and presence', async () => {
 test('webhook URL get / set / delete', async () => {
   assert.deepEqual((await api('GET', '/webhook')).body, { url: null });
   // A reserved name: nothing is ever sent there.
-  assert.deepEqual((await api('PUT', '/webhook', { url: 'https://hooks.example/comet' })).body, { url: 'https://hooks.example/comet' });
+  assert.deepEqual((await api('PUT', '/webhook', { url: 'https://hooks.example/comet' })).body, {
+    url: 'https://hooks.example/comet',
+  });
   assert.deepEqual((await api('GET', '/webhook')).body, { url: 'https://hooks.example/comet' });
   assert.deepEqual((await api('DELETE', '/webhook')).body, { url: null });
   assert.deepEqual((await api('GET', '/webhook')).body, { url: null });
@@ -265,7 +295,8 @@ test('/healthz and /metrics after traffic', async () => {
   const res = await fetch(`${comet.url}/metrics`);
   assert.equal(res.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
   const text = await res.text();
-  const value = (series: string): number => Number(/\s(\d+)$/.exec(text.split('\n').find((l) => l.startsWith(series + ' ')) ?? '')?.[1]);
+  const value = (series: string): number =>
+    Number(/\s(\d+)$/.exec(text.split('\n').find((l) => l.startsWith(series + ' ')) ?? '')?.[1]);
   assert.ok(value('comet_connections') >= 1);
   assert.ok(value('comet_messages_in_total{app="1"}') >= 1);
   assert.ok(value('comet_messages_out_total') >= 1);
@@ -293,7 +324,10 @@ test('the PHP client of docs/http-api.md works against the server', async () => 
 });
 
 /** Runs PHP code asynchronously (the server under test lives in this process, so never spawnSync). */
-function php(code: string, env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function php(
+  code: string,
+  env: Record<string, string>,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('php', ['-r', code], { env: { ...process.env, ...env } });
     let stdout = '';

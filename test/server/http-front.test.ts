@@ -147,7 +147,10 @@ test('one app cannot touch another app through its own secret', async () => {
   assert.equal((await api('DELETE', '/api/v1/apps/2/users/5/key', { secret: SECRET1 })).status, 401);
   // App 1's own namespace has no user 5.
   assert.equal((await api('GET', '/api/v1/apps/1/users/5/key')).status, 404);
-  assert.deepEqual((await api('GET', '/api/v1/apps/2/users/5/key', { secret: SECRET2 })).body, { user_id: 5, key: 'k2' });
+  assert.deepEqual((await api('GET', '/api/v1/apps/2/users/5/key', { secret: SECRET2 })).body, {
+    user_id: 5,
+    key: 'k2',
+  });
 });
 
 test('bad input is refused with a JSON error, never a crash', async () => {
@@ -202,7 +205,9 @@ test('bad input is refused with a JSON error, never a crash', async () => {
   }
   // Nesting JSON.parse takes but recursive encoders cannot: refused before anything is stored.
   const depth = 20_000;
-  res = await api('POST', '/api/v1/apps/1/pipes/web_chat/messages', { raw: `{"data":${'['.repeat(depth)}${']'.repeat(depth)}}` });
+  res = await api('POST', '/api/v1/apps/1/pipes/web_chat/messages', {
+    raw: `{"data":${'['.repeat(depth)}${']'.repeat(depth)}}`,
+  });
   assert.equal(res.status, 400);
   assert.equal(res.body.error, 'invalid');
 });
@@ -211,7 +216,10 @@ test('a fault inside the core is a 500 that leaks nothing', async () => {
   const res = await api('GET', '/api/v1/apps/1/users/9/time');
   assert.equal(res.status, 500);
   assert.deepEqual(res.body, { error: 'internal', message: 'internal error' });
-  assert.ok(logged.some((e) => e instanceof Error && e.message.includes('hunter2')), 'the detail goes to the log');
+  assert.ok(
+    logged.some((e) => e instanceof Error && e.message.includes('hunter2')),
+    'the detail goes to the log',
+  );
 });
 
 test('unknown routes are 404, known paths with a wrong method 405', async () => {
@@ -271,7 +279,19 @@ test('demo files are served with their content types and never outside the folde
     assert.equal(res.headers.get('content-type'), type, path);
     assert.equal(await res.text(), text, path);
   }
-  for (const path of ['/backend/users.js', '/backend/', '/backend', '/%62ackend/users.js', '/../outside.txt', '/%2e%2e/outside.txt', '/sub/%2e%2e/%2e%2e/outside.txt', '/.env', '/%2Eenv', '/sub/..%2F..%2Foutside.txt', '/%00']) {
+  for (const path of [
+    '/backend/users.js',
+    '/backend/',
+    '/backend',
+    '/%62ackend/users.js',
+    '/../outside.txt',
+    '/%2e%2e/outside.txt',
+    '/sub/%2e%2e/%2e%2e/outside.txt',
+    '/.env',
+    '/%2Eenv',
+    '/sub/..%2F..%2Foutside.txt',
+    '/%00',
+  ]) {
     const res = await fetch(`${base}${path}`);
     assert.equal(res.status, 404, path);
     await res.body?.cancel();
@@ -289,16 +309,39 @@ test('resolveInside keeps every path inside its root', () => {
   const root = '/srv/demo';
   assert.equal(resolveInside(root, '/a/b.html'), '/srv/demo/a/b.html');
   assert.equal(resolveInside(root, '/'), '/srv/demo/index.html');
-  for (const bad of ['/a/../b.html', '/../x', '/a/../../x', '/%2e%2e/x', '/..%2fx', '/a%5c..%5c..%5cx', '/.git/config', '/%zz']) {
+  for (const bad of [
+    '/a/../b.html',
+    '/../x',
+    '/a/../../x',
+    '/%2e%2e/x',
+    '/..%2fx',
+    '/a%5c..%5c..%5cx',
+    '/.git/config',
+    '/%zz',
+  ]) {
     assert.equal(resolveInside(root, bad), null, bad);
   }
 });
 
 test('publicScript names the bundles, their chunks and maps in dist/, and nothing else', () => {
-  for (const name of ['comet-chat.js', 'comet-chat.js.map', 'comet-chat-ru.js', 'comet-chat-ru.js.map', 'CometServerApi.js']) {
+  for (const name of [
+    'comet-chat.js',
+    'comet-chat.js.map',
+    'comet-chat-ru.js',
+    'comet-chat-ru.js.map',
+    'CometServerApi.js',
+  ]) {
     assert.equal(publicScript(`/${name}`), name);
   }
-  for (const bad of ['/comet-chat-../x.js', '/comet-chat-.js', '/comet-chat-RU.js', '/comet-chat-wordpress.zip', '/x/comet-chat.js', '/comet-chat.jsx', '/comet-chat-a/b.js']) {
+  for (const bad of [
+    '/comet-chat-../x.js',
+    '/comet-chat-.js',
+    '/comet-chat-RU.js',
+    '/comet-chat-wordpress.zip',
+    '/x/comet-chat.js',
+    '/comet-chat.jsx',
+    '/comet-chat-a/b.js',
+  ]) {
     assert.equal(publicScript(bad), undefined, bad);
   }
 });
@@ -314,7 +357,11 @@ test('a chunked body is cut off at the cap too', async () => {
   const status = await new Promise<number>((resolve, reject) => {
     const req = request(`${base}/api/v1/apps/1/users/3/key`, {
       method: 'PUT',
-      headers: { Authorization: `Bearer ${SECRET1}`, 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
+      headers: {
+        Authorization: `Bearer ${SECRET1}`,
+        'Content-Type': 'application/json',
+        'Transfer-Encoding': 'chunked',
+      },
     });
     req.on('response', (res) => {
       res.resume();
@@ -331,7 +378,8 @@ test('a chunked body is cut off at the cap too', async () => {
 
 test("an upload the client abandons half-way is the client's doing: no internal error is logged or counted", async () => {
   const { connect } = await import('node:net');
-  const count = (code: string): number => Number(new RegExp(`comet_errors_total\\{code="${code}"\\} (\\d+)`).exec(metrics.render())?.[1] ?? 0);
+  const count = (code: string): number =>
+    Number(new RegExp(`comet_errors_total\\{code="${code}"\\} (\\d+)`).exec(metrics.render())?.[1] ?? 0);
   const before = { logged: logged.length, internal: count('http_internal'), aborted: count('http_aborted') };
   const socket = connect(Number(new URL(base).port), '127.0.0.1');
   // Expect: 100-continue: the "100 Continue" says the API is reading the body when the client gives up.

@@ -37,7 +37,11 @@ export function apiClient(base: string, secret: string, app = '1') {
 }
 
 /** Connects a real socket.io client and waits for the server's `auth` answer. */
-export async function connect(url: string, auth: HandshakeAuth, opened: Client[]): Promise<{ socket: Client; auth: AuthInfo }> {
+export async function connect(
+  url: string,
+  auth: HandshakeAuth,
+  opened: Client[],
+): Promise<{ socket: Client; auth: AuthInfo }> {
   const socket: Client = io(url, { transports: ['websocket'], auth: { ...auth }, reconnection: false, forceNew: true });
   opened.push(socket);
   const info = await new Promise<AuthInfo>((resolve, reject) => {
@@ -48,7 +52,10 @@ export async function connect(url: string, auth: HandshakeAuth, opened: Client[]
 }
 
 /** The next occurrence of an event on a socket. */
-export function next<E extends keyof ServerToClientEvents>(socket: Client, event: E): Promise<Parameters<ServerToClientEvents[E]>[0]> {
+export function next<E extends keyof ServerToClientEvents>(
+  socket: Client,
+  event: E,
+): Promise<Parameters<ServerToClientEvents[E]>[0]> {
   return new Promise((resolve) => {
     (socket as unknown as { once(e: string, l: (v: unknown) => void): void }).once(event, (v) => resolve(v as never));
   });
@@ -60,7 +67,9 @@ export async function subscribe(socket: Client, pipes: string[]): Promise<void> 
 }
 
 /** A local HTTP server standing in for a site's webhook endpoint. */
-export async function listen(handler: Parameters<typeof createHttpServer>[1]): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
+export async function listen(
+  handler: Parameters<typeof createHttpServer>[1],
+): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
   const server = createHttpServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

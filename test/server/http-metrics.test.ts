@@ -34,7 +34,10 @@ test('counters and gauges render in the Prometheus text format', () => {
   assert.match(text, /# TYPE comet_messages_in_total counter/);
   assert.ok(text.endsWith('\n'));
   // Every non-comment line is `name{labels} number`.
-  for (const line of text.trim().split('\n').filter((l) => !l.startsWith('#'))) {
+  for (const line of text
+    .trim()
+    .split('\n')
+    .filter((l) => !l.startsWith('#'))) {
     assert.match(line, /^[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?\d+(\.\d+)?$/, line);
   }
 });
@@ -55,7 +58,8 @@ test('the per-pipe gauge keeps the largest pipes and sums the rest into one seri
   const text = m.render();
   const series = text.split('\n').filter((l) => l.startsWith('comet_pipe_subscribers{'));
   assert.equal(series.length, 11);
-  for (let i = 991; i <= 1000; i++) assert.equal(sample(text, `comet_pipe_subscribers{app="1",pipe="web_pipe${i}"}`), i);
+  for (let i = 991; i <= 1000; i++)
+    assert.equal(sample(text, `comet_pipe_subscribers{app="1",pipe="web_pipe${i}"}`), i);
   const shown = (991 + 1000) * 5;
   assert.equal(sample(text, `comet_pipe_subscribers{app="${OTHER_LABEL}",pipe="${OTHER_LABEL}"}`), total - shown);
   assert.equal(sample(text, 'comet_pipes'), 1000);

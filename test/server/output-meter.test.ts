@@ -53,7 +53,8 @@ describe('OutputMeter over engine.io 6', () => {
   it('WebSocket: grows while the client does not read, back to zero once it reads', async () => {
     const server = await bareServer();
     const c = await client(server.url, ['websocket']);
-    const tcp = (c.io as unknown as { engine: { transport: { ws: { _socket: NetSocket } } } }).engine.transport.ws._socket;
+    const tcp = (c.io as unknown as { engine: { transport: { ws: { _socket: NetSocket } } } }).engine.transport.ws
+      ._socket;
     tcp.pause();
     let received = 0;
     c.on('chunk', () => received++);
@@ -82,7 +83,8 @@ describe('OutputMeter over engine.io 6', () => {
   it('cutOff ends a connection that does not read at once, and its bytes leave the total', async () => {
     const server = await bareServer();
     const c = await client(server.url, ['websocket']);
-    const tcp = (c.io as unknown as { engine: { transport: { ws: { _socket: NetSocket } } } }).engine.transport.ws._socket;
+    const tcp = (c.io as unknown as { engine: { transport: { ws: { _socket: NetSocket } } } }).engine.transport.ws
+      ._socket;
     tcp.pause();
     for (let i = 0; i < 300; i++) server.sockets[0]!.emit('chunk', chunk);
     assert.ok(server.total.bytes > 10_000_000);

@@ -60,7 +60,8 @@ describe('graceful shutdown', () => {
       assert.equal((await apiClient(server.url, server.app1Secret)('PUT', '/webhook', { url: hook.url })).status, 200);
       const client = await connect(server);
       const texts = ['one', 'two', 'three'];
-      for (const data of texts) assert.equal((await request<DeliveryReport>(client, 'publish', { pipe: 'web_hooked', data })).error, '');
+      for (const data of texts)
+        assert.equal((await request<DeliveryReport>(client, 'publish', { pipe: 'web_hooked', data })).error, '');
       client.close();
       await server.close();
       assert.deepEqual([...delivered].sort(), [...texts].sort());

@@ -69,10 +69,16 @@ const until = async (check: () => boolean | Promise<boolean>, what: string, ms =
 describe('history is priced by bytes', { timeout: 30_000 }, () => {
   it('cuts an answer at maxReplyBytes with `more`, and refuses once the connection spent its reply budget', async () => {
     const clock = testClock();
-    const server = await serve({ clock: clock.now, limits: { maxReplyBytes: 50_000, replyBytes: { burst: 120_000, perSecond: 10_000 } } });
+    const server = await serve({
+      clock: clock.now,
+      limits: { maxReplyBytes: 50_000, replyBytes: { burst: 120_000, perSecond: 10_000 } },
+    });
     for (let i = 0; i < 20; i++) await server.core.publish('1', 'web_amp', undefined, { text: 'x'.repeat(10_000), i });
     const c = await client(server);
-    const first = await request<{ error: string; messages: unknown[]; more?: boolean }>(c, 'history', { pipe: 'web_amp', limit: 200 });
+    const first = await request<{ error: string; messages: unknown[]; more?: boolean }>(c, 'history', {
+      pipe: 'web_amp',
+      limit: 200,
+    });
     assert.equal(first.error, '');
     assert.equal(first.more, true);
     assert.ok(first.messages.length >= 4 && first.messages.length <= 5, `${first.messages.length} messages`);
@@ -85,7 +91,10 @@ describe('history is priced by bytes', { timeout: 30_000 }, () => {
     clock.advance(10_000);
     assert.equal((await request(c, 'history', { pipe: 'web_amp', limit: 200 })).error, '');
     // A small page is cheap: a client that asks for what it shows is never refused.
-    assert.equal((await request<{ messages: unknown[] }>(c, 'history', { pipe: 'web_amp', limit: 1 })).messages.length, 1);
+    assert.equal(
+      (await request<{ messages: unknown[] }>(c, 'history', { pipe: 'web_amp', limit: 1 })).messages.length,
+      1,
+    );
   });
 });
 
@@ -159,7 +168,8 @@ describe('floods', { timeout: 30_000 }, () => {
     await subscribe(reader, 'web_flood');
     const closing = nextEvent<{ reason: string; retry_after_ms: number }>(flooder, 'closing');
     const gone = disconnected(flooder);
-    for (let i = 0; i < 500 && flooder.socket.connected; i++) flooder.socket.emit('publish', { pipe: 'web_flood', data: i }, () => undefined);
+    for (let i = 0; i < 500 && flooder.socket.connected; i++)
+      flooder.socket.emit('publish', { pipe: 'web_flood', data: i }, () => undefined);
     assert.deepEqual(await closing, { reason: 'flood', retry_after_ms: 60_000 });
     assert.equal(await gone, 'io server disconnect');
     // The burst it was allowed went through; everything after was refused, and then nothing at all.
@@ -171,13 +181,17 @@ describe('floods', { timeout: 30_000 }, () => {
     // A second offence waits twice as long.
     const again = await client(server, '127.0.0.2');
     const second = nextEvent<{ retry_after_ms: number }>(again, 'closing');
-    for (let i = 0; i < 500 && again.socket.connected; i++) again.socket.emit('presence', { pipe: 'web_flood' }, () => undefined);
+    for (let i = 0; i < 500 && again.socket.connected; i++)
+      again.socket.emit('presence', { pipe: 'web_flood' }, () => undefined);
     assert.equal((await second).retry_after_ms, 120_000);
   });
 
   it('an address may open only so many connections so fast, and hold only so many', async () => {
     const clock = testClock();
-    const server = await serve({ clock: clock.now, limits: { handshakes: { burst: 8, perSecond: 1 }, connectionsPerAddress: 5 } });
+    const server = await serve({
+      clock: clock.now,
+      limits: { handshakes: { burst: 8, perSecond: 1 }, connectionsPerAddress: 5 },
+    });
     const results: boolean[] = [];
     for (let i = 0; i < 12; i++) results.push(await admitted(server, '127.0.0.3'));
     assert.deepEqual(results, [...Array<boolean>(8).fill(true), ...Array<boolean>(4).fill(false)]);
@@ -188,7 +202,10 @@ describe('floods', { timeout: 30_000 }, () => {
     held[0]!.close();
     await until(async () => (await metric(server, 'comet_connections')) === 4, 'the close to be seen');
     assert.equal(await admitted(server, '127.0.0.3'), true);
-    assert.match(await (await fetch(`${server.url}/metrics`)).text(), /comet_errors_total\{code="address_handshakes"\} 4/);
+    assert.match(
+      await (await fetch(`${server.url}/metrics`)).text(),
+      /comet_errors_total\{code="address_handshakes"\} 4/,
+    );
   });
 });
 
@@ -210,7 +227,8 @@ describe('one limit model', { timeout: 30_000 }, () => {
     const server = await serve({ clock: clock.now, limits: { requests: { burst: 3, perSecond: 1 } } });
     const c = await client(server);
     const answers = [];
-    for (let i = 0; i < 4; i++) answers.push((await request<{ error: string }>(c, 'presence', { pipe: 'web_x' })).error);
+    for (let i = 0; i < 4; i++)
+      answers.push((await request<{ error: string }>(c, 'presence', { pipe: 'web_x' })).error);
     assert.deepEqual(answers, ['', '', '', 'rate_limited']);
     assert.equal((await request<{ error: string }>(c, 'publish', { pipe: 'web_x', data: 1 })).error, '');
   });
@@ -228,7 +246,10 @@ describe('presence notices', { timeout: 30_000 }, () => {
       await request(toggler, 'unsubscribe', { pipes: ['track_room'] });
     }
     assert.deepEqual(answers.slice(0, 2), ['', '']);
-    assert.ok(answers.slice(2).every((e) => e === 'rate_limited'), answers.join());
+    assert.ok(
+      answers.slice(2).every((e) => e === 'rate_limited'),
+      answers.join(),
+    );
     await request(watcher, 'presence', { pipe: 'track_room' });
     assert.equal(watcher.messages.length, 4);
   });
@@ -236,7 +257,10 @@ describe('presence notices', { timeout: 30_000 }, () => {
   it('are never published for a banned user or connection', async () => {
     const server = await serve({});
     await server.core.setUserKey('1', 9, 'key9', 'Mallory');
-    const [banned, watcher] = await Promise.all([connect(server, { dev_id: '1', user_id: 9, user_key: 'key9' }), client(server)]);
+    const [banned, watcher] = await Promise.all([
+      connect(server, { dev_id: '1', user_id: 9, user_key: 'key9' }),
+      client(server),
+    ]);
     opened.clients.push(banned);
     await server.core.ban('1', { user_id: 9 });
     await subscribe(watcher, 'track_room');
@@ -262,21 +286,30 @@ describe('storage an anonymous client can fill', { timeout: 30_000 }, () => {
       if (dataDir) dirs.push(dataDir);
       const server = await serve({
         ...(dataDir ? { memory: false, dataDir } : {}),
-        limits: { publish: { burst: 1000, perSecond: 1000 }, quota: { historyPipes: 5, historyBytes: 60_000, pipeHistoryBytes: 20_000 } },
+        limits: {
+          publish: { burst: 1000, perSecond: 1000 },
+          quota: { historyPipes: 5, historyBytes: 60_000, pipeHistoryBytes: 20_000 },
+        },
       });
       const c = await client(server);
       for (let p = 0; p < 20; p++) {
-        for (let i = 0; i < 5; i++) await request(c, 'publish', { pipe: `web_spam${p}`, data: { text: 'y'.repeat(5000), i } });
+        for (let i = 0; i < 5; i++)
+          await request(c, 'publish', { pipe: `web_spam${p}`, data: { text: 'y'.repeat(5000), i } });
       }
       const { history, quota } = await server.core.usage('1');
       assert.deepEqual(quota, { historyPipes: 5, historyBytes: 60_000, pipeHistoryBytes: 20_000 });
       assert.ok(history.pipes <= 5, `${history.pipes} pipes`);
       assert.ok(history.bytes <= 60_000, `${history.bytes} bytes`);
       // The newest pipe keeps what fits in its bytes, newest first; the oldest pipes are gone.
-      assert.deepEqual((await server.core.history('1', 'web_spam19')).map((m) => (m.data as { i: number }).i), [2, 3, 4]);
+      assert.deepEqual(
+        (await server.core.history('1', 'web_spam19')).map((m) => (m.data as { i: number }).i),
+        [2, 3, 4],
+      );
       assert.deepEqual(await server.core.history('1', 'web_spam0'), []);
       // A backend reads the same through /api/v1.
-      const usage = await fetch(`${server.url}/api/v1/apps/1/usage`, { headers: { Authorization: `Bearer ${server.app1Secret}` } });
+      const usage = await fetch(`${server.url}/api/v1/apps/1/usage`, {
+        headers: { Authorization: `Bearer ${server.app1Secret}` },
+      });
       assert.deepEqual((await usage.json()).history, history);
     });
   }

@@ -19,7 +19,12 @@ describe('authorization', () => {
     assert.deepEqual(anna.auth, { authorized: true, user_id: 7, user_name: 'Anna' });
     await subscribe(reader, 'web_auth');
     const forged = { text: 'hello', user_id: 1, server_info: { user_id: 1, user_name: 'Admin', history: true } };
-    const report = await request(anna, 'publish', { pipe: 'web_auth', data: forged, user_id: 1, server_info: { user_id: 1 } });
+    const report = await request(anna, 'publish', {
+      pipe: 'web_auth',
+      data: forged,
+      user_id: 1,
+      server_info: { user_id: 1 },
+    });
     assert.equal(report.error, '');
     const got = await waitForMessage(reader, () => true);
     assert.equal(got.server_info.user_id, 7);
@@ -41,10 +46,26 @@ describe('authorization', () => {
 
   it('handshake credentials of the wrong types connect as anonymous; an unreadable dev id is refused', async () => {
     const odd = (auth: Record<string, unknown>) => client(auth as Parameters<typeof client>[0]);
-    assert.deepEqual((await odd({ dev_id: '1', user_id: { $gt: 0 }, user_key: ['key7'] })).auth, { authorized: false, user_id: 0, reason: 'bad_key' });
-    assert.deepEqual((await odd({ dev_id: '1', user_id: 7 })).auth, { authorized: false, user_id: 0, reason: 'bad_key' });
-    assert.deepEqual((await odd({ dev_id: '1', token: 42 })).auth, { authorized: false, user_id: 0, reason: 'bad_token' });
-    assert.deepEqual((await odd({ dev_id: '1', token: 'a.b.c' })).auth, { authorized: false, user_id: 0, reason: 'bad_token' });
+    assert.deepEqual((await odd({ dev_id: '1', user_id: { $gt: 0 }, user_key: ['key7'] })).auth, {
+      authorized: false,
+      user_id: 0,
+      reason: 'bad_key',
+    });
+    assert.deepEqual((await odd({ dev_id: '1', user_id: 7 })).auth, {
+      authorized: false,
+      user_id: 0,
+      reason: 'bad_key',
+    });
+    assert.deepEqual((await odd({ dev_id: '1', token: 42 })).auth, {
+      authorized: false,
+      user_id: 0,
+      reason: 'bad_token',
+    });
+    assert.deepEqual((await odd({ dev_id: '1', token: 'a.b.c' })).auth, {
+      authorized: false,
+      user_id: 0,
+      reason: 'bad_token',
+    });
     await assert.rejects(odd({ dev_id: ['1'] }), /unknown_app/);
     await assert.rejects(odd({}), /unknown_app/);
   });
@@ -78,7 +99,11 @@ describe('authorization', () => {
 
     // Past its expiry by more than the clock tolerance between signer and server.
     const expired = signToken(env.server.app1Secret, { user_id: 11, exp: Math.floor(Date.now() / 1000) - 60 });
-    assert.deepEqual((await client({ dev_id: '1', token: expired })).auth, { authorized: false, user_id: 0, reason: 'expired_token' });
+    assert.deepEqual((await client({ dev_id: '1', token: expired })).auth, {
+      authorized: false,
+      user_id: 0,
+      reason: 'expired_token',
+    });
 
     await env.server.core.revokeToken('1', token);
     assert.equal(await env.server.core.isTokenRevoked('1', token), true);

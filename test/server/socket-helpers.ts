@@ -7,7 +7,14 @@ import type { AuthInfo, HandshakeAuth, IncomingMessage } from '../../src/protoco
 export const quietLogger = { info: () => undefined, error: () => undefined };
 
 export function startServer(options: CometServerOptions = {}): Promise<CometServer> {
-  return createCometServer({ port: 0, host: '127.0.0.1', memory: true, cometqlPort: false, logger: quietLogger, ...options });
+  return createCometServer({
+    port: 0,
+    host: '127.0.0.1',
+    memory: true,
+    cometqlPort: false,
+    logger: quietLogger,
+    ...options,
+  });
 }
 
 export interface ConnectExtra {
@@ -62,7 +69,11 @@ export interface Client {
 }
 
 /** Connects and resolves once the server's `auth` event arrived. */
-export function connect(server: { url: string }, auth: Partial<HandshakeAuth> = { dev_id: '1' }, extra: ConnectExtra = {}): Promise<Client> {
+export function connect(
+  server: { url: string },
+  auth: Partial<HandshakeAuth> = { dev_id: '1' },
+  extra: ConnectExtra = {},
+): Promise<Client> {
   const socket = io(server.url, {
     transports: ['websocket'],
     auth,
@@ -78,7 +89,9 @@ export function connect(server: { url: string }, auth: Partial<HandshakeAuth> = 
     if (typeof ack === 'function') ack();
   });
   return new Promise((resolve, reject) => {
-    socket.once('auth', ({ epoch, ...auth }: AuthInfo) => resolve({ socket, auth, epoch, messages, close: () => socket.close() }));
+    socket.once('auth', ({ epoch, ...auth }: AuthInfo) =>
+      resolve({ socket, auth, epoch, messages, close: () => socket.close() }),
+    );
     socket.once('connect_error', (err) => {
       socket.close();
       reject(err);

@@ -53,7 +53,10 @@ describe('limits', () => {
     assert.match(String(deep.message), /deeper/);
     const fits = await request(sender, 'publish', { pipe: 'web_deep', data: nested(MAX_DATA_DEPTH) });
     assert.equal(fits.error, '');
-    assert.deepEqual((await env.server.core.history('1', 'web_deep')).map((m) => m.server_info.marker), [fits.marker]);
+    assert.deepEqual(
+      (await env.server.core.history('1', 'web_deep')).map((m) => m.server_info.marker),
+      [fits.marker],
+    );
     await assert.rejects(env.server.core.publish('1', 'web_deep', undefined, nested(10_000)), { code: 'invalid' });
     await assert.rejects(env.server.core.sendToUser('1', 5, undefined, nested(10_000)), { code: 'invalid' });
     await assert.rejects(env.server.core.publish('1', 'web_deep', undefined, { n: 1n }), { code: 'invalid' });
@@ -69,7 +72,10 @@ describe('limits', () => {
       env.server.core.presence = original;
     }
     assert.equal((await request(c, 'presence', { pipe: 'web_any' })).error, '');
-    assert.ok(logged.some((line) => line.startsWith('[socket] presence answer failed')), logged.join('\n'));
+    assert.ok(
+      logged.some((line) => line.startsWith('[socket] presence answer failed')),
+      logged.join('\n'),
+    );
   });
 
   it('a flooding client is rate limited while another client still gets through', async () => {
@@ -80,7 +86,10 @@ describe('limits', () => {
     );
     const errors = reports.map((r) => r.error);
     assert.deepEqual(errors.slice(0, 5), ['', '', '', '', '']);
-    assert.ok(errors.slice(5).every((e) => e === 'rate_limited'), errors.join(','));
+    assert.ok(
+      errors.slice(5).every((e) => e === 'rate_limited'),
+      errors.join(','),
+    );
     const fine = await request(other, 'publish', { pipe: 'web_flood', data: 'from other' });
     assert.equal(fine.error, '');
     await waitForMessage(reader, (m) => m.data === 'from other');
@@ -107,7 +116,10 @@ describe('limits', () => {
       throw new Error('disk on fire');
     };
     try {
-      assert.deepEqual(await request(c, 'history', { pipe: 'web_any' }), { error: 'internal', message: 'internal error' });
+      assert.deepEqual(await request(c, 'history', { pipe: 'web_any' }), {
+        error: 'internal',
+        message: 'internal error',
+      });
     } finally {
       env.server.core.connHistory = original;
     }

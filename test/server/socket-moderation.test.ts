@@ -58,7 +58,10 @@ describe('moderation and personal messages', () => {
     assert.equal(await env.server.core.deleteMessage('1', 'web_del', bad.marker as number), true);
     for (const n of await Promise.all(notices)) assert.deepEqual(n, { pipe: 'web_del', marker: bad.marker });
     const history = await request<{ messages: IncomingMessage[] }>(reader, 'history', { pipe: 'web_del' });
-    assert.deepEqual(history.messages.map((m) => [m.data, m.server_info.marker]), [['kept', kept.marker]]);
+    assert.deepEqual(
+      history.messages.map((m) => [m.data, m.server_info.marker]),
+      [['kept', kept.marker]],
+    );
     assert.equal(await env.server.core.deleteMessage('1', 'web_del', bad.marker as number), false);
   });
 
@@ -90,12 +93,21 @@ describe('moderation and personal messages', () => {
     await env.server.core.sendToUser('1', 36, 'b', 2);
     const back = await user(36);
     await waitForMessage(back, (m) => m.data === 2);
-    assert.deepEqual(back.messages.map((m) => [m.server_info.pipe, m.server_info.event, m.data]), [['msg', 'a', 1], ['msg', 'b', 2]]);
+    assert.deepEqual(
+      back.messages.map((m) => [m.server_info.pipe, m.server_info.event, m.data]),
+      [
+        ['msg', 'a', 1],
+        ['msg', 'b', 2],
+      ],
+    );
     // Drained: another connection does not get them again.
     const again = await user(36);
     await env.server.core.sendToUser('1', 36, 'c', 3);
     await waitForMessage(again, (m) => m.data === 3);
-    assert.deepEqual(again.messages.map((m) => m.data), [3]);
+    assert.deepEqual(
+      again.messages.map((m) => m.data),
+      [3],
+    );
     assert.equal(await env.server.core.userTime('1', 999), -1);
   });
 });

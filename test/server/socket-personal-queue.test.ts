@@ -38,7 +38,11 @@ class HeldStore extends MemoryStore {
 
 describe('personal message queue races', () => {
   const store = new HeldStore();
-  const core = new Core({ store, apps: new AppRegistry([{ id: '1', secret: 's', origins: '*', receipts: false, quota: DEFAULT_LIMITS.quota }]), metrics: new Metrics() });
+  const core = new Core({
+    store,
+    apps: new AppRegistry([{ id: '1', secret: 's', origins: '*', receipts: false, quota: DEFAULT_LIMITS.quota }]),
+    metrics: new Metrics(),
+  });
   const http = createServer();
   const io = new Server(http);
   let front: SocketFront;
@@ -93,7 +97,10 @@ describe('personal message queue races', () => {
     await core.sendToUser('1', 42, 'live', 'now');
     for (const c of [first, other]) {
       await waitForMessage(c, (m) => m.data === 'now');
-      assert.deepEqual(c.messages.map((m) => m.data), ['while away', 'now']);
+      assert.deepEqual(
+        c.messages.map((m) => m.data),
+        ['while away', 'now'],
+      );
     }
   });
 });

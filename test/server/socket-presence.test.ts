@@ -30,7 +30,10 @@ describe('presence', () => {
 
     const anon = await client();
     await subscribe(anon, 'track_room.subscription');
-    await waitForMessage(watcher, (m) => m.server_info.event === 'subscription' && (m.data as { user_id: number }).user_id === 0);
+    await waitForMessage(
+      watcher,
+      (m) => m.server_info.event === 'subscription' && (m.data as { user_id: number }).user_id === 0,
+    );
     anon.close();
     await waitForMessage(
       watcher,
@@ -51,7 +54,9 @@ describe('presence', () => {
     await subscribe(a2, 'web_lobby.chat');
     await subscribe(b, 'web_lobby');
     await subscribe(anon, 'web_lobby');
-    const res = await request<{ error: string; count: number; users: unknown[] }>(anon, 'presence', { pipe: 'web_lobby' });
+    const res = await request<{ error: string; count: number; users: unknown[] }>(anon, 'presence', {
+      pipe: 'web_lobby',
+    });
     assert.equal(res.error, '');
     assert.equal(res.count, 3);
     assert.deepEqual(
@@ -76,8 +81,12 @@ describe('presence', () => {
     assert.deepEqual((await env.server.core.history('1', 'web_typing')).length, 0);
   });
 
-  it('typing relays a guest\'s own name as guest_name, never as a stamped name, and ignores it for members', async () => {
-    const [guest, member, reader] = await Promise.all([client(), client({ dev_id: '1', user_id: 21, user_key: 'k21' }), client()]);
+  it("typing relays a guest's own name as guest_name, never as a stamped name, and ignores it for members", async () => {
+    const [guest, member, reader] = await Promise.all([
+      client(),
+      client({ dev_id: '1', user_id: 21, user_key: 'k21' }),
+      client(),
+    ]);
     for (const s of [guest, member, reader]) await subscribe(s, 'web_typing_names');
     let notice = nextEvent<TypingNotice>(reader, 'typing');
     assert.equal((await request(guest, 'typing', { pipe: 'web_typing_names', name: '  Vera ' })).error, '');

@@ -43,7 +43,8 @@ for (const storage of ['memory', 'sqlite'] as const) {
       return c;
     };
     const publish = (c: Client, payload: object) => request<DeliveryReport>(c, 'publish', payload);
-    const history = async (pipe: string, app = '1') => (await server.core.history(app, pipe, { limit: 200 })).map((m) => m.data);
+    const history = async (pipe: string, app = '1') =>
+      (await server.core.history(app, pipe, { limit: 200 })).map((m) => m.data);
     let seq = 0;
     const newId = () => `test-id-${++seq}-${storage}`;
 
@@ -61,7 +62,10 @@ for (const storage of ['memory', 'sqlite'] as const) {
       // Something after it shows the duplicate did not reach the reader.
       await publish(again, { pipe: 'web_once', data: 'after', id: newId() });
       await waitForMessage(reader, (m) => m.data === 'after');
-      assert.deepEqual(reader.messages.map((m: IncomingMessage) => m.data), ['hello', 'after']);
+      assert.deepEqual(
+        reader.messages.map((m: IncomingMessage) => m.data),
+        ['hello', 'after'],
+      );
       assert.deepEqual(await history('web_once'), ['hello', 'after']);
     });
 
@@ -102,7 +106,8 @@ for (const storage of ['memory', 'sqlite'] as const) {
       await publish(other, { pipe: 'web_bound', data: 'other', id: ids[0] });
       for (const [i, id] of ids.entries()) await publish(sender, { pipe: 'web_bound', data: i, id });
       // perApp is 3: the first id was pushed out, the last three are still known.
-      for (const id of ids.slice(1)) assert.equal((await publish(sender, { pipe: 'web_bound', data: 'again', id })).duplicate, true);
+      for (const id of ids.slice(1))
+        assert.equal((await publish(sender, { pipe: 'web_bound', data: 'again', id })).duplicate, true);
       assert.equal((await publish(sender, { pipe: 'web_bound', data: 'again', id: ids[0] })).duplicate, undefined);
       assert.equal((await publish(other, { pipe: 'web_bound', data: 'other', id: ids[0] })).duplicate, true);
       assert.deepEqual(await history('web_bound'), [0, 1, 2, 3, 'again']);

@@ -31,7 +31,10 @@ describe('publish and delivery', () => {
     // Someone else's later message reaches the sender; its own message never came before it.
     await request(a, 'publish', { pipe: 'web_room', data: 'second' });
     await waitForMessage(sender, withData('second'));
-    assert.deepEqual(sender.messages.map((m) => m.data), ['second']);
+    assert.deepEqual(
+      sender.messages.map((m) => m.data),
+      ['second'],
+    );
   });
 
   it('a socket subscribed to both the pipe and pipe.event gets one copy; the default event is "undefined"', async () => {
@@ -41,7 +44,13 @@ describe('publish and delivery', () => {
     assert.equal(report.number_messages, 1);
     await request(sender, 'publish', { pipe: 'web_dup', data: 2 });
     await waitForMessage(both, withData(2));
-    assert.deepEqual(both.messages.map((m) => [m.data, m.server_info.event]), [[1, 'undefined'], [2, 'undefined']]);
+    assert.deepEqual(
+      both.messages.map((m) => [m.data, m.server_info.event]),
+      [
+        [1, 'undefined'],
+        [2, 'undefined'],
+      ],
+    );
   });
 
   it('refuses a browser publish into loginPipe; the backend publish reaches loginPipe and loginPipe.userLogin, not loginPipe.userExit', async () => {
@@ -64,12 +73,19 @@ describe('publish and delivery', () => {
     await env.server.core.publish('1', 'loginPipe', 'userExit', { name: 'Victor' });
     await waitForMessage(exit, (m) => m.server_info.event === 'userExit');
     await waitForMessage(whole, (m) => m.server_info.event === 'userExit');
-    assert.deepEqual(exit.messages.map((m) => m.server_info.event), ['userExit']);
+    assert.deepEqual(
+      exit.messages.map((m) => m.server_info.event),
+      ['userExit'],
+    );
     assert.equal(browser.messages.length, 0);
   });
 
   it('two apps never see each other: same pipe name, separate subscribers, counts and history', async () => {
-    const [one, other, otherSender] = await Promise.all([client({ dev_id: '1' }), client({ dev_id: 'other' }), client({ dev_id: 'other' })]);
+    const [one, other, otherSender] = await Promise.all([
+      client({ dev_id: '1' }),
+      client({ dev_id: 'other' }),
+      client({ dev_id: 'other' }),
+    ]);
     await subscribe(one, 'web_shared');
     await subscribe(other, 'web_shared');
     const report = await request(otherSender, 'publish', { pipe: 'web_shared', data: 'for other' });
@@ -77,10 +93,19 @@ describe('publish and delivery', () => {
     await waitForMessage(other, withData('for other'));
     await env.server.core.publish('1', 'web_shared', undefined, 'for one');
     await waitForMessage(one, withData('for one'));
-    assert.deepEqual(one.messages.map((m) => m.data), ['for one']);
-    assert.deepEqual(other.messages.map((m) => m.data), ['for other']);
+    assert.deepEqual(
+      one.messages.map((m) => m.data),
+      ['for one'],
+    );
+    assert.deepEqual(
+      other.messages.map((m) => m.data),
+      ['for other'],
+    );
     const history = await request<{ messages: IncomingMessage[] }>(one, 'history', { pipe: 'web_shared' });
-    assert.deepEqual(history.messages.map((m) => m.data), ['for one']);
+    assert.deepEqual(
+      history.messages.map((m) => m.data),
+      ['for one'],
+    );
     assert.equal((await env.server.core.pipeStats('other', 'web_shared')).users, 1);
   });
 

@@ -86,10 +86,19 @@ const backends: Backend[] = [
 ];
 
 function message(marker: number, pipe = 'web_chat', extra: Partial<StoredMessage> = {}): StoredMessage {
-  return { marker, pipe, event: 'undefined', user_id: 0, time: 1_700_000_000_000 + marker, data: { text: `m${marker}` }, ...extra };
+  return {
+    marker,
+    pipe,
+    event: 'undefined',
+    user_id: 0,
+    time: 1_700_000_000_000 + marker,
+    data: { text: `m${marker}` },
+    ...extra,
+  };
 }
 
-const markersOf = (found: HistoryPage | StoredMessage[]) => (Array.isArray(found) ? found : found.messages).map((m) => m.marker);
+const markersOf = (found: HistoryPage | StoredMessage[]) =>
+  (Array.isArray(found) ? found : found.messages).map((m) => m.marker);
 /** Limits of a pipe that keeps `n` entries and is never short of bytes. */
 const keep = (n: number): HistoryLimits => ({ keep: n, pipeBytes: 1e9, appBytes: 1e9, appPipes: 1e6 });
 /** The stored size of a message as every store counts it: the UTF-8 bytes of its JSON. */
@@ -164,8 +173,14 @@ for (const backend of backends) {
       });
 
       it('honours `after` and `before` together', async () => {
-        assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 10, after: 10, before: 50 })), [20, 30, 40]);
-        assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 2, after: 10, before: 50 })), [20, 30]);
+        assert.deepEqual(
+          markersOf(await store.readHistory('1', 'web_chat', { limit: 10, after: 10, before: 50 })),
+          [20, 30, 40],
+        );
+        assert.deepEqual(
+          markersOf(await store.readHistory('1', 'web_chat', { limit: 2, after: 10, before: 50 })),
+          [20, 30],
+        );
       });
 
       it('gives back every field and the data as an equal JSON value', async () => {
@@ -187,7 +202,10 @@ for (const backend of backends) {
 
       it('keeps marker order when appends come out of it (publishers take markers before appending)', async () => {
         await store.appendHistory('1', message(35), keep(100));
-        assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 50 })), [10, 20, 30, 35, 40, 50, 60]);
+        assert.deepEqual(
+          markersOf(await store.readHistory('1', 'web_chat', { limit: 50 })),
+          [10, 20, 30, 35, 40, 50, 60],
+        );
         assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 2, before: 40 })), [30, 35]);
         await store.appendHistory('1', message(5), keep(3));
         assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 50 })), [40, 50, 60]);
@@ -255,7 +273,10 @@ for (const backend of backends) {
         assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 50 })), []);
         assert.deepEqual((await store.historyUsage('1')).pipes, 3);
         // Bytes for little more than one message: every other pipe goes, the one written stays.
-        await store.appendHistory('1', message(110, 'web_c'), { ...keep(100), appBytes: sizeOf(message(110, 'web_c')) + 10 });
+        await store.appendHistory('1', message(110, 'web_c'), {
+          ...keep(100),
+          appBytes: sizeOf(message(110, 'web_c')) + 10,
+        });
         assert.deepEqual(markersOf(await store.readHistory('1', 'web_b', { limit: 50 })), []);
         assert.deepEqual(markersOf(await store.readHistory('1', 'web_d', { limit: 50 })), []);
         assert.deepEqual(markersOf(await store.readHistory('1', 'web_c', { limit: 50 })), [80, 110]);
@@ -410,7 +431,10 @@ for (const backend of backends) {
         assert.equal(await store.claimPublish('1', 'u7:abcdefgh', pending(5), T, T + 1000, 100), null);
         assert.deepEqual(await store.claimPublish('1', 'u7:abcdefgh', pending(6), T + 10, T + 1010, 100), pending(5));
         await store.settlePublish('1', 'u7:abcdefgh', { marker: 5, number_messages: 3 });
-        assert.deepEqual(await store.claimPublish('1', 'u7:abcdefgh', pending(7), T + 999, T + 1999, 100), { marker: 5, number_messages: 3 });
+        assert.deepEqual(await store.claimPublish('1', 'u7:abcdefgh', pending(7), T + 999, T + 1999, 100), {
+          marker: 5,
+          number_messages: 3,
+        });
         // Other apps and other senders have their own ids.
         assert.equal(await store.claimPublish('2', 'u7:abcdefgh', pending(1), T, T + 1000, 100), null);
         assert.equal(await store.claimPublish('1', 'u8:abcdefgh', pending(8), T, T + 1000, 100), null);
@@ -423,9 +447,11 @@ for (const backend of backends) {
         await store.releasePublish('1', 'g:released');
         assert.equal(await store.claimPublish('1', 'g:released', pending(2), T, T + 1000, 3), null);
         await store.releasePublish('1', 'g:released');
-        for (let i = 0; i < 5; i++) assert.equal(await store.claimPublish('1', `g:id-${i}`, pending(10 + i), T + i, T + 1000 + i, 3), null);
+        for (let i = 0; i < 5; i++)
+          assert.equal(await store.claimPublish('1', `g:id-${i}`, pending(10 + i), T + i, T + 1000 + i, 3), null);
         // Only the last three are remembered: the first two were pushed out (and may be claimed anew).
-        for (const i of [2, 3, 4]) assert.deepEqual(await store.claimPublish('1', `g:id-${i}`, pending(0), T + 5, T + 1005, 3), pending(10 + i));
+        for (const i of [2, 3, 4])
+          assert.deepEqual(await store.claimPublish('1', `g:id-${i}`, pending(0), T + 5, T + 1005, 3), pending(10 + i));
         assert.equal(await store.claimPublish('1', 'g:id-0', pending(20), T + 6, T + 1006, 3), null);
         // A settle of a forgotten id brings nothing back.
         await store.settlePublish('1', 'g:id-1', { marker: 11, number_messages: 1 });
@@ -435,7 +461,9 @@ for (const backend of backends) {
       if (backend.shared) {
         it('gives one claim to one of several nodes claiming the same id at once', async () => {
           const handles = [store, opened.openSibling!(), opened.openSibling!()];
-          const answers = await Promise.all(handles.map((s, i) => s.claimPublish('1', 'u1:raced-id', pending(i + 1), T, T + 1000, 100)));
+          const answers = await Promise.all(
+            handles.map((s, i) => s.claimPublish('1', 'u1:raced-id', pending(i + 1), T, T + 1000, 100)),
+          );
           assert.equal(answers.filter((a) => a === null).length, 1);
           const winner = answers.indexOf(null) + 1;
           for (const a of answers) if (a !== null) assert.deepEqual(a, pending(winner));
@@ -554,18 +582,25 @@ describe('SqliteStore specifics', () => {
         CREATE TABLE history (app TEXT NOT NULL, pipe TEXT NOT NULL, marker INTEGER NOT NULL, body TEXT NOT NULL,
           PRIMARY KEY (app, pipe, marker)) WITHOUT ROWID;`);
       const rows = [message(1), message(2), message(3, 'web_b', { data: { text: 'Привет' } })];
-      for (const m of rows) old.prepare('INSERT INTO history VALUES (?, ?, ?, ?)').run('1', m.pipe, m.marker, JSON.stringify(m));
+      for (const m of rows)
+        old.prepare('INSERT INTO history VALUES (?, ?, ?, ?)').run('1', m.pipe, m.marker, JSON.stringify(m));
       old.prepare('INSERT INTO markers VALUES (?, ?)').run('1', 3);
       old.close();
 
       const store = new SqliteStore(file);
       try {
-        assert.deepEqual(await store.historyUsage('1'), { bytes: rows.reduce((sum, m) => sum + sizeOf(m), 0), pipes: 2 });
+        assert.deepEqual(await store.historyUsage('1'), {
+          bytes: rows.reduce((sum, m) => sum + sizeOf(m), 0),
+          pipes: 2,
+        });
         assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 10 })), [1, 2]);
         const epoch = await store.markerEpoch('1');
         assert.deepEqual(await store.nextMarker('1'), { marker: 4, epoch });
         await store.appendHistory('1', message(4), keep(100));
-        assert.equal((await store.historyUsage('1')).bytes, rows.reduce((sum, m) => sum + sizeOf(m), 0) + sizeOf(message(4)));
+        assert.equal(
+          (await store.historyUsage('1')).bytes,
+          rows.reduce((sum, m) => sum + sizeOf(m), 0) + sizeOf(message(4)),
+        );
       } finally {
         await store.close();
       }

@@ -46,7 +46,9 @@ async function receiver(answer: (n: number, res: ServerResponse) => void): Promi
   const { port } = server.address() as AddressInfo;
   let seen = 0;
   const next = (): Promise<Received> =>
-    seen < received.length ? Promise.resolve(received[seen++]!) : new Promise((resolve) => waiters.push((r) => (seen++, resolve(r))));
+    seen < received.length
+      ? Promise.resolve(received[seen++]!)
+      : new Promise((resolve) => waiters.push((r) => (seen++, resolve(r))));
   return { url: `http://127.0.0.1:${port}/hook`, received, next, server };
 }
 
@@ -57,7 +59,10 @@ const close = (server: Server): Promise<void> =>
   });
 
 function message(marker: number, data: unknown = { text: `hello ${marker}` }): IncomingMessage {
-  return { data, server_info: { pipe: 'web_chat', event: 'undefined', user_id: 0, history: false, marker, time: Date.now() } };
+  return {
+    data,
+    server_info: { pipe: 'web_chat', event: 'undefined', user_id: 0, history: false, marker, time: Date.now() },
+  };
 }
 
 const verify = (secret: string, r: Received): boolean =>
@@ -95,7 +100,10 @@ test('a 500 is retried until the receiver accepts', async () => {
   try {
     dispatcher.enqueue('1', hook.url, message(42), 'E1');
     const attempts = [await hook.next(), await hook.next(), await hook.next()];
-    assert.ok(attempts.every((r) => r.body === attempts[0]!.body && verify(SECRET, r)), 'same signed body each time');
+    assert.ok(
+      attempts.every((r) => r.body === attempts[0]!.body && verify(SECRET, r)),
+      'same signed body each time',
+    );
     await until(() => dispatcher.pending === 0);
     const text = metrics.render();
     assert.match(text, /comet_webhook_requests_total\{outcome="retried"\} 2\n/);
@@ -144,7 +152,11 @@ test('a hanging receiver never blocks enqueue, and a full queue drops its oldest
     else res.end();
   });
   const metrics = new Metrics();
-  const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, metrics, { concurrency: 1, maxQueue: 3, timeoutMs: 60_000 });
+  const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, metrics, {
+    concurrency: 1,
+    maxQueue: 3,
+    timeoutMs: 60_000,
+  });
   try {
     dispatcher.enqueue('1', hook.url, message(1), 'E1');
     await hook.next(); // the first request now hangs in flight
@@ -154,7 +166,9 @@ test('a hanging receiver never blocks enqueue, and a full queue drops its oldest
     assert.match(metrics.render(), /comet_errors_total\{code="webhook_dropped"\} 6\n/);
     release();
     await until(() => dispatcher.pending === 0);
-    const markers = hook.received.map((r) => (JSON.parse(r.body) as { message: IncomingMessage }).message.server_info.marker);
+    const markers = hook.received.map(
+      (r) => (JSON.parse(r.body) as { message: IncomingMessage }).message.server_info.marker,
+    );
     assert.deepEqual(markers, [1, 8, 9, 10]);
   } finally {
     await dispatcher.close();
@@ -236,33 +250,51 @@ class ManualTimers implements WebhookTimers {
   }
 }
 
-const markerOf = (r: Received): number => (JSON.parse(r.body) as { message: IncomingMessage }).message.server_info.marker;
+const markerOf = (r: Received): number =>
+  (JSON.parse(r.body) as { message: IncomingMessage }).message.server_info.marker;
 
-test('an app whose receiver hangs delays only itself: every app has its own requests in flight', { timeout: 10_000 }, async () => {
-  const hanging = await receiver(() => undefined);
-  const fast = await receiver((_, res) => res.end());
-  const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, undefined, { concurrency: 2, timers: new ManualTimers() });
-  try {
-    for (let m = 1; m <= 5; m++) dispatcher.enqueue('slow', hanging.url, message(m), 'E1');
-    await hanging.next();
-    await hanging.next();
-    dispatcher.enqueue('quick', fast.url, message(100), 'E1');
-    assert.equal(markerOf(await fast.next()), 100, 'delivered while the other app hangs');
-    assert.equal(hanging.received.length, 2, 'the hanging app is held to its own 2 requests');
-    await until(() => dispatcher.backlog().apps === 1); // the quick app is done, and forgotten
-    assert.deepEqual(dispatcher.backlog(), { apps: 1, messages: 3, bytes: dispatcher.backlog().bytes, inFlight: 2, openBreakers: 0 });
-  } finally {
-    await dispatcher.close();
-    await close(hanging.server);
-    await close(fast.server);
-  }
-});
+test(
+  'an app whose receiver hangs delays only itself: every app has its own requests in flight',
+  { timeout: 10_000 },
+  async () => {
+    const hanging = await receiver(() => undefined);
+    const fast = await receiver((_, res) => res.end());
+    const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, undefined, {
+      concurrency: 2,
+      timers: new ManualTimers(),
+    });
+    try {
+      for (let m = 1; m <= 5; m++) dispatcher.enqueue('slow', hanging.url, message(m), 'E1');
+      await hanging.next();
+      await hanging.next();
+      dispatcher.enqueue('quick', fast.url, message(100), 'E1');
+      assert.equal(markerOf(await fast.next()), 100, 'delivered while the other app hangs');
+      assert.equal(hanging.received.length, 2, 'the hanging app is held to its own 2 requests');
+      await until(() => dispatcher.backlog().apps === 1); // the quick app is done, and forgotten
+      assert.deepEqual(dispatcher.backlog(), {
+        apps: 1,
+        messages: 3,
+        bytes: dispatcher.backlog().bytes,
+        inFlight: 2,
+        openBreakers: 0,
+      });
+    } finally {
+      await dispatcher.close();
+      await close(hanging.server);
+      await close(fast.server);
+    }
+  },
+);
 
-test('messages between retries count against the app\'s queue bounds too', async () => {
+test("messages between retries count against the app's queue bounds too", async () => {
   const held: (() => void)[] = [];
   const failing = await receiver((_, res) => held.push(() => res.writeHead(500).end()));
   const metrics = new Metrics();
-  const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, metrics, { concurrency: 2, maxQueue: 3, timers: new ManualTimers() });
+  const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, metrics, {
+    concurrency: 2,
+    maxQueue: 3,
+    timers: new ManualTimers(),
+  });
   try {
     for (let m = 1; m <= 5; m++) dispatcher.enqueue('1', failing.url, message(m), 'E1');
     await until(() => held.length === 2);
@@ -290,9 +322,15 @@ test('many hanging apps together never have more requests in flight than the glo
     res.on('close', () => (open -= 1));
   });
   const timers = new ManualTimers();
-  const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, undefined, { concurrency: 2, maxInFlight: 3, timeoutMs: 1000, timers });
+  const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, undefined, {
+    concurrency: 2,
+    maxInFlight: 3,
+    timeoutMs: 1000,
+    timers,
+  });
   try {
-    for (const app of ['a', 'b', 'c', 'd']) for (let m = 1; m <= 2; m++) dispatcher.enqueue(app, hanging.url, message(m), 'E1');
+    for (const app of ['a', 'b', 'c', 'd'])
+      for (let m = 1; m <= 2; m++) dispatcher.enqueue(app, hanging.url, message(m), 'E1');
     await until(() => hanging.received.length === 3);
     assert.equal(dispatcher.backlog().inFlight, 3);
     timers.advance(1000); // the three time out; three of the waiting ones go next
@@ -391,7 +429,11 @@ test("an app's queue is bounded in bytes as well as in messages, dropping its ol
     assert.match(metrics.render(), /comet_webhook_requests_total\{outcome="dropped"\} 5\n/);
     assert.match(metrics.render(), /comet_webhook_queued_bytes \d+\n/);
     dispatcher.enqueue('a', hook.url, message(99, 'x'.repeat(size * 4)), 'E1');
-    assert.match(metrics.render(), /comet_webhook_requests_total\{outcome="dropped"\} 6\n/, 'a body larger than the queue is dropped alone');
+    assert.match(
+      metrics.render(),
+      /comet_webhook_requests_total\{outcome="dropped"\} 6\n/,
+      'a body larger than the queue is dropped alone',
+    );
     assert.equal(dispatcher.backlog().messages, 3);
     release();
     await until(() => dispatcher.pending === 0);
@@ -423,8 +465,14 @@ test('no request reaches a refused address, whether written in the URL or resolv
     for (const url of urls) dispatcher.enqueue('tenant', url, message(1), 'E1');
     await until(() => reasons.length + hook.received.length === urls.length);
     assert.equal(hook.received.length, 0, 'nothing was sent');
-    assert.ok(reasons.every((r) => r.startsWith('refused target: ')), reasons.join('\n'));
-    assert.ok(reasons.some((r) => /localhost resolves to (127\.0\.0\.1|::1), a loopback address/.test(r)), reasons.join('\n'));
+    assert.ok(
+      reasons.every((r) => r.startsWith('refused target: ')),
+      reasons.join('\n'),
+    );
+    assert.ok(
+      reasons.some((r) => /localhost resolves to (127\.0\.0\.1|::1), a loopback address/.test(r)),
+      reasons.join('\n'),
+    );
     assert.match(metrics.render(), /comet_errors_total\{code="webhook_refused"\} 4\n/);
     // The same name for an app allowed private targets is delivered, over the same dispatcher.
     dispatcher.enqueue('lan', `http://localhost:${port}/hook`, message(2), 'E1');
@@ -442,7 +490,9 @@ test('a redirect is never followed', async () => {
     res.end();
   });
   const reasons: string[] = [];
-  const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, undefined, { onGiveUp: (_a, _u, reason) => reasons.push(reason) });
+  const dispatcher = new WebhookDispatcher(() => LOOPBACK_APP, undefined, {
+    onGiveUp: (_a, _u, reason) => reasons.push(reason),
+  });
   try {
     dispatcher.enqueue('1', hook.url, message(1), 'E1');
     await until(() => reasons.length === 1);

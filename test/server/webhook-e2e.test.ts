@@ -43,7 +43,11 @@ async function receiver(status: (n: number) => number | 'hang') {
   const waiters: { count: number; resolve: () => void }[] = [];
   const hook = await listen(async (req, res) => {
     const body = await readBody(req);
-    hits.push({ body, signature: String(req.headers['x-comet-signature']), timestamp: String(req.headers['x-comet-timestamp']) });
+    hits.push({
+      body,
+      signature: String(req.headers['x-comet-signature']),
+      timestamp: String(req.headers['x-comet-timestamp']),
+    });
     for (const w of waiters.filter((w) => hits.length >= w.count)) w.resolve();
     const answer = status(hits.length);
     if (answer === 'hang') return;
@@ -88,7 +92,10 @@ async function setup(status: (n: number) => number | 'hang') {
 test('the webhook receives a signed copy of every published message', async () => {
   const { hook, comet, api, sockets } = await setup(() => 204);
   const browser = (await connect(comet.url, { dev_id: '1' }, sockets)).socket;
-  const report = await browser.emitWithAck('publish', { pipe: 'web_chat', data: { text: 'from a browser — привет <b>' } });
+  const report = await browser.emitWithAck('publish', {
+    pipe: 'web_chat',
+    data: { text: 'from a browser — привет <b>' },
+  });
   assert.equal(report.error, '');
   const backend = await api('POST', '/pipes/loginPipe/messages', { event: 'userLogin', data: { name: 'Victor' } });
 
@@ -116,7 +123,10 @@ test('the webhook receives a signed copy of every published message', async () =
   assert.equal(phpVerifies(comet.app1Secret, hook.hits[0]!), 'valid');
   assert.equal(phpVerifies('not-the-secret', hook.hits[0]!), 'invalid');
   // A captured request replayed later with a fresh timestamp no longer matches its signature.
-  assert.equal(phpVerifies(comet.app1Secret, { ...hook.hits[0]!, timestamp: String(Math.floor(Date.now() / 1000) + 60) }), 'invalid');
+  assert.equal(
+    phpVerifies(comet.app1Secret, { ...hook.hits[0]!, timestamp: String(Math.floor(Date.now() / 1000) + 60) }),
+    'invalid',
+  );
   // And an old timestamp is refused by the recipe's freshness check.
   assert.equal(phpVerifies(comet.app1Secret, hook.hits[0]!, Number(hook.hits[0]!.timestamp) + 600), 'stale');
 });
@@ -195,7 +205,9 @@ test("one tenant's hanging webhook does not delay another tenant's", { timeout: 
   cleanups.push(hanging.close);
   const calm = await receiver(() => 204);
   cleanups.push(calm.close);
-  const comet = await startServer({ apps: [APP1_ON_LOOPBACK, { id: '2', secret: APP2_SECRET, allowPrivateWebhooks: true }] });
+  const comet = await startServer({
+    apps: [APP1_ON_LOOPBACK, { id: '2', secret: APP2_SECRET, allowPrivateWebhooks: true }],
+  });
   cleanups.push(() => comet.close());
   await comet.core.setWebhook('1', hanging.url);
   await comet.core.setWebhook('2', calm.url);
@@ -225,12 +237,20 @@ test('a webhook may not target internal addresses unless the server config allow
     const res = await api('PUT', '/webhook', { url });
     assert.equal(res.status, 400, url);
     assert.equal(res.body.error, 'invalid');
-    assert.match(String(res.body.message), /^the webhook may not target \S+, an? [\w ()-]+ (address|name) \(allowPrivateWebhooks/, url);
+    assert.match(
+      String(res.body.message),
+      /^the webhook may not target \S+, an? [\w ()-]+ (address|name) \(allowPrivateWebhooks/,
+      url,
+    );
     assert.ok(!String(res.body.message).includes('token=abc'));
   }
   assert.deepEqual((await api('GET', '/webhook')).body, { url: null });
   const app2 = apiClient(comet.url, APP2_SECRET, '2');
-  assert.equal((await app2('PUT', '/webhook', { url: 'http://127.0.0.1:6379/' })).status, 200, 'app 2 is allowed private targets');
+  assert.equal(
+    (await app2('PUT', '/webhook', { url: 'http://127.0.0.1:6379/' })).status,
+    200,
+    'app 2 is allowed private targets',
+  );
 });
 
 test('a webhook stored before the address rule is checked again when connecting: nothing reaches a loopback name', async () => {
@@ -248,6 +268,9 @@ test('a webhook stored before the address rule is checked again when connecting:
   await comet.core.publish('1', 'web_internal', undefined, 'for the LAN');
   await Promise.race([logged, hook.hitCount(1)]);
   assert.equal(hook.hits.length, 0, 'nothing reached the receiver');
-  assert.match(lines[0]!, /^webhook of app 1 gave up on http:\/\/localhost:\d+\/hook: refused target: localhost resolves to (127\.0\.0\.1|::1), a loopback address$/);
+  assert.match(
+    lines[0]!,
+    /^webhook of app 1 gave up on http:\/\/localhost:\d+\/hook: refused target: localhost resolves to (127\.0\.0\.1|::1), a loopback address$/,
+  );
   assert.match(comet.metrics.render(), /comet_errors_total\{code="webhook_refused"\} 1\n/);
 });

@@ -14,15 +14,24 @@ const signature = `sha256=${createHmac('sha256', secret).update(`${timestamp}.${
 describe('verifyWebhook', () => {
   it('accepts a request signed with the secret, as a string or the raw bytes', () => {
     assert.equal(verifyWebhook(secret, { signature, timestamp, body }, { nowMs: now }), true);
-    assert.equal(verifyWebhook(secret, { signature, timestamp, body: Buffer.from(body) }, { nowMs: now + 299_000 }), true);
+    assert.equal(
+      verifyWebhook(secret, { signature, timestamp, body: Buffer.from(body) }, { nowMs: now + 299_000 }),
+      true,
+    );
   });
 
   it('refuses another secret, an altered body or timestamp, an old request, and missing headers', () => {
     assert.equal(verifyWebhook('other-secret', { signature, timestamp, body }, { nowMs: now }), false);
-    assert.equal(verifyWebhook(secret, { signature, timestamp, body: body.replace('Привет', 'Пока') }, { nowMs: now }), false);
+    assert.equal(
+      verifyWebhook(secret, { signature, timestamp, body: body.replace('Привет', 'Пока') }, { nowMs: now }),
+      false,
+    );
     assert.equal(verifyWebhook(secret, { signature, timestamp: String(now / 1000 + 1), body }, { nowMs: now }), false);
     assert.equal(verifyWebhook(secret, { signature, timestamp, body }, { nowMs: now + 301_000 }), false);
-    assert.equal(verifyWebhook(secret, { signature, timestamp, body }, { nowMs: now + 3_600_000, toleranceSeconds: 7200 }), true);
+    assert.equal(
+      verifyWebhook(secret, { signature, timestamp, body }, { nowMs: now + 3_600_000, toleranceSeconds: 7200 }),
+      true,
+    );
     assert.equal(verifyWebhook(secret, { signature: undefined, timestamp, body }, { nowMs: now }), false);
     assert.equal(verifyWebhook(secret, { signature, timestamp: undefined, body }, { nowMs: now }), false);
     assert.equal(verifyWebhook(secret, { signature: signature.slice(0, -1), timestamp, body }, { nowMs: now }), false);

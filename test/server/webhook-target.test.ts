@@ -39,7 +39,11 @@ test('internal targets are refused in every spelling the URL parser accepts', ()
   for (const [url, kind] of refused) {
     assert.equal(webhookUrlProblem(url), undefined, `${url} is a well-formed URL`);
     assert.match(refusedHost(url) ?? 'accepted', kind, url);
-    assert.throws(() => checkWebhookUrl(url, false), { code: 'invalid', message: /may not target .*allowPrivateWebhooks in the server config/ }, url);
+    assert.throws(
+      () => checkWebhookUrl(url, false),
+      { code: 'invalid', message: /may not target .*allowPrivateWebhooks in the server config/ },
+      url,
+    );
     assert.doesNotThrow(() => checkWebhookUrl(url, true), `${url} with private targets allowed`);
   }
 });

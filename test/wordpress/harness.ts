@@ -48,7 +48,16 @@ const sql = (statements: string): void => {
 const phpString = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 function wpConfig(db: { name: string; user: string; password: string }, url: string): string {
-  const salts = ['AUTH_KEY', 'SECURE_AUTH_KEY', 'LOGGED_IN_KEY', 'NONCE_KEY', 'AUTH_SALT', 'SECURE_AUTH_SALT', 'LOGGED_IN_SALT', 'NONCE_SALT']
+  const salts = [
+    'AUTH_KEY',
+    'SECURE_AUTH_KEY',
+    'LOGGED_IN_KEY',
+    'NONCE_KEY',
+    'AUTH_SALT',
+    'SECURE_AUTH_SALT',
+    'LOGGED_IN_SALT',
+    'NONCE_SALT',
+  ]
     .map((name) => `define('${name}', '${randomBytes(32).toString('hex')}');`)
     .join('\n');
   return `<?php
@@ -85,10 +94,15 @@ require_once ABSPATH . 'wp-settings.php';
 
 function runPhp(dir: string, code: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile('php', [EVAL, dir], { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`php failed: ${err.message}\n${stdout}\n${stderr}`));
-      else resolve(stdout);
-    });
+    const child = execFile(
+      'php',
+      [EVAL, dir],
+      { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`php failed: ${err.message}\n${stdout}\n${stderr}`));
+        else resolve(stdout);
+      },
+    );
     child.stdin!.end(code);
   });
 }
@@ -98,7 +112,8 @@ export async function startWordPress(): Promise<WordPress> {
   assert.ok(version, 'WordPress is not unpacked: run node scripts/provision.mjs');
   const root = mkdtempSync(join(tmpdir(), 'comet-chat-wp-'));
   // wordpress/ with php/ and javascript/ beside it, where its relative symlinks point.
-  for (const part of ['wordpress', 'php', 'javascript']) cpSync(join(WORDPRESS_SHARE, part), join(root, part), { recursive: true, verbatimSymlinks: true });
+  for (const part of ['wordpress', 'php', 'javascript'])
+    cpSync(join(WORDPRESS_SHARE, part), join(root, part), { recursive: true, verbatimSymlinks: true });
   const dir = join(root, 'wordpress');
   const tag = randomBytes(6).toString('hex');
   const db = { name: `ccwp_${tag}`, user: `ccwp_${tag}`, password: randomBytes(16).toString('hex') };

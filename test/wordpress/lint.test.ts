@@ -24,12 +24,20 @@ function phpFiles(dir: string): string[] {
 }
 
 const phpcs = (args: string[], stdin?: string) =>
-  spawnSync('phpcs', ['--report=emacs', '-q', ...args], { encoding: 'utf8', ...(stdin === undefined ? {} : { input: stdin }) });
+  spawnSync('phpcs', ['--report=emacs', '-q', ...args], {
+    encoding: 'utf8',
+    ...(stdin === undefined ? {} : { input: stdin }),
+  });
 
 describe('PHP sources', () => {
   it('every PHP file of the repository passes php -l', () => {
     const files = phpFiles('.');
-    for (const expected of [join(PLUGIN, 'comet-chat.php'), join(PLUGIN, 'uninstall.php'), 'integrations/php/src/CometChat.php', 'test/compat/fixtures/authChat.php']) {
+    for (const expected of [
+      join(PLUGIN, 'comet-chat.php'),
+      join(PLUGIN, 'uninstall.php'),
+      'integrations/php/src/CometChat.php',
+      'test/compat/fixtures/authChat.php',
+    ]) {
       assert.ok(files.includes(expected), `${expected} is among the ${files.length} files checked`);
     }
     for (const file of files) {
@@ -61,15 +69,27 @@ describe('the Russian translation', () => {
     const translated = new Set(po.entries.filter((e: { msgstr: string }) => e.msgstr !== '').map(key));
     const used = extractStrings(PLUGIN);
     assert.ok(used.length > 50);
-    assert.deepEqual(used.filter((s: { msgid: string }) => !translated.has(key(s))).map(key), [], 'strings without a translation');
+    assert.deepEqual(
+      used.filter((s: { msgid: string }) => !translated.has(key(s))).map(key),
+      [],
+      'strings without a translation',
+    );
     const usedKeys = new Set(used.map(key));
-    assert.deepEqual(po.entries.map(key).filter((k: string) => !usedKeys.has(k)), [], 'translations of strings no longer used');
+    assert.deepEqual(
+      po.entries.map(key).filter((k: string) => !usedKeys.has(k)),
+      [],
+      'translations of strings no longer used',
+    );
   });
 });
 
 describe('the plugin zip', () => {
   const read = (name: string): string =>
-    execFileSync('php', ['-r', '$z = new ZipArchive(); $z->open($argv[1]); echo $z->getFromName($argv[2]);', ZIP, name], { encoding: 'utf8' });
+    execFileSync(
+      'php',
+      ['-r', '$z = new ZipArchive(); $z->open($argv[1]); echo $z->getFromName($argv[2]);', ZIP, name],
+      { encoding: 'utf8' },
+    );
 
   it('carries the plugin with its header, the PHP kit and the compiled translation', () => {
     const main = read('comet-chat/comet-chat.php');

@@ -14,7 +14,17 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { signToken } from '../../src/server/core/tokens.js';
 import { createCometServer, type CometServer } from '../../src/server/index.js';
-import { chat, CHROMIUM, part, publishScreenshot, say, screenshot, waitConnected, waitForInFeed, WAIT_MS } from '../e2e/harness.js';
+import {
+  chat,
+  CHROMIUM,
+  part,
+  publishScreenshot,
+  say,
+  screenshot,
+  waitConnected,
+  waitForInFeed,
+  WAIT_MS,
+} from '../e2e/harness.js';
 import { ADMIN, startWordPress, type WordPress } from './harness.js';
 
 const ZIP = 'dist/comet-chat-wordpress.zip';
@@ -41,8 +51,17 @@ describe('the Comet Chat plugin on a real WordPress', () => {
   const pageUrl = (id: number) => `${wp.url}/?page_id=${id}`;
 
   async function newPage(options: { width?: number } = {}): Promise<Page> {
-    const context: BrowserContext = await browser.newContext({ viewport: { width: options.width ?? 1280, height: 900 } });
-    context.on('response', (res) => received.push(res.body().then((b) => b.toString('utf8'), () => '')));
+    const context: BrowserContext = await browser.newContext({
+      viewport: { width: options.width ?? 1280, height: 900 },
+    });
+    context.on('response', (res) =>
+      received.push(
+        res.body().then(
+          (b) => b.toString('utf8'),
+          () => '',
+        ),
+      ),
+    );
     const page = await context.newPage();
     page.on('websocket', (ws) => ws.on('framereceived', (f) => received.push(Promise.resolve(String(f.payload)))));
     page.on('pageerror', (err) => errors.push(`${page.url()}: ${err.message}`));
@@ -84,7 +103,11 @@ describe('the Comet Chat plugin on a real WordPress', () => {
       apps: [{ id: APP, secret: SECRET, origins: [wp.url] }],
       logger: { info: () => undefined, error: (message, err) => console.error(message, err ?? '') },
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
     [admin, member, visitor] = await Promise.all([newPage(), newPage(), newPage()]);
   });
 
@@ -101,8 +124,17 @@ describe('the Comet Chat plugin on a real WordPress', () => {
     await Promise.all([admin.waitForURL(/update\.php\?action=upload-plugin/), admin.click('#install-plugin-submit')]);
     await admin.getByText('Plugin installed successfully.').waitFor({ timeout: WAIT_MS });
     await Promise.all([admin.waitForURL(/plugins\.php/), admin.getByRole('link', { name: 'Activate Plugin' }).click()]);
-    assert.equal(await wp.php<boolean>("require_once ABSPATH . 'wp-admin/includes/plugin.php'; return is_plugin_active('comet-chat/comet-chat.php');"), true);
-    assert.equal(await wp.php('return get_option("comet_chat_settings")["pipe"];'), 'web_wordpress', 'activation stored the defaults');
+    assert.equal(
+      await wp.php<boolean>(
+        "require_once ABSPATH . 'wp-admin/includes/plugin.php'; return is_plugin_active('comet-chat/comet-chat.php');",
+      ),
+      true,
+    );
+    assert.equal(
+      await wp.php('return get_option("comet_chat_settings")["pipe"];'),
+      'web_wordpress',
+      'activation stored the defaults',
+    );
   });
 
   it('is configured on Settings → Comet Chat; Test connection tells a refused secret from a good one', async () => {
@@ -153,7 +185,12 @@ describe('the Comet Chat plugin on a real WordPress', () => {
     await waitConnected(lobby);
     assert.equal(await part(lobby, 'title').innerText(), 'Lobby chat');
     assert.deepEqual(
-      [await lobby.getAttribute('pipe'), await lobby.getAttribute('dev-id'), await lobby.getAttribute('server'), await lobby.getAttribute('user-token')],
+      [
+        await lobby.getAttribute('pipe'),
+        await lobby.getAttribute('dev-id'),
+        await lobby.getAttribute('server'),
+        await lobby.getAttribute('user-token'),
+      ],
       ['web_lobby', APP, comet.url, null],
     );
     assert.equal(await visitor.locator('script[src$="/comet-chat.js"]').count(), 1);
@@ -167,7 +204,7 @@ describe('the Comet Chat plugin on a real WordPress', () => {
     assert.equal(await part(support, 'title').innerText(), 'Support desk', 'the title is text: tags are stripped');
     assert.equal(await support.getAttribute('theme'), 'dark');
     assert.equal(await support.getAttribute('style'), '--comet-chat-height: 20rem');
-    assert.equal(await news.getAttribute('theme'), 'light', 'an unknown theme falls back to the settings page\'s');
+    assert.equal(await news.getAttribute('theme'), 'light', "an unknown theme falls back to the settings page's");
     assert.equal(await news.getAttribute('style'), null, 'a height that is not a CSS length is dropped');
     assert.equal(await news.getAttribute('readonly'), '');
     assert.equal(await part(news, 'textarea').isDisabled(), true);
@@ -199,7 +236,10 @@ describe('the Comet Chat plugin on a real WordPress', () => {
     await say(mine, 'Hello from Alice');
     const fromAlice = await rawOf(visitor, 'Hello from Alice');
     assert.deepEqual([fromAlice.server_info.user_id, fromAlice.server_info.user_name], [pages.alice, ALICE.name]);
-    assert.match(await (await waitForInFeed(chat(visitor), 'message', 'Hello from Alice')).innerText(), new RegExp(ALICE.name));
+    assert.match(
+      await (await waitForInFeed(chat(visitor), 'message', 'Hello from Alice')).innerText(),
+      new RegExp(ALICE.name),
+    );
 
     await part(chat(visitor), 'name-input').fill('Bob');
     await say(chat(visitor), 'Hi Alice, Bob here');
@@ -222,7 +262,11 @@ describe('the Comet Chat plugin on a real WordPress', () => {
     assert.equal(await names.getAttribute('part'), 'name guest');
 
     // A token the visitor made up for Alice's id is refused: still anonymous.
-    const forged = signToken('a-guessed-secret', { user_id: pages.alice, name: ALICE.name, exp: Math.floor(Date.now() / 1000) + 600 });
+    const forged = signToken('a-guessed-secret', {
+      user_id: pages.alice,
+      name: ALICE.name,
+      exp: Math.floor(Date.now() / 1000) + 600,
+    });
     const auth = await visitor.evaluate(
       (token) =>
         new Promise((resolve) => {
@@ -232,7 +276,10 @@ describe('the Comet Chat plugin on a real WordPress', () => {
         }),
       forged,
     );
-    assert.deepEqual({ ...(auth as object), epoch: undefined }, { authorized: false, user_id: 0, reason: 'bad_token', epoch: undefined });
+    assert.deepEqual(
+      { ...(auth as object), epoch: undefined },
+      { authorized: false, user_id: 0, reason: 'bad_token', epoch: undefined },
+    );
     await waitConnected(chat(visitor));
     await say(chat(visitor), 'forged hello');
     assert.equal((await rawOf(member, 'forged hello')).server_info.user_id, 0);
@@ -247,22 +294,42 @@ describe('the Comet Chat plugin on a real WordPress', () => {
     assert.match(await row.innerText(), new RegExp(`${ALICE.name}[\\s\\S]*user #${pages.alice}`));
     const visitorRow = admin.locator('table.comet-chat-messages tr', { hasText: 'I am Alice too' });
     assert.match(await visitorRow.innerText(), /visitor/);
-    assert.equal(await visitorRow.getByRole('button', { name: 'Ban' }).count(), 0, 'visitors have no WordPress user to ban');
-    await Promise.all([admin.waitForURL(/comet-chat-done=deleted/), row.getByRole('button', { name: 'Delete' }).click()]);
+    assert.equal(
+      await visitorRow.getByRole('button', { name: 'Ban' }).count(),
+      0,
+      'visitors have no WordPress user to ban',
+    );
+    await Promise.all([
+      admin.waitForURL(/comet-chat-done=deleted/),
+      row.getByRole('button', { name: 'Delete' }).click(),
+    ]);
     for (const page of [member, visitor]) {
-      await part(part(chat(page), 'feed'), 'message').filter({ hasText: 'Hello from Alice' }).waitFor({ state: 'detached', timeout: WAIT_MS });
+      await part(part(chat(page), 'feed'), 'message')
+        .filter({ hasText: 'Hello from Alice' })
+        .waitFor({ state: 'detached', timeout: WAIT_MS });
     }
     assert.equal(await admin.locator('table.comet-chat-messages tr', { hasText: 'Hello from Alice' }).count(), 0);
 
     const second = admin.locator('table.comet-chat-messages tr', { hasText: 'Second from Alice' });
-    await Promise.all([admin.waitForURL(/comet-chat-done=banned/), second.getByRole('button', { name: 'Ban' }).click()]);
+    await Promise.all([
+      admin.waitForURL(/comet-chat-done=banned/),
+      second.getByRole('button', { name: 'Ban' }).click(),
+    ]);
     assert.match(await admin.locator('.comet-chat-bans').innerText(), new RegExp(ALICE.name));
     await say(chat(member), 'while banned');
-    await part(chat(member), 'delivery').filter({ hasText: /Not delivered/ }).waitFor({ timeout: WAIT_MS });
-    await Promise.all([admin.waitForURL(/comet-chat-done=unbanned/), admin.getByRole('button', { name: 'Lift ban' }).click()]);
+    await part(chat(member), 'delivery')
+      .filter({ hasText: /Not delivered/ })
+      .waitFor({ timeout: WAIT_MS });
+    await Promise.all([
+      admin.waitForURL(/comet-chat-done=unbanned/),
+      admin.getByRole('button', { name: 'Lift ban' }).click(),
+    ]);
     await say(chat(member), 'after the ban');
     await rawOf(visitor, 'after the ban');
-    assert.equal((await raws(visitor)).some((r) => r.data.text === 'while banned'), false);
+    assert.equal(
+      (await raws(visitor)).some((r) => r.data.text === 'while banned'),
+      false,
+    );
   });
 
   it('shows a leave notice when the member logs out', async () => {
@@ -305,12 +372,17 @@ describe('the Comet Chat plugin on a real WordPress', () => {
     assert.equal(await chat(member).getAttribute('readonly'), null);
     await say(chat(member), 'members only now');
     await rawOf(visitor, 'members only now');
-    assert.equal((await raws(member)).some((r) => r.data.text === 'sneaking in'), false);
+    assert.equal(
+      (await raws(member)).some((r) => r.data.text === 'sneaking in'),
+      false,
+    );
   });
 
   it('wp-config constants win and show read-only; a hung chat server does not hold up a login', async () => {
     wp.setConfigConstants({ COMET_CHAT_SERVER: comet.url, COMET_CHAT_DEV_ID: APP, COMET_CHAT_SECRET: SECRET });
-    await wp.php("update_option('comet_chat_settings', array_merge(get_option('comet_chat_settings'), array('server' => '', 'secret' => ''))); return true;");
+    await wp.php(
+      "update_option('comet_chat_settings', array_merge(get_option('comet_chat_settings'), array('server' => '', 'secret' => ''))); return true;",
+    );
     await settingsPage();
     assert.equal(await admin.isDisabled('#comet-chat-server'), true);
     assert.equal(await admin.inputValue('#comet-chat-server'), comet.url);
@@ -324,7 +396,11 @@ describe('the Comet Chat plugin on a real WordPress', () => {
     const hung = createTcpServer((s) => held.push(s));
     await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
     try {
-      wp.setConfigConstants({ COMET_CHAT_SERVER: `http://127.0.0.1:${(hung.address() as AddressInfo).port}`, COMET_CHAT_DEV_ID: APP, COMET_CHAT_SECRET: SECRET });
+      wp.setConfigConstants({
+        COMET_CHAT_SERVER: `http://127.0.0.1:${(hung.address() as AddressInfo).port}`,
+        COMET_CHAT_DEV_ID: APP,
+        COMET_CHAT_SECRET: SECRET,
+      });
       const page = await newPage();
       const started = Date.now();
       await logIn(page, ALICE);
@@ -333,7 +409,10 @@ describe('the Comet Chat plugin on a real WordPress', () => {
       assert.ok(took < 10_000, `the login took ${took} ms`);
       assert.ok(held.length > 0, 'the login did try the chat server');
       await page.locator('#wp-admin-bar-my-account').waitFor();
-      assert.match(wp.log(), /comet-chat: the userLogin notice was not sent: comet-chat: http:\/\/127\.0\.0\.1:\d+ did not answer within 1 s/);
+      assert.match(
+        wp.log(),
+        /comet-chat: the userLogin notice was not sent: comet-chat: http:\/\/127\.0\.0\.1:\d+ did not answer within 1 s/,
+      );
       await page.context().close();
     } finally {
       held.forEach((s) => s.destroy());
@@ -358,12 +437,18 @@ describe('the Comet Chat plugin on a real WordPress', () => {
     await admin.goto(`${wp.url}/?rest_route=/wp/v2/settings`);
     const bodies = await Promise.all(received);
     assert.ok(bodies.length > 100, `${bodies.length} responses and frames seen`);
-    assert.ok(bodies.some((b) => b.includes('Hello from Alice')), 'the capture holds what the browsers saw');
+    assert.ok(
+      bodies.some((b) => b.includes('Hello from Alice')),
+      'the capture holds what the browsers saw',
+    );
     const leaks = bodies.filter((b) => b.includes(SECRET));
     assert.equal(leaks.length, 0, `the secret was in: ${leaks.map((b) => b.slice(0, 200)).join('\n---\n')}`);
-    assert.ok(!wp.log().includes(SECRET), 'nor in PHP\'s log');
+    assert.ok(!wp.log().includes(SECRET), "nor in PHP's log");
 
-    const ours = wp.log().split('\n').filter((l) => /PHP (Warning|Notice|Deprecated|Fatal|Parse)/.test(l) && l.includes('/plugins/comet-chat/'));
+    const ours = wp
+      .log()
+      .split('\n')
+      .filter((l) => /PHP (Warning|Notice|Deprecated|Fatal|Parse)/.test(l) && l.includes('/plugins/comet-chat/'));
     assert.deepEqual(ours, []);
     assert.deepEqual(errors, []);
   });

@@ -187,6 +187,4 @@ export class ConnectionController implements ReactiveController {
       // A client closed or replaced meanwhile (pipe changed, element removed) fails its requests: not an error here.
       .catch((err: unknown) => client === this._client && h._failWith(err));
   }
-
 }
-

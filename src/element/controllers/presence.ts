@@ -67,7 +67,9 @@ export class PresenceController implements ReactiveController {
   /** "Ann, ~Bob are typing…": each name isolated, a guest's marked with "~" as in the feed. */
   _text(): string {
     if (this._typists.size === 0) return '';
-    const names = [...this._typists.values()].filter((v) => v.name).map((v) => isolate(v.guest ? `~${v.name}` : v.name));
+    const names = [...this._typists.values()]
+      .filter((v) => v.name)
+      .map((v) => isolate(v.guest ? `~${v.name}` : v.name));
     return this._host._t('typing')(names);
   }
 

@@ -76,7 +76,10 @@ export interface BackendApi {
   removeUserKey(appId: string, userId: number): Promise<void>;
 
   /** A signed user token: HS256 JWT over the app secret with claims user_id, name, exp. */
-  issueToken(appId: string, claims: { user_id: number; name?: string; ttl_seconds?: number }): Promise<{ token: string; expires: number }>;
+  issueToken(
+    appId: string,
+    claims: { user_id: number; name?: string; ttl_seconds?: number },
+  ): Promise<{ token: string; expires: number }>;
   revokeToken(appId: string, token: string): Promise<void>;
   unrevokeToken(appId: string, token: string): Promise<void>;
   isTokenRevoked(appId: string, token: string): Promise<boolean>;

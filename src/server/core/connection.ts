@@ -24,7 +24,12 @@ export interface Connection extends ConnectionIdentity {
   closed: boolean;
 }
 
-export function newConnection(id: string, identity: ConnectionIdentity & { authorized: boolean }, limits: Limits, now: number): Connection {
+export function newConnection(
+  id: string,
+  identity: ConnectionIdentity & { authorized: boolean },
+  limits: Limits,
+  now: number,
+): Connection {
   return {
     id,
     ...identity,

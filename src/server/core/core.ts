@@ -34,18 +34,20 @@ import type {
 } from '../../protocol/wire.js';
 import type { Metrics } from '../metrics.js';
 import type { HistoryLimits, HistoryPage, HistoryUsage, MarkerTicket, Store, StoredMessage } from '../store/types.js';
-import type {
-  AppInfo,
-  BackendApi,
-  BanSpec,
-  HistoryQuery,
-  PersonalResult,
-  PublishResult,
-} from './api.js';
+import type { AppInfo, BackendApi, BanSpec, HistoryQuery, PersonalResult, PublishResult } from './api.js';
 import { appPipeKey } from './app-pipe.js';
 import { AppRegistry, type App } from './apps.js';
 import { authenticateUser, type Credentials } from './user-auth.js';
-import { banTarget, checkData, checkEvent, checkName, checkPipe, checkToken, checkUserId, checkWebhookUrl } from './input-checks.js';
+import {
+  banTarget,
+  checkData,
+  checkEvent,
+  checkName,
+  checkPipe,
+  checkToken,
+  checkUserId,
+  checkWebhookUrl,
+} from './input-checks.js';
 import { isMember, newConnection, type Connection } from './connection.js';
 import { CoreError } from './errors.js';
 import type { Fanout, SettingsChange } from './fanout-port.js';
@@ -88,7 +90,8 @@ interface Sender {
   connId?: string;
 }
 
-export type OpenResult = { ok: true; conn: Connection; auth: AuthInfo } | { ok: false; reason: 'unknown_app' | 'origin' };
+export type OpenResult =
+  { ok: true; conn: Connection; auth: AuthInfo } | { ok: false; reason: 'unknown_app' | 'origin' };
 
 export class Core implements BackendApi {
   readonly apps: AppRegistry;
@@ -144,7 +147,9 @@ export class Core implements BackendApi {
     if (!app) return { ok: false, reason: 'unknown_app' };
     if (!this.apps.allowsOrigin(app, origin)) return { ok: false, reason: 'origin' };
     const auth: AuthInfo =
-      typeof creds === 'string' ? { authorized: false, user_id: 0, reason: creds } : await authenticateUser(this.store, app, creds);
+      typeof creds === 'string'
+        ? { authorized: false, user_id: 0, reason: creds }
+        : await authenticateUser(this.store, app, creds);
     // Without it the client keeps the epoch it knows: a store that cannot be read must not refuse the connection.
     const epoch = await this.epochOf(app.id).catch(() => undefined);
     if (epoch !== undefined) auth.epoch = epoch;
@@ -239,7 +244,8 @@ export class Core implements BackendApi {
       conn.subscriptions.set(key, sub);
       this.out.join(conn.id, conn.appId, sub);
     }
-    for (const pipe of joinedPipes) this.metrics.setPipeSubscribers(conn.appId, pipe, this.out.localMemberCount(conn.appId, pipe));
+    for (const pipe of joinedPipes)
+      this.metrics.setPipeSubscribers(conn.appId, pipe, this.out.localMemberCount(conn.appId, pipe));
     for (const pipe of announce) {
       conn.announced.add(pipe);
       await this.track(conn, pipe, TRACK_EVENTS.subscription);
@@ -289,7 +295,8 @@ export class Core implements BackendApi {
     if (await this.isBanned(conn, req.pipe)) return refuse('banned', 'you are banned from this pipe');
     const sender: Sender = { user_id: conn.user_id, connId: conn.id };
     if (conn.user_name !== undefined) sender.user_name = conn.user_name;
-    const publish = (ticket?: MarkerTicket) => this.publishAs(conn.appId, req.pipe, req.event, req.data ?? null, sender, ticket);
+    const publish = (ticket?: MarkerTicket) =>
+      this.publishAs(conn.appId, req.pipe, req.event, req.data ?? null, sender, ticket);
     const result: PublishResult & { duplicate?: boolean } =
       req.id === undefined ? await publish() : await this.publishOnce(conn.appId, publishKey(conn, req.id), publish);
     const report: DeliveryReport = { error: '', number_messages: result.number_messages, marker: result.marker };
@@ -310,7 +317,14 @@ export class Core implements BackendApi {
     const ticket = await this.nextMarker(appId);
     const { windowMs, perApp } = this.limits.publishIds;
     const now = this.now();
-    const prior = await this.store.claimPublish(appId, key, { marker: ticket.marker, number_messages: -1 }, now, now + windowMs, perApp);
+    const prior = await this.store.claimPublish(
+      appId,
+      key,
+      { marker: ticket.marker, number_messages: -1 },
+      now,
+      now + windowMs,
+      perApp,
+    );
     if (prior) return { marker: prior.marker, number_messages: Math.max(prior.number_messages, 0), duplicate: true };
     let result: PublishResult;
     try {
@@ -356,7 +370,10 @@ export class Core implements BackendApi {
     const { replyBytes, maxReplyBytes } = this.limits;
     const now = this.now();
     if (conn.replyBucket.available(now) < 1) {
-      throw new CoreError('rate_limited', `history answers are limited to ${replyBytes.perSecond} bytes per second; wait a little`);
+      throw new CoreError(
+        'rate_limited',
+        `history answers are limited to ${replyBytes.perSecond} bytes per second; wait a little`,
+      );
     }
     // The largest answer is taken before reading, so requests sent together cannot all find the budget full.
     conn.replyBucket.charge(maxReplyBytes, now);
@@ -479,7 +496,8 @@ export class Core implements BackendApi {
       throw new CoreError('invalid', `limit must be 1-${HISTORY_PAGE_MAX}`);
     }
     for (const m of [query.before, query.after]) {
-      if (m !== undefined && (!Number.isSafeInteger(m) || m < 0)) throw new CoreError('invalid', 'markers are non-negative integers');
+      if (m !== undefined && (!Number.isSafeInteger(m) || m < 0))
+        throw new CoreError('invalid', 'markers are non-negative integers');
     }
     return this.store.readHistory(appId, pipe, {
       limit,
@@ -730,5 +748,10 @@ function refuseWhileUnavailable(store: Store, available: () => boolean): Store {
 }
 
 function historyLimits(app: App, keep: number): HistoryLimits {
-  return { keep, pipeBytes: app.quota.pipeHistoryBytes, appBytes: app.quota.historyBytes, appPipes: app.quota.historyPipes };
+  return {
+    keep,
+    pipeBytes: app.quota.pipeHistoryBytes,
+    appBytes: app.quota.historyBytes,
+    appPipes: app.quota.historyPipes,
+  };
 }

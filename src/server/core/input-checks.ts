@@ -28,7 +28,8 @@ export function checkName(name: string): void {
 }
 
 export function checkToken(token: string): void {
-  if (typeof token !== 'string' || token.length === 0 || token.length > TOKEN_MAX) throw new CoreError('invalid', 'bad token');
+  if (typeof token !== 'string' || token.length === 0 || token.length > TOKEN_MAX)
+    throw new CoreError('invalid', 'bad token');
 }
 
 /** The webhook URL rule, and its host unless the app may call private addresses. */
@@ -37,7 +38,10 @@ export function checkWebhookUrl(url: string, allowPrivate: boolean): void {
   if (problem !== undefined) throw new CoreError('invalid', problem);
   const refused = allowPrivate ? undefined : refusedHost(url);
   if (refused !== undefined) {
-    throw new CoreError('invalid', `the webhook may not target ${refused} (allowPrivateWebhooks in the server config allows an app this)`);
+    throw new CoreError(
+      'invalid',
+      `the webhook may not target ${refused} (allowPrivateWebhooks in the server config allows an app this)`,
+    );
   }
 }
 

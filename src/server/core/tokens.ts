@@ -30,7 +30,11 @@ export function signToken(secret: string, claims: TokenClaims): string {
 }
 
 /** Checks signature, algorithm, `exp`/`nbf` and the claims' types (not revocation: that needs the store). */
-export async function verifyToken(secret: string, token: string, nowSeconds = Math.floor(Date.now() / 1000)): Promise<TokenCheck> {
+export async function verifyToken(
+  secret: string,
+  token: string,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Promise<TokenCheck> {
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
@@ -43,7 +47,8 @@ export async function verifyToken(secret: string, token: string, nowSeconds = Ma
     return { ok: false, reason: err instanceof errors.JWTExpired ? 'expired_token' : 'bad_token' };
   }
   const { user_id, name, exp } = payload;
-  if (typeof user_id !== 'number' || !Number.isSafeInteger(user_id) || user_id <= 0) return { ok: false, reason: 'bad_token' };
+  if (typeof user_id !== 'number' || !Number.isSafeInteger(user_id) || user_id <= 0)
+    return { ok: false, reason: 'bad_token' };
   if (name !== undefined && typeof name !== 'string') return { ok: false, reason: 'bad_token' };
   const claims: TokenClaims = { user_id, exp: exp as number };
   if (name !== undefined) claims.name = name;

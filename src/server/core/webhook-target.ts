@@ -140,7 +140,8 @@ export const guardedLookup: Lookup = (hostname, options, callback) => {
     if (err) return callback(err, []);
     for (const { address } of addresses) {
       const kind = refusedAddress(address);
-      if (kind !== undefined) return callback(new RefusedTargetError(`${hostname} resolves to ${address}, ${kind}`), []);
+      if (kind !== undefined)
+        return callback(new RefusedTargetError(`${hostname} resolves to ${address}, ${kind}`), []);
     }
     if (options.all) return callback(null, addresses);
     const first = addresses[0];

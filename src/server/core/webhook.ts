@@ -21,7 +21,6 @@ import { WebhookAgents } from './webhook-post.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './webhook-signature.js';
 import { RefusedTargetError } from './webhook-target.js';
 
-
 /** The defaults of WebhookOptions (docs/http-api.md lists them). */
 export const WEBHOOK_DEFAULTS = {
   maxAttempts: 5,
@@ -398,7 +397,11 @@ export class WebhookDispatcher {
         this.giveUp(job, 'refused', err.message);
         return 'refused';
       }
-      failure = timeout.signal.aborted ? `timed out after ${this.o.timeoutMs} ms` : err instanceof Error ? err.message : String(err);
+      failure = timeout.signal.aborted
+        ? `timed out after ${this.o.timeoutMs} ms`
+        : err instanceof Error
+          ? err.message
+          : String(err);
     } finally {
       cancelTimeout();
     }

@@ -10,7 +10,10 @@ export interface SizedRow {
  * Takes rows in paging order (newest first when paging back, oldest first when catching up) while
  * they fit in `maxBytes`; the first row is always taken, so a page is never empty while rows remain.
  */
-export function takeWithin<T extends SizedRow>(rows: Iterable<T>, maxBytes: number | undefined): { taken: T[]; bytes: number; more: boolean } {
+export function takeWithin<T extends SizedRow>(
+  rows: Iterable<T>,
+  maxBytes: number | undefined,
+): { taken: T[]; bytes: number; more: boolean } {
   const taken: T[] = [];
   let bytes = 0;
   for (const row of rows) {

@@ -113,7 +113,9 @@ export class MemoryStore implements Store {
 
   async readHistory(appId: string, pipe: string, range: HistoryRange): Promise<HistoryPage> {
     const inRange = (this.app(appId).history.get(pipe)?.entries ?? []).filter(
-      ({ msg }) => (range.before === undefined || msg.marker < range.before) && (range.after === undefined || msg.marker > range.after),
+      ({ msg }) =>
+        (range.before === undefined || msg.marker < range.before) &&
+        (range.after === undefined || msg.marker > range.after),
     );
     const ordered = range.after !== undefined ? inRange.slice(0, range.limit) : inRange.slice(-range.limit).reverse();
     const { taken, bytes, more } = takeWithin(ordered, range.maxBytes);
@@ -191,7 +193,12 @@ export class MemoryStore implements Store {
     this.app(appId).bans.delete(banKey(target, target.pipe));
   }
 
-  async isBanned(appId: string, who: { user_id: number; conn_id: string }, pipe: string, now: number): Promise<boolean> {
+  async isBanned(
+    appId: string,
+    who: { user_id: number; conn_id: string },
+    pipe: string,
+    now: number,
+  ): Promise<boolean> {
     const bans = this.app(appId).bans;
     const subjects: { user_id?: number; conn_id?: string }[] = [{ conn_id: who.conn_id }];
     if (who.user_id > 0) subjects.push({ user_id: who.user_id });

@@ -35,7 +35,11 @@ export interface RedisPartsOptions {
  * and builds the store and adapter. `prefix` namespaces the keys and the pub/sub channels alike,
  * so separate clusters (or tests) on one Redis never hear each other.
  */
-export async function createRedisParts(url: string, prefix = 'comet', options: RedisPartsOptions = {}): Promise<RedisParts> {
+export async function createRedisParts(
+  url: string,
+  prefix = 'comet',
+  options: RedisPartsOptions = {},
+): Promise<RedisParts> {
   // One connection for commands and publishing; subscribing needs a dedicated one.
   // A command caught by a dropped connection fails after one retry instead of waiting through twenty:
   // while Redis is away the core refuses new work at once (see Store.available), and this bounds the rest.

@@ -180,7 +180,12 @@ export class RedisStore implements Store {
 
   /** KEYS of the history scripts for one pipe. */
   private historyKeys(appId: string, pipe: string): string[] {
-    return [this.key(appId, 'h', pipe), this.key(appId, 'hbytes'), this.key(appId, 'hpipes'), this.key(appId, 'htotal')];
+    return [
+      this.key(appId, 'h', pipe),
+      this.key(appId, 'hbytes'),
+      this.key(appId, 'hpipes'),
+      this.key(appId, 'htotal'),
+    ];
   }
 
   private key(appId: string, ...rest: (string | number)[]): string {
@@ -190,10 +195,11 @@ export class RedisStore implements Store {
   /* ---- markers ---- */
 
   async nextMarker(appId: string): Promise<MarkerTicket> {
-    const [marker, epoch] = (await this.scripts.cometNextMarker(this.key(appId, 'epoch'), this.key(appId, 'marker'), randomUUID())) as [
-      number,
-      string,
-    ];
+    const [marker, epoch] = (await this.scripts.cometNextMarker(
+      this.key(appId, 'epoch'),
+      this.key(appId, 'marker'),
+      randomUUID(),
+    )) as [number, string];
     return { marker, epoch };
   }
 
@@ -234,7 +240,10 @@ export class RedisStore implements Store {
   }
 
   async historyUsage(appId: string): Promise<HistoryUsage> {
-    const [total, pipes] = await Promise.all([this.redis.get(this.key(appId, 'htotal')), this.redis.zcard(this.key(appId, 'hpipes'))]);
+    const [total, pipes] = await Promise.all([
+      this.redis.get(this.key(appId, 'htotal')),
+      this.redis.zcard(this.key(appId, 'hpipes')),
+    ]);
     return { bytes: Number(total ?? 0), pipes };
   }
 
@@ -264,7 +273,8 @@ export class RedisStore implements Store {
   /* ---- user keys ---- */
 
   async setUserKey(appId: string, userId: number, record: UserKeyRecord): Promise<void> {
-    const value: UserKeyRecord = record.name === undefined ? { key: record.key } : { key: record.key, name: record.name };
+    const value: UserKeyRecord =
+      record.name === undefined ? { key: record.key } : { key: record.key, name: record.name };
     await this.redis.hset(this.key(appId, 'userkey'), userId, JSON.stringify(value));
   }
 
@@ -317,10 +327,21 @@ export class RedisStore implements Store {
     await this.redis.del(this.banKey(appId, target, target.pipe));
   }
 
-  async isBanned(appId: string, who: { user_id: number; conn_id: string }, pipe: string, now: number): Promise<boolean> {
-    const keys = [this.banKey(appId, { conn_id: who.conn_id }, undefined), this.banKey(appId, { conn_id: who.conn_id }, pipe)];
+  async isBanned(
+    appId: string,
+    who: { user_id: number; conn_id: string },
+    pipe: string,
+    now: number,
+  ): Promise<boolean> {
+    const keys = [
+      this.banKey(appId, { conn_id: who.conn_id }, undefined),
+      this.banKey(appId, { conn_id: who.conn_id }, pipe),
+    ];
     if (who.user_id > 0) {
-      keys.push(this.banKey(appId, { user_id: who.user_id }, undefined), this.banKey(appId, { user_id: who.user_id }, pipe));
+      keys.push(
+        this.banKey(appId, { user_id: who.user_id }, undefined),
+        this.banKey(appId, { user_id: who.user_id }, pipe),
+      );
     }
     const values = await this.redis.mget(keys);
     return values.some((v) => v !== null && (v === '0' || Number(v) > now));

@@ -60,7 +60,13 @@ END;
 
 /** Files written by the first release lack the columns and tables of history quotas and marker epochs. */
 function upgrade(db: Database.Database): void {
-  const columns = (table: string) => new Set(db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}')`).all().map((c) => c.name));
+  const columns = (table: string) =>
+    new Set(
+      db
+        .prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}')`)
+        .all()
+        .map((c) => c.name),
+    );
   if (!columns('markers').has('epoch')) db.exec(`ALTER TABLE markers ADD COLUMN epoch TEXT`);
   db.exec(`UPDATE markers SET epoch = lower(hex(randomblob(16))) WHERE epoch IS NULL`);
   if (!columns('history').has('size')) {
@@ -73,7 +79,6 @@ function upgrade(db: Database.Database): void {
 
 /** Stored in `bans.pipe` for an app-wide ban (pipe names are never empty). */
 const APP_WIDE = '';
-
 
 type Statements = ReturnType<typeof prepare>;
 
@@ -196,7 +201,12 @@ export class SqliteStore implements Store {
     this.q.removeBan.run(appId, banSubject(target), target.pipe ?? APP_WIDE);
   }
 
-  async isBanned(appId: string, who: { user_id: number; conn_id: string }, pipe: string, now: number): Promise<boolean> {
+  async isBanned(
+    appId: string,
+    who: { user_id: number; conn_id: string },
+    pipe: string,
+    now: number,
+  ): Promise<boolean> {
     const conn = banSubject({ conn_id: who.conn_id });
     // An anonymous user id is not a subject: repeat the connection instead.
     const user = who.user_id > 0 ? banSubject({ user_id: who.user_id }) : conn;
@@ -321,7 +331,9 @@ function prepare(db: Database.Database) {
          WHERE running > :max AND n > 1 ORDER BY marker DESC LIMIT 1)`,
     ),
     clear: db.prepare(`DELETE FROM history WHERE app = ? AND pipe = ?`),
-    pipeUsage: db.prepare<[string, string], { bytes: number }>(`SELECT bytes FROM history_pipes WHERE app = ? AND pipe = ?`),
+    pipeUsage: db.prepare<[string, string], { bytes: number }>(
+      `SELECT bytes FROM history_pipes WHERE app = ? AND pipe = ?`,
+    ),
     appUsage: db.prepare<[string], { bytes: number; pipes: number }>(
       `SELECT COALESCE(SUM(bytes), 0) AS bytes, COUNT(*) AS pipes FROM history_pipes WHERE app = ?`,
     ),
@@ -337,7 +349,9 @@ function prepare(db: Database.Database) {
        ORDER BY marker ASC LIMIT ?`,
     ),
     deleteOne: db.prepare(`DELETE FROM history WHERE app = ? AND pipe = ? AND marker = ?`),
-    getLength: db.prepare<[string, string], { length: number }>(`SELECT length FROM pipe_settings WHERE app = ? AND pipe = ?`),
+    getLength: db.prepare<[string, string], { length: number }>(
+      `SELECT length FROM pipe_settings WHERE app = ? AND pipe = ?`,
+    ),
     setLength: db.prepare(`INSERT OR REPLACE INTO pipe_settings (app, pipe, length) VALUES (?, ?, ?)`),
     deleteLength: db.prepare(`DELETE FROM pipe_settings WHERE app = ? AND pipe = ?`),
     setKey: db.prepare(`INSERT OR REPLACE INTO user_keys (app, user_id, key, name) VALUES (?, ?, ?, ?)`),
@@ -347,7 +361,9 @@ function prepare(db: Database.Database) {
     deleteKey: db.prepare(`DELETE FROM user_keys WHERE app = ? AND user_id = ?`),
     revoke: db.prepare(`INSERT OR REPLACE INTO revoked_tokens (app, token, expires_at) VALUES (?, ?, ?)`),
     unrevoke: db.prepare(`DELETE FROM revoked_tokens WHERE app = ? AND token = ?`),
-    isRevoked: db.prepare<[string, string], { one: number }>(`SELECT 1 AS one FROM revoked_tokens WHERE app = ? AND token = ?`),
+    isRevoked: db.prepare<[string, string], { one: number }>(
+      `SELECT 1 AS one FROM revoked_tokens WHERE app = ? AND token = ?`,
+    ),
     forgetExpiredRevocations: db.prepare(`DELETE FROM revoked_tokens WHERE expires_at IS NOT NULL AND expires_at < ?`),
     addBan: db.prepare(`INSERT OR REPLACE INTO bans (app, subject, pipe, expires_at) VALUES (?, ?, ?, ?)`),
     removeBan: db.prepare(`DELETE FROM bans WHERE app = ? AND subject = ? AND pipe = ?`),
@@ -371,7 +387,9 @@ function prepare(db: Database.Database) {
       `DELETE FROM personal WHERE app = ? AND user_id = ? AND seq NOT IN
          (SELECT seq FROM personal WHERE app = ? AND user_id = ? ORDER BY seq DESC LIMIT ?)`,
     ),
-    queued: db.prepare<[string, number], { body: string }>(`SELECT body FROM personal WHERE app = ? AND user_id = ? ORDER BY seq`),
+    queued: db.prepare<[string, number], { body: string }>(
+      `SELECT body FROM personal WHERE app = ? AND user_id = ? ORDER BY seq`,
+    ),
     dropQueue: db.prepare(`DELETE FROM personal WHERE app = ? AND user_id = ?`),
     setSeen: db.prepare(`INSERT OR REPLACE INTO last_seen (app, user_id, time) VALUES (?, ?, ?)`),
     getSeen: db.prepare<[string, number], { time: number }>(`SELECT time FROM last_seen WHERE app = ? AND user_id = ?`),

@@ -176,7 +176,14 @@ export interface Store {
    * (expiry at or before `now`); a new id is kept until `expiresAt`, and the app keeps at most `max` ids:
    * the ones that expire first go to make room.
    */
-  claimPublish(appId: string, key: string, receipt: PublishReceipt, now: number, expiresAt: number, max: number): Promise<PublishReceipt | null>;
+  claimPublish(
+    appId: string,
+    key: string,
+    receipt: PublishReceipt,
+    now: number,
+    expiresAt: number,
+    max: number,
+  ): Promise<PublishReceipt | null>;
   /** Sets the receipt of a claimed id (once its publish is done); nothing when the id was forgotten meanwhile. */
   settlePublish(appId: string, key: string, receipt: PublishReceipt): Promise<void>;
   /** Forgets a claim whose publish failed, so the same id sent again is published. */
@@ -214,4 +221,3 @@ export interface Store {
   /** Releases connections / file handles. */
   close(): Promise<void>;
 }
-

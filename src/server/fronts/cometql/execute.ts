@@ -10,7 +10,15 @@ import { HANDLERS, type KeyValue, type Row, type TableContext } from './handlers
 import type { Condition, Literal, Statement, TableRef } from './parser.js';
 import type { CellValue, OkInfo, ResultColumn } from './responses.js';
 import { evaluate, type SessionInfo } from './system.js';
-import { findColumn, findTable, selectableColumns, tableNames, type ColumnDef, type TableDef, type TableStatement } from './tables.js';
+import {
+  findColumn,
+  findTable,
+  selectableColumns,
+  tableNames,
+  type ColumnDef,
+  type TableDef,
+  type TableStatement,
+} from './tables.js';
 
 type SelectItems = Extract<Statement, { kind: 'select' }>['items'];
 
@@ -26,7 +34,10 @@ export async function execute(stmt: Statement, ctx: ExecContext): Promise<Outcom
     return await run(stmt, ctx);
   } catch (err) {
     if (err instanceof CoreError) {
-      const kind = err.code === 'invalid' || err.code === 'invalid_pipe' || err.code === 'too_large' ? 'wrongValue' : 'unsupported';
+      const kind =
+        err.code === 'invalid' || err.code === 'invalid_pipe' || err.code === 'too_large'
+          ? 'wrongValue'
+          : 'unsupported';
       throw new SqlError(kind, err.message);
     }
     throw err;
@@ -52,7 +63,9 @@ async function run(stmt: Statement, ctx: ExecContext): Promise<Outcome> {
       if (stmt.database !== undefined) checkDatabase(stmt.database);
       return single(`Tables_in_${DATABASE_NAME}`, tableNames());
     case 'select':
-      return stmt.from ? selectFrom(stmt.from, stmt.items, stmt.where, stmt.limit, ctx) : selectValues(stmt.items, stmt.limit, ctx);
+      return stmt.from
+        ? selectFrom(stmt.from, stmt.items, stmt.where, stmt.limit, ctx)
+        : selectValues(stmt.items, stmt.limit, ctx);
     case 'insert':
       return insert(stmt.table, stmt.columns, stmt.rows, ctx);
     case 'delete':
@@ -93,10 +106,12 @@ async function selectFrom(
     picked = selectableColumns(table).map((col) => ({ col, label: col.name }));
   } else {
     picked = items.map((item) => {
-      if (item.expr.kind !== 'column') throw new SqlError('unsupported', `CometQL selects only columns of ${table.name}`);
+      if (item.expr.kind !== 'column')
+        throw new SqlError('unsupported', `CometQL selects only columns of ${table.name}`);
       const col = findColumn(table, item.expr.name);
       if (!col) throw new SqlError('badField', `Unknown column '${item.expr.name}' in 'field list'`);
-      if (col.selectable === false) throw new SqlError('unsupported', `Column '${col.name}' of ${table.name} can only be written`);
+      if (col.selectable === false)
+        throw new SqlError('unsupported', `Column '${col.name}' of ${table.name} can only be written`);
       return { col, label: item.label };
     });
   }
@@ -136,7 +151,8 @@ async function insert(ref: TableRef, columnNames: string[], rows: Literal[][], c
   const missing = table.columns.find((c) => c.insert === 'required' && !seen.has(c.name));
   if (missing) throw new SqlError('unsupported', `INSERT INTO ${table.name} needs the column '${missing.name}'`);
   rows.forEach((row, i) => {
-    if (row.length !== columns.length) throw new SqlError('wrongValueCount', `Column count doesn't match value count at row ${i + 1}`);
+    if (row.length !== columns.length)
+      throw new SqlError('wrongValueCount', `Column count doesn't match value count at row ${i + 1}`);
   });
   const records = rows.map((row) => {
     const record: Record<string, CellValue> = {};
@@ -168,7 +184,10 @@ async function remove(ref: TableRef, where: Condition[], ctx: ExecContext): Prom
   const { keys, filters } = splitWhere(table, where, 'DELETE');
   for (const col of filters.keys()) {
     if (!table.deleteFilters?.includes(col)) {
-      throw new SqlError('unsupported', `DELETE FROM ${table.name} takes only WHERE ${table.key} = … or ${table.key} IN (…)`);
+      throw new SqlError(
+        'unsupported',
+        `DELETE FROM ${table.name} takes only WHERE ${table.key} = … or ${table.key} IN (…)`,
+      );
     }
   }
   const handler = HANDLERS[table.name]!;
@@ -188,12 +207,18 @@ function resolve(ref: TableRef, statement: TableStatement): TableDef {
 }
 
 /** Separates the key condition (required) from the other column filters; values coerced to column types. */
-function splitWhere(table: TableDef, where: Condition[], verb: string): { keys: KeyValue[]; filters: Map<string, CellValue[]> } {
+function splitWhere(
+  table: TableDef,
+  where: Condition[],
+  verb: string,
+): { keys: KeyValue[]; filters: Map<string, CellValue[]> } {
   const filters = new Map<string, CellValue[]>();
   for (const cond of where) {
     const col = findColumn(table, cond.column);
-    if (!col || col.selectable === false) throw new SqlError('badField', `Unknown column '${cond.column}' in 'where clause'`);
-    if (filters.has(col.name)) throw new SqlError('unsupported', `CometQL takes one condition per column ('${col.name}' is given twice)`);
+    if (!col || col.selectable === false)
+      throw new SqlError('badField', `Unknown column '${cond.column}' in 'where clause'`);
+    if (filters.has(col.name))
+      throw new SqlError('unsupported', `CometQL takes one condition per column ('${col.name}' is given twice)`);
     filters.set(
       col.name,
       cond.values.filter((v): v is string | number => v !== null).map((v) => coerce(col, v)),
@@ -210,7 +235,8 @@ function splitWhere(table: TableDef, where: Condition[], verb: string): { keys: 
 function coerce(col: ColumnDef, value: string | number): string | number {
   if (col.type === 'string') return String(value);
   const n = typeof value === 'number' ? value : /^\s*-?\d+\s*$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n)) throw new SqlError('wrongValue', `Incorrect integer value: '${value}' for column '${col.name}'`);
+  if (!Number.isSafeInteger(n))
+    throw new SqlError('wrongValue', `Incorrect integer value: '${value}' for column '${col.name}'`);
   return n;
 }
 

@@ -128,7 +128,8 @@ class Parser {
       this.next();
       from = this.tableRef();
       this.skipTableAlias();
-      if (this.isPunct(',') || JOIN_WORDS.has(this.peekWord())) throw unsupported('CometQL has no joins: select from one table');
+      if (this.isPunct(',') || JOIN_WORDS.has(this.peekWord()))
+        throw unsupported('CometQL has no joins: select from one table');
       if (this.isWord('WHERE')) where = this.where();
     } else if (items === '*') {
       throw this.fail('SELECT * needs FROM');
@@ -148,8 +149,10 @@ class Parser {
     this.expectWord('INTO');
     const table = this.tableRef();
     if (!this.isPunct('(')) {
-      if (this.isWord('VALUES') || this.isWord('VALUE')) throw unsupported('CometQL needs the column list: INSERT INTO table (columns) VALUES (...)');
-      if (this.isWord('SET') || this.isWord('SELECT')) throw unsupported('CometQL takes only INSERT INTO table (columns) VALUES (...)');
+      if (this.isWord('VALUES') || this.isWord('VALUE'))
+        throw unsupported('CometQL needs the column list: INSERT INTO table (columns) VALUES (...)');
+      if (this.isWord('SET') || this.isWord('SELECT'))
+        throw unsupported('CometQL takes only INSERT INTO table (columns) VALUES (...)');
       throw this.fail("expected '(' and the column list");
     }
     this.next();
@@ -235,7 +238,8 @@ class Parser {
   }
 
   private condition(): Condition {
-    if (this.isPunct('(')) throw unsupported('CometQL WHERE takes only column = value or column IN (…), without parentheses');
+    if (this.isPunct('('))
+      throw unsupported('CometQL WHERE takes only column = value or column IN (…), without parentheses');
     const column = this.identifier('a column name');
     if (this.isPunct('=')) {
       this.next();
@@ -254,7 +258,8 @@ class Parser {
 
   private refuseClauses(): void {
     const w = this.peekWord();
-    if (w === 'ORDER' || w === 'GROUP' || w === 'HAVING' || w === 'UNION') throw unsupported(`CometQL does not support ${w}`);
+    if (w === 'ORDER' || w === 'GROUP' || w === 'HAVING' || w === 'UNION')
+      throw unsupported(`CometQL does not support ${w}`);
   }
 
   private limit(): number {
@@ -271,11 +276,19 @@ class Parser {
     const expr = this.expr();
     const last = this.tokens[this.i - 1]!;
     let label =
-      expr.kind === 'column' ? expr.name : expr.kind === 'literal' && typeof expr.value === 'string' ? expr.value : this.sql.slice(start.pos, last.end);
+      expr.kind === 'column'
+        ? expr.name
+        : expr.kind === 'literal' && typeof expr.value === 'string'
+          ? expr.value
+          : this.sql.slice(start.pos, last.end);
     if (this.isWord('AS')) {
       this.next();
       label = this.alias();
-    } else if ((this.peek().type === 'word' && !RESERVED.has(this.peekWord())) || this.peek().type === 'quoted' || this.peek().type === 'string') {
+    } else if (
+      (this.peek().type === 'word' && !RESERVED.has(this.peekWord())) ||
+      this.peek().type === 'quoted' ||
+      this.peek().type === 'string'
+    ) {
       label = this.alias();
     }
     return { expr, label };
@@ -288,7 +301,12 @@ class Parser {
       const name = t.value.toLowerCase().replace(/^(session|global|local)\./, '');
       return { kind: 'sysvar', name };
     }
-    if (t.type === 'word' && !RESERVED.has(t.value.toUpperCase()) && this.tokens[this.i + 1]?.value === '(' && this.tokens[this.i + 1]?.type === 'punct') {
+    if (
+      t.type === 'word' &&
+      !RESERVED.has(t.value.toUpperCase()) &&
+      this.tokens[this.i + 1]?.value === '(' &&
+      this.tokens[this.i + 1]?.type === 'punct'
+    ) {
       this.next();
       this.next();
       if (!this.isPunct(')')) throw unsupported(`CometQL does not support ${t.value.toUpperCase()}(…) with arguments`);
@@ -366,7 +384,10 @@ class Parser {
     if (this.isWord('AS')) {
       this.next();
       this.identifier('an alias');
-    } else if (this.peek().type === 'quoted' || (this.peek().type === 'word' && !RESERVED.has(this.peekWord()) && !JOIN_WORDS.has(this.peekWord()))) {
+    } else if (
+      this.peek().type === 'quoted' ||
+      (this.peek().type === 'word' && !RESERVED.has(this.peekWord()) && !JOIN_WORDS.has(this.peekWord()))
+    ) {
       this.next();
     }
   }

@@ -36,7 +36,12 @@ export function okPacket(ok: OkInfo = {}, eofHeader = false): Buffer {
 }
 
 export function errPacket(errno: number, sqlState: string, message: string): Buffer {
-  return new PayloadWriter().int1(0xff).int2(errno).raw(Buffer.from(`#${sqlState}`, 'ascii')).raw(Buffer.from(message, 'utf8')).build();
+  return new PayloadWriter()
+    .int1(0xff)
+    .int2(errno)
+    .raw(Buffer.from(`#${sqlState}`, 'ascii'))
+    .raw(Buffer.from(message, 'utf8'))
+    .build();
 }
 
 export function eofPacket(): Buffer {

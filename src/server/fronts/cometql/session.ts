@@ -118,9 +118,16 @@ export class Session {
     this.pending = undefined;
     const app = this.opts.core.getApp(response.user);
     if (!app || !verifyNativePassword(app.secret, this.scramble, token)) {
-      this.opts.logger?.warn(`access denied for dev id ${JSON.stringify(response.user.slice(0, 64))} from ${this.host}`);
+      this.opts.logger?.warn(
+        `access denied for dev id ${JSON.stringify(response.user.slice(0, 64))} from ${this.host}`,
+      );
       const using = token.length > 0 ? 'YES' : 'NO';
-      return this.refuse(new SqlError('accessDenied', `Access denied for user '${response.user}'@'${this.host}' (using password: ${using})`));
+      return this.refuse(
+        new SqlError(
+          'accessDenied',
+          `Access denied for user '${response.user}'@'${this.host}' (using password: ${using})`,
+        ),
+      );
     }
     let database: string | null = null;
     if (response.database !== undefined) {
@@ -130,7 +137,14 @@ export class Session {
         return this.refuse(err as SqlError);
       }
     }
-    this.ctx = { core: this.opts.core, appId: app.id, user: response.user, host: this.host, database, connectionId: this.opts.connectionId };
+    this.ctx = {
+      core: this.opts.core,
+      appId: app.id,
+      user: response.user,
+      host: this.host,
+      database,
+      connectionId: this.opts.connectionId,
+    };
     this.phase = 'command';
     this.framer.maxPayload = MAX_PACKET_PAYLOAD;
     this.socket.setTimeout(this.opts.idleTimeoutMs);
@@ -156,7 +170,10 @@ export class Session {
           return this.reply(outcome);
         }
         default:
-          throw new SqlError('unknownCommand', `Unknown command${command === undefined ? '' : ` 0x${command.toString(16).padStart(2, '0')}`}: CometQL takes COM_QUERY, COM_PING, COM_INIT_DB and COM_QUIT`);
+          throw new SqlError(
+            'unknownCommand',
+            `Unknown command${command === undefined ? '' : ` 0x${command.toString(16).padStart(2, '0')}`}: CometQL takes COM_QUERY, COM_PING, COM_INIT_DB and COM_QUIT`,
+          );
       }
     } catch (err) {
       if (!(err instanceof SqlError)) {
@@ -193,7 +210,9 @@ export class Session {
     } else if (err instanceof SqlError) {
       this.refuse(err);
     } else {
-      this.opts.logger?.warn(`connection ${this.opts.connectionId} failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.opts.logger?.warn(
+        `connection ${this.opts.connectionId} failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
       this.socket.destroy();
     }
   }

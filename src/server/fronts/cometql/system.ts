@@ -55,7 +55,8 @@ export function evaluate(expr: Expr, session: SessionInfo): CellValue {
     case 'column':
       throw new SqlError('badField', `Unknown column '${expr.name}' in 'field list'`);
     case 'sysvar':
-      if (!(expr.name in VARIABLES)) throw new SqlError('unknownSystemVariable', `Unknown system variable '${expr.name}'`);
+      if (!(expr.name in VARIABLES))
+        throw new SqlError('unknownSystemVariable', `Unknown system variable '${expr.name}'`);
       return VARIABLES[expr.name]!;
     case 'call':
       return call(expr.name, session);

@@ -53,7 +53,8 @@ export function createHttpFront(deps: HttpFrontDeps): HttpHandler {
     const method = req.method ?? 'GET';
 
     if (path.startsWith(API_PREFIX)) return handleApi(deps.core, req, res, url, maxBodyBytes);
-    if (path === '/api' || path.startsWith('/api/')) throw new HttpError(404, 'not_found', `no route ${method} ${path}`);
+    if (path === '/api' || path.startsWith('/api/'))
+      throw new HttpError(404, 'not_found', `no route ${method} ${path}`);
 
     // /livez: the process answers. /readyz (and /healthz, its older name): it can serve, store included.
     if (path === '/livez') {
@@ -64,7 +65,10 @@ export function createHttpFront(deps: HttpFrontDeps): HttpHandler {
       readOnly(method);
       const store = deps.storeAvailable?.() ?? true;
       const ready = deps.isReady() && store;
-      return sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : 'unavailable', store: store ? 'ok' : 'unavailable' });
+      return sendJson(res, ready ? 200 : 503, {
+        status: ready ? 'ok' : 'unavailable',
+        store: store ? 'ok' : 'unavailable',
+      });
     }
     if (path === '/metrics') {
       readOnly(method);
@@ -87,7 +91,12 @@ export function createHttpFront(deps: HttpFrontDeps): HttpHandler {
       if (await serveFile(req, res, join(distDir, script), { cacheControl: SCRIPT_CACHE_CONTROL, cors: true })) return;
       throw new HttpError(404, 'not_found', `${path} is not built (run npm run build)`);
     }
-    if (deps.demo && (method === 'GET' || method === 'HEAD') && (await serveFromFolder(req, res, demoDir, path, DEMO_PRIVATE_DIRS))) return;
+    if (
+      deps.demo &&
+      (method === 'GET' || method === 'HEAD') &&
+      (await serveFromFolder(req, res, demoDir, path, DEMO_PRIVATE_DIRS))
+    )
+      return;
     throw new HttpError(404, 'not_found', `no route ${method} ${path}`);
   }
 

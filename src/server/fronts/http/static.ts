@@ -66,7 +66,12 @@ export interface ServeOptions {
  * Serves one file if it exists. Returns false (nothing written) when there is no such file,
  * so the caller can go on to a 404.
  */
-export async function serveFile(req: IncomingMessage, res: ServerResponse, file: string, options: ServeOptions): Promise<boolean> {
+export async function serveFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  file: string,
+  options: ServeOptions,
+): Promise<boolean> {
   const info = await stat(file).catch(() => undefined);
   if (!info?.isFile()) return false;
   const etag = `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
@@ -131,7 +136,10 @@ export async function serveFromFolder(
   hidden: readonly string[] = [],
 ): Promise<boolean> {
   const file = resolveInside(root, urlPath);
-  if (!file || hidden.some((dir) => file === join(resolve(root), dir) || file.startsWith(join(resolve(root), dir) + sep))) {
+  if (
+    !file ||
+    hidden.some((dir) => file === join(resolve(root), dir) || file.startsWith(join(resolve(root), dir) + sep))
+  ) {
     return false;
   }
   // Demo pages change while developing: always revalidate (cheap with the ETag).

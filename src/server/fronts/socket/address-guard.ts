@@ -38,8 +38,10 @@ export class AddressGuard {
     const now = this.now();
     const state = this.state(address, now);
     if (state.penaltyUntil > now) return { reason: 'penalty', retryAfterMs: state.penaltyUntil - now };
-    if (!state.handshakes.take(now)) return { reason: 'handshakes', retryAfterMs: Math.ceil(1000 / this.limits.handshakes.perSecond) };
-    if (state.connections >= this.limits.connectionsPerAddress) return { reason: 'connections', retryAfterMs: this.limits.penaltyMs };
+    if (!state.handshakes.take(now))
+      return { reason: 'handshakes', retryAfterMs: Math.ceil(1000 / this.limits.handshakes.perSecond) };
+    if (state.connections >= this.limits.connectionsPerAddress)
+      return { reason: 'connections', retryAfterMs: this.limits.penaltyMs };
     return undefined;
   }
 
@@ -58,7 +60,10 @@ export class AddressGuard {
     const state = this.state(address, now);
     // A penalty long served is forgotten: the next one starts small again.
     const recent = now - state.penaltyUntil < this.limits.penaltyMaxMs;
-    state.penaltyMs = Math.min(recent && state.penaltyMs > 0 ? state.penaltyMs * 2 : this.limits.penaltyMs, this.limits.penaltyMaxMs);
+    state.penaltyMs = Math.min(
+      recent && state.penaltyMs > 0 ? state.penaltyMs * 2 : this.limits.penaltyMs,
+      this.limits.penaltyMaxMs,
+    );
     state.penaltyUntil = now + state.penaltyMs;
     return state.penaltyMs;
   }
@@ -104,7 +109,9 @@ export function clientAddress(req: IncomingMessage, trustedProxies: readonly str
   let address = normalize(req.socket.remoteAddress ?? '');
   const forwarded = req.headers['x-forwarded-for'];
   if (forwarded !== undefined && trustedProxies.includes(address)) {
-    const hops = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded).split(',').map((h) => normalize(h.trim()));
+    const hops = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded)
+      .split(',')
+      .map((h) => normalize(h.trim()));
     for (let i = hops.length - 1; i >= 0; i--) {
       if (isIP(hops[i]!) === 0) break;
       address = hops[i]!;
@@ -124,6 +131,11 @@ function prefix64(address: string): string {
   const [head = '', tail = ''] = address.toLowerCase().split('::');
   const left = head === '' ? [] : head.split(':');
   const right = tail === '' ? [] : tail.split(':');
-  const groups = address.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  const groups = address.includes('::')
+    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }

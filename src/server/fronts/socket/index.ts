@@ -79,7 +79,12 @@ export interface SocketFront {
 }
 
 /** Wires the core to a Socket.IO server: plugs the fanout into the core and handles every connection. */
-export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, options: SocketFrontOptions = {}): SocketFront {
+export function attachSocketFront(
+  io: CometIo,
+  core: Core,
+  metrics: Metrics,
+  options: SocketFrontOptions = {},
+): SocketFront {
   const log = options.log ?? ((message: string, err: unknown) => console.error(`[socket] ${message}`, err));
   const { limits } = core;
   const fanout = new SocketFanout(io, options);
@@ -130,7 +135,8 @@ export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, opt
   const sweepOutput = (): void => {
     const now = core.now();
     for (const [raw, link] of links) {
-      if (link.meter.overSince !== undefined && now - link.meter.overSince >= limits.slowConsumerMs) close(raw, link, 'slow_consumer');
+      if (link.meter.overSince !== undefined && now - link.meter.overSince >= limits.slowConsumerMs)
+        close(raw, link, 'slow_consumer');
     }
     if (output.bytes <= limits.totalOutputBytes) return;
     const biggest = [...links].sort(([, a], [, b]) => b.meter.pending - a.meter.pending);
@@ -159,7 +165,8 @@ export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, opt
         if (meter.pending <= limits.outputBytes) meter.overSince = undefined;
         else {
           meter.overSince ??= core.now();
-          if (meter.pending > limits.outputBytes * OUTPUT_HARD_FACTOR && !link.closing) setImmediate(() => close(raw, link, 'slow_consumer'));
+          if (meter.pending > limits.outputBytes * OUTPUT_HARD_FACTOR && !link.closing)
+            setImmediate(() => close(raw, link, 'slow_consumer'));
         }
       }),
     };
@@ -203,7 +210,11 @@ export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, opt
           void core.connectionClosed(conn);
           return;
         }
-        socket.data = { appId: conn.appId, user_id: conn.user_id, ...(conn.user_name === undefined ? {} : { user_name: conn.user_name }) };
+        socket.data = {
+          appId: conn.appId,
+          user_id: conn.user_id,
+          ...(conn.user_name === undefined ? {} : { user_name: conn.user_name }),
+        };
         pending.set(socket.id, { conn, auth });
         next();
       },
@@ -246,7 +257,8 @@ export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, opt
       (socket as unknown as UntypedSocket).on(event, (payload: unknown, ack?: unknown) => {
         const reply: Reply = (res) => {
           const error = (res as { error?: string }).error;
-          if (error !== undefined && LIMIT_ERRORS.has(error) && core.strike(conn)) return close(socket.conn, link, 'flood');
+          if (error !== undefined && LIMIT_ERRORS.has(error) && core.strike(conn))
+            return close(socket.conn, link, 'flood');
           if (typeof ack !== 'function') return;
           // Encoding the answer can throw (e.g. stored data the encoder cannot take): report it, never crash.
           try {
@@ -261,7 +273,9 @@ export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, opt
           reply({ ...failureExtra, error, message });
         };
         const backlog = (): string | undefined =>
-          meter.pending > limits.outputBytes ? `${meter.pending} bytes are still waiting to be sent to this connection; read them first` : undefined;
+          meter.pending > limits.outputBytes
+            ? `${meter.pending} bytes are still waiting to be sent to this connection; read them first`
+            : undefined;
         /** A read's answer is looked at again when ready: one computed meanwhile must not pile onto a backlog. */
         const answer = (res: object): void => {
           const over = READS.has(event) ? backlog() : undefined;
@@ -269,7 +283,10 @@ export function attachSocketFront(io: CometIo, core: Core, metrics: Metrics, opt
           else reply(res);
         };
         if (!core.admitRequest(conn, event === 'publish')) {
-          return fail('rate_limited', event === 'publish' ? 'too many messages; slow down' : 'too many requests; slow down');
+          return fail(
+            'rate_limited',
+            event === 'publish' ? 'too many messages; slow down' : 'too many requests; slow down',
+          );
         }
         const over = backlog();
         if (over !== undefined) return fail('backpressure', over);
@@ -358,7 +375,10 @@ function readHandshake(raw: unknown): { devId: string; creds: Credentials | 'bad
   }
   const fields = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   const devId = handshakeAuthSchema.shape.dev_id.safeParse(fields.dev_id);
-  return { devId: devId.success ? String(devId.data) : '', creds: fields.token !== undefined ? 'bad_token' : 'bad_key' };
+  return {
+    devId: devId.success ? String(devId.data) : '',
+    creds: fields.token !== undefined ? 'bad_token' : 'bad_key',
+  };
 }
 
 function tooManyTargets(payload: unknown): boolean {

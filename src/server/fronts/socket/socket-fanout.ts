@@ -154,13 +154,10 @@ export class SocketFanout implements Fanout {
           check();
         },
       );
-      Promise.resolve(adapter.serverCount()).then(
-        (count) => {
-          expectedServers = count;
-          check();
-        },
-        finish,
-      );
+      Promise.resolve(adapter.serverCount()).then((count) => {
+        expectedServers = count;
+        check();
+      }, finish);
     });
   }
 
@@ -175,7 +172,11 @@ export class SocketFanout implements Fanout {
     const local = this.localCount(rooms, except);
     const remote = await new Promise<number[]>((resolve) => {
       // On timeout the adapter passes on the answers it has.
-      nsp.serverSideEmit(COUNT_EVENT, { rooms: [...rooms], except: [...except] }, (_err: Error | null, counts: number[]) => resolve(counts ?? []));
+      nsp.serverSideEmit(
+        COUNT_EVENT,
+        { rooms: [...rooms], except: [...except] },
+        (_err: Error | null, counts: number[]) => resolve(counts ?? []),
+      );
     });
     return remote.reduce((sum, n) => sum + n, local);
   }
