@@ -20,6 +20,7 @@ const BASE = {
 function cometServersPlugin() {
   /** @type {Map<string, { server: any, dataDir?: string, port: number }>} */
   const servers = new Map();
+  const proxies = [];
   let createCometServer;
 
   async function start(name, { sqlite = false } = {}) {
@@ -58,6 +59,18 @@ function cometServersPlugin() {
       );
       return { ...info(name), reports: await publishAll(e.server, publish) };
     },
+    /** Closes the server and keeps its port and data dir for comet-server-resume: its clients go on reconnecting. */
+    'comet-server-pause': async ({ name = 'main' }) => {
+      await entry(name).server.close();
+      return true;
+    },
+    'comet-server-resume': async ({ name = 'main' }) => {
+      const e = entry(name);
+      e.server = await createCometServer(
+        e.dataDir ? { ...BASE, port: e.port, dataDir: e.dataDir } : { ...BASE, port: e.port, memory: true },
+      );
+      return info(name);
+    },
     'comet-server-stop': async ({ name }) => {
       const e = entry(name);
       servers.delete(name);
@@ -81,6 +94,14 @@ function cometServersPlugin() {
     },
     'comet-token': ({ name, userId, userName }) =>
       entry(name).server.core.issueToken(APP, { user_id: userId, name: userName }),
+    /** A proxy in front of a server that loses the answer to the first `drops` publishes (test/fixtures/lost-ack-proxy.ts). */
+    'comet-lost-ack-proxy': async ({ name = 'main', drops = 1 }) => {
+      const { startLostAckProxy } = await tsImport('./test/fixtures/lost-ack-proxy.ts', import.meta.url);
+      const proxy = await startLostAckProxy(entry(name).server.url, drops);
+      proxies.push(proxy);
+      return { url: proxy.url, devId: APP };
+    },
+    'comet-history': ({ name = 'main', pipe }) => entry(name).server.core.history(APP, pipe, { limit: 200 }),
     'comet-delete': ({ name, pipe, marker }) => entry(name).server.core.deleteMessage(APP, pipe, marker),
     'comet-pipe-length': async ({ name, pipe, length }) => {
       await entry(name).server.core.setPipeSettings(APP, pipe, { length });
@@ -95,6 +116,7 @@ function cometServersPlugin() {
       await start('main');
     },
     async serverStop() {
+      for (const proxy of proxies) await proxy.close();
       for (const name of [...servers.keys()]) await commands['comet-server-stop']({ name });
     },
     async executeCommand({ command, payload }) {

@@ -6,7 +6,9 @@
 // - engine.io-client's query-string helpers become `URLSearchParams` (the only query it builds is its own
 //   `EIO=4&transport=websocket`, the same either way);
 // - engine.io-parser's table-driven base64 decoder (for "b…" packets, which only polling sends) becomes `atob`.
-// Together about 0.6 KB gzip. Applied to the size baseline too (rollup.config.js browserPlugins), so the
+// - socket.io-parser's binary attachments (finding, cutting out and putting back ArrayBuffers and Blobs) go: the
+//   comet protocol is JSON only, the client sends no binary, and the server sends none (and refuses any).
+// Together about 1.2 KB gzip. Applied to the size baseline too (rollup.config.js browserPlugins), so the
 // comparison stays fair; the element and e2e tests run on what it builds.
 const STAND_INS = [
   {
@@ -30,6 +32,14 @@ const STAND_INS = [
     code: `export const encode = (query) => new URLSearchParams(query).toString();
 export const decode = (query) => Object.fromEntries(new URLSearchParams(query));
 `,
+  },
+  {
+    id: /socket\.io-parser[\\/]build[\\/]esm[\\/]is-binary\.js$/,
+    code: 'export const isBinary = () => false;\nexport const hasBinary = () => false;\n',
+  },
+  {
+    id: /socket\.io-parser[\\/]build[\\/]esm[\\/]binary\.js$/,
+    code: 'export const deconstructPacket = (packet) => ({ packet, buffers: [] });\nexport const reconstructPacket = (packet) => packet;\n',
   },
   {
     id: /engine\.io-parser[\\/]build[\\/]esm[\\/]contrib[\\/]base64-arraybuffer\.js$/,

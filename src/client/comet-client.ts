@@ -15,6 +15,7 @@ import type {
   HandshakeAuth,
   IncomingMessage,
   PresenceUser,
+  PublishRequest,
   ServerToClientEvents,
   TypingNotice,
 } from '../protocol/wire.js';
@@ -68,6 +69,16 @@ interface PipeState {
    */
   _anchored: boolean;
 }
+
+/** A publish waiting in the outbox: sent (again, with its id) whenever connected, until the server answers it. */
+interface Outgoing {
+  _req: PublishRequest & { id: string };
+  _done: (report: DeliveryReport) => void;
+  _fail: (err: CometClientError) => void;
+}
+
+/** A fresh message id for publish(): 128 random bits as four numbers (crypto.randomUUID is missing outside secure contexts). */
+export const newMessageId = (): string => crypto.getRandomValues(new Uint32Array(4)).join('-');
 
 export interface CometClient {
   addEventListener<K extends keyof CometClientEventMap>(
@@ -125,6 +136,10 @@ export class CometClient extends EventTarget {
   private _refusedHandshakes = 0;
   /** When the server said it is closing this connection for abuse: how long until it takes the address again. */
   private _closingRetryMs: number | undefined;
+  /** Publishes not answered yet, oldest first. */
+  private readonly _outbox: Outgoing[] = [];
+  /** The outbox is being sent. */
+  private _sending: Promise<void> | null = null;
 
   constructor(options: CometClientOptions) {
     super();
@@ -263,7 +278,14 @@ export class CometClient extends EventTarget {
     socket.removeAllListeners();
     socket.disconnect();
     for (const state of this._pipes.values()) state._held = null;
+    for (const out of this._outbox.splice(0))
+      out._fail(new CometClientError('disconnected', 'the client was disconnected before the message was sent'));
     this._setStatus('disconnected');
+  }
+
+  /** How many publishes wait for the connection or for their answer. */
+  get pending(): number {
+    return this._outbox.length;
   }
 
   /**
@@ -316,21 +338,49 @@ export class CometClient extends EventTarget {
 
   /**
    * Publishes `data` into a pipe (browsers may publish into `web_` pipes, and `webauth_` when
-   * authorized). Resolves with the delivery report; rejects with `disconnected` when not connected
-   * (nothing is queued: a chat should show the message as unsent rather than send it late).
+   * authorized) and resolves with the delivery report. Publishes go out one after the other, in the order
+   * made. Made while the connection is down (reconnecting), or dropped before the server answered, a
+   * publish waits in the outbox and goes (again) once connected: `id` lets the server take it once. The
+   * outbox lives in memory: a page reload loses it. Rejects when the server refuses the message, when it
+   * does not answer in time (`timeout`: publish again with the same `id` to retry without a copy), and
+   * with `disconnected` when the client is not connecting at all or disconnect() is called.
    */
-  async publish(pipe: string, data: unknown, event?: string): Promise<DeliveryReport> {
+  async publish(pipe: string, data: unknown, event?: string, id = newMessageId()): Promise<DeliveryReport> {
     if (!isValidPipeName(pipe)) throw new CometClientError('invalid_pipe', `not a valid pipe name: ${String(pipe)}`);
     if (event !== undefined && !isValidEventName(event)) {
       throw new CometClientError('invalid_pipe', `not a valid event name: ${String(event)}`);
     }
-    const report = await this._request('publish', event === undefined ? { pipe, data } : { pipe, event, data });
+    if (!this._socket) throw new CometClientError('disconnected', 'not connected to the comet server');
+    // The server checks the id (8-64 characters of [A-Za-z0-9_-]) and refuses a bad one as `invalid`.
+    const _req = event === undefined ? { pipe, data, id } : { pipe, event, data, id };
+    const report = await new Promise<DeliveryReport>((_done, _fail) => {
+      this._outbox.push({ _req, _done, _fail });
+      void this._send();
+    });
     // Our own message never comes back live; remember it so catch-up does not replay it either.
     if (typeof report.marker === 'number') {
       this._noteMarker(report.marker);
       this._pipes.get(pipe)?._seen.add(report.marker);
     }
     return report;
+  }
+
+  /** Sends the outbox, oldest first and one at a time, while connected; resolves once it is empty or the connection is gone. */
+  private _send(): Promise<void> {
+    return (this._sending ??= (async () => {
+      while (this._outbox.length > 0 && this._isConnected()) {
+        const out = this._outbox[0]!;
+        try {
+          out._done(await this._request('publish', out._req));
+        } catch (err) {
+          const e = asClientError(err);
+          // Dropped before the answer: it stays first in line and goes again, with its id, once connected.
+          if (e.code === 'disconnected' && this._socket) break;
+          out._fail(e);
+        }
+        this._outbox.shift();
+      }
+    })().finally(() => (this._sending = null)));
   }
 
   /**
@@ -488,6 +538,11 @@ export class CometClient extends EventTarget {
 
   /** After every (re)connect: re-subscribe everything, then replay what each pipe missed. */
   private async _resync(session: number): Promise<void> {
+    // Where each pipe's catch-up starts: fixed before the outbox goes, whose markers come after the gap.
+    const starts = new Map([...this._pipes].map(([pipe, state]) => [pipe, Math.max(state._seen.high, state._since)]));
+    // The outbox first: a publish whose answer was lost gets its marker back before catch-up could replay it.
+    while (this._outbox.length > 0 && session === this._session && this._isConnected()) await this._send();
+    if (session !== this._session) return;
     const targets = this._subs.targets().filter((t) => t.split('.')[0] !== MSG_PIPE);
     if (targets.length === 0) return;
     const pipes = this._subs.pipes().filter((p) => p !== MSG_PIPE);
@@ -501,7 +556,7 @@ export class CometClient extends EventTarget {
       }
       return;
     }
-    await Promise.all(pipes.map((pipe) => this._catchUp(pipe, session)));
+    await Promise.all(pipes.map((pipe) => this._catchUp(pipe, session, starts.get(pipe) ?? 0)));
   }
 
   /** The server confirmed a subscription: fix the point a later catch-up starts from. */
@@ -513,10 +568,9 @@ export class CometClient extends EventTarget {
   }
 
   /** Emits the messages a pipe got while we were away (marker order), then the live ones held meanwhile. */
-  private async _catchUp(pipe: string, session: number): Promise<void> {
+  private async _catchUp(pipe: string, session: number, start: number): Promise<void> {
     const state = this._pipes.get(pipe);
     if (!state) return;
-    const start = Math.max(state._seen.high, state._since);
     if (!state._anchored) {
       // Never subscribed before: there is no gap to fill, only a starting point to learn.
       await this._confirmed(pipe, state, session);

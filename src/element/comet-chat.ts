@@ -54,9 +54,12 @@ const LINK = ['server', 'devId', 'pipe', 'userId', 'userKey', 'userToken', 'noti
  * @csspart feed - The scrolling message list (`role="log"`).
  * @csspart load-earlier - The "load earlier messages" button.
  * @csspart empty - The text shown while the feed is empty.
- * @csspart message - One message bubble (also carries `mine` for my own, `failed` when not delivered).
+ * @csspart message - One message bubble (also carries `mine` for my own, `pending` while not sent yet, `failed` when refused).
  * @csspart mine - My own message bubbles.
+ * @csspart pending - My message bubbles not sent yet: waiting for the connection (they go once it is back) or for the answer.
  * @csspart failed - My message bubbles that were not delivered.
+ * @csspart state - On my bubble: "not sent yet", or why it was not delivered.
+ * @csspart retry - On my failed bubble, when the failure passes (rate limit, server unavailable, no answer): sends it again.
  * @csspart name - The sender's name in a message.
  * @csspart guest - A name the sender typed (anonymous), not one the server stamped (also `name`); shown with "~".
  * @csspart time - The time of a message.
@@ -317,6 +320,7 @@ export class CometChat extends LitElement {
         lang: this._localize.lang(),
         // A stamped name is only ever an authorized user's; a guest chats under `name`.
         me: this._connection._auth?.user_name ?? this.name,
+        retryOf: (m) => this._composer._retryOf(m),
       },
     );
   }

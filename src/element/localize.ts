@@ -4,6 +4,7 @@
  * English is built in; other languages are chunks of their own, loaded when an element first needs one.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { ClientErrorCode } from '../client/errors.js';
 import type { ConnectionStatus } from '../client/types.js';
 import en from './translations/en.js';
 
@@ -34,6 +35,12 @@ export interface Translation {
   sending: string;
   delivered: (count: number) => string;
   failed: (reason: string) => string;
+  /** On my message waiting for the connection (or for the server's answer). */
+  pending: string;
+  /** Sends a message that failed for a passing reason again. */
+  retry: string;
+  /** Why the server refused my message, by error code; the server's own words for any other. */
+  refused: Partial<Record<ClientErrorCode, string>>;
   reasonReadonly: string;
   reasonOffline: string;
   reasonNoPublish: string;

@@ -20,8 +20,10 @@ export interface ChatMessage {
   readonly time: number;
   /** Sent by this user (local echo, or an authorized user's own earlier message). */
   readonly mine: boolean;
-  /** Only on my local echo. */
+  /** Only on my local echo: waiting in the outbox or for the answer, confirmed, or refused. */
   state?: 'sending' | 'sent' | 'failed';
+  /** Why my message failed (an error code), when it did. */
+  error?: string;
 }
 
 export class MessageLog {

@@ -23,6 +23,8 @@ export interface ViewContext {
   lang: string;
   /** My name, highlighted where a text mentions it. */
   me: string;
+  /** Sends a failed message of mine again, when it may be. */
+  retryOf: (m: ChatMessage) => (() => void) | undefined;
 }
 
 /** Wraps a name in first-strong isolates, so its bidi controls cannot reorder the sentence around it. */
@@ -62,7 +64,7 @@ export class MessageView {
     const nodes = shown.map((m) => {
       let entry = this._nodes.get(m);
       if (!entry || entry.state !== m.state)
-        this._nodes.set(m, (entry = { node: this._build(m, ctx.t), state: m.state }));
+        this._nodes.set(m, (entry = { node: this._build(m, ctx), state: m.state }));
       wanted.add(entry.node);
       return entry.node;
     });
@@ -82,9 +84,10 @@ export class MessageView {
     button?.remove();
   }
 
-  private _build(m: ChatMessage, t: ViewContext['t']): HTMLElement {
+  private _build(m: ChatMessage, { t, retryOf }: ViewContext): HTMLElement {
     if (m.kind !== 'message') return element('p', 'notice', noticeText(m, t));
-    const node = element('div', `message${m.mine ? ' mine' : ''}${m.state === 'failed' ? ' failed' : ''}`);
+    const state = m.state === 'failed' ? ' failed' : m.state === 'sending' ? ' pending' : '';
+    const node = element('div', `message${m.mine ? ' mine' : ''}${state}`);
     // A typed name (anonymous sender, user 0) never looks like one the server stamped.
     const name = element('span', m.userId > 0 ? 'name' : 'name guest', m.mine && !m.name ? t('you') : senderName(m, t));
     const time = element('time', 'time', this._time!.format(m.time)) as HTMLTimeElement;
@@ -98,6 +101,18 @@ export class MessageView {
       // No form around it: a button of the default type submits nothing.
       node.append(element('button', 'show-more', t('showMore')));
       text.toggleAttribute('data-clamped');
+    }
+    if (m.state === 'sending') node.append(element('span', 'state', t('pending')));
+    if (m.state === 'failed') {
+      node.append(
+        element('span', 'state', t('failed')(t('refused')[m.error as keyof Translation['refused']] ?? m.error ?? '')),
+      );
+      const retry = retryOf(m);
+      if (retry) {
+        const button = element('button', 'retry', t('retry'));
+        button.onclick = retry;
+        node.append(button);
+      }
     }
     return node;
   }

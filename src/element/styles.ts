@@ -199,6 +199,9 @@ export const styles = css`
   [part~='failed'] {
     outline: 1px solid var(--_error);
   }
+  [part~='pending'] {
+    opacity: 0.7;
+  }
   [part~='name'] {
     font-weight: 600;
     margin-inline-end: var(--_gap);
@@ -217,12 +220,14 @@ export const styles = css`
     overflow: hidden;
   }
   [part~='link'],
-  [part~='show-more'] {
+  [part~='show-more'],
+  [part~='retry'] {
     color: inherit;
     text-decoration: underline;
   }
   [part~='close'],
-  [part~='show-more'] {
+  [part~='show-more'],
+  [part~='retry'] {
     padding: 0;
     border: 0;
     background: none;

@@ -2,12 +2,16 @@
  * Writing: the draft, the anonymous user's name, Enter to send, typing notices, why sending is blocked,
  * and my message from its local echo to the server's delivery report.
  */
+import { newMessageId } from '../../client/comet-client.js';
 import { CometClientError, asClientError } from '../../client/errors.js';
 import type { DeliveryReport } from '../../protocol/wire.js';
 import { browserMayPublish } from '../../protocol/names.js';
 import type { CometChat } from '../comet-chat.js';
 import { emit, type CometChatEventMap } from '../events.js';
 import type { ChatMessage } from '../message-log.js';
+
+/** Refusals that pass: the message may be sent again (with its id, so one that did land is not doubled). */
+const TRANSIENT = new Set(['rate_limited', 'unavailable', 'backpressure', 'timeout']);
 
 type Delivery = { state: 'sending' } | { state: 'delivered'; count: number } | { state: 'failed'; reason: string };
 
@@ -18,13 +22,14 @@ export class ComposerController {
   /** What became of my last message. */
   _delivery: Delivery | null = null;
   private _localSeq = 0;
+  /** Sends again each of my failed messages that may be retried. */
+  private readonly _retries = new WeakMap<ChatMessage, () => void>();
 
   constructor(private readonly _host: CometChat) {}
 
   /** See CometChat.send. */
   async _send(text: string): Promise<DeliveryReport | undefined> {
     const h = this._host;
-    const client = h._connection._client;
     const auth = h._connection._auth;
     text = text.trim();
     if (!text) return undefined;
@@ -45,11 +50,24 @@ export class ComposerController {
     };
     h._log.add(message);
     h._scroll._appended();
+    return this._publish(message, data, newMessageId());
+  }
+
+  /** Publishes my message; waits in the client's outbox while the connection is down. */
+  private async _publish(
+    message: ChatMessage,
+    data: CometChatEventMap['comet-send']['data'],
+    id: string,
+  ): Promise<DeliveryReport> {
+    const h = this._host;
+    const client = h._connection._client;
+    message.state = 'sending';
+    delete message.error;
     this._delivery = { state: 'sending' };
     h.requestUpdate();
     try {
       if (!client) throw new CometClientError('disconnected', 'not connected to the comet server');
-      const report = await client.publish(h.pipe, data);
+      const report = await client.publish(h.pipe, data, undefined, id);
       message.state = 'sent';
       if (report.marker !== undefined) h._log.confirm(message, report.marker);
       this._delivery = { state: 'delivered', count: report.number_messages };
@@ -58,7 +76,10 @@ export class ComposerController {
     } catch (err) {
       const e = asClientError(err);
       message.state = 'failed';
-      this._delivery = { state: 'failed', reason: e.message };
+      message.error = e.code;
+      if (TRANSIENT.has(e.code))
+        this._retries.set(message, () => void this._publish(message, data, id).catch(() => undefined));
+      this._delivery = { state: 'failed', reason: h._t('refused')[e.code] ?? e.message };
       emit(h, 'comet-delivery', { message, report: { number_messages: 0, error: e.code, message: e.message } });
       h._fail(e.code, e.message);
       throw err;
@@ -67,12 +88,18 @@ export class ComposerController {
     }
   }
 
+  /** A failed message of mine that may be sent again, or undefined. */
+  _retryOf(m: ChatMessage): (() => void) | undefined {
+    return m.state === 'failed' ? this._retries.get(m) : undefined;
+  }
+
   /** Why sending is not possible now, or "" when it is. */
   _blockedReason(): string {
     const h = this._host;
     const c = h._connection;
     if (h.readonly) return h._t('reasonReadonly');
-    if (c._status !== 'connected') return h._t('reasonOffline');
+    // While reconnecting my messages wait in the outbox; before the first connection nothing is known of me yet.
+    if (c._status !== 'connected' && (c._status !== 'reconnecting' || !c._auth)) return h._t('reasonOffline');
     if (!c._available) return h._t('reasonUnavailable');
     if (!browserMayPublish(h.pipe, !!c._auth?.authorized)) return h._t('reasonNoPublish');
     return '';
