@@ -14,7 +14,8 @@ import { createServer } from 'node:http';
 import { writeHeapSnapshot } from 'node:v8';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
-import { createCometServer } from '../src/server/index.js';
+// The built server (npm run build), as production runs it: tsx would rename closures (esbuild's keepNames) and cost memory per connection.
+import { createCometServer } from '../lib/server/index.js';
 import { BENCH_APP, BENCH_RECEIPTS_APP } from './protocol.js';
 
 type Closer = () => Promise<void>;

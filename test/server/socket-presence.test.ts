@@ -103,10 +103,10 @@ describe('presence', () => {
     const { conn } = opened;
     try {
       for (let i = 0; i < 40; i++) assert.equal((await env.server.core.connTyping(conn, `web_t${i}`)).error, '');
-      assert.equal(conn.typingAt.size, 40);
+      assert.equal(conn.typingAt?.size, 40);
       await new Promise((resolve) => setTimeout(resolve, TYPING_INTERVAL_MS + 50));
       assert.equal((await env.server.core.connTyping(conn, 'web_t_last')).error, '');
-      assert.deepEqual([...conn.typingAt.keys()], ['web_t_last']);
+      assert.deepEqual([...(conn.typingAt?.keys() ?? [])], ['web_t_last']);
     } finally {
       await env.server.core.connectionClosed(conn);
     }

@@ -17,10 +17,10 @@ export interface Connection extends ConnectionIdentity {
   readonly replyBucket: TokenBucket;
   /** Refusals for limits: too many and the connection is closed. */
   readonly strikes: StrikeCounter;
-  /** Last typing notice per pipe (ms), for the typing rate limit. */
-  readonly typingAt: Map<string, number>;
-  /** `track_` pipes whose subscription notice went out: only these get an unsubscription notice. */
-  readonly announced: Set<string>;
+  /** Last typing notice per pipe (ms), for the typing rate limit; made at the first notice (most connections never type). */
+  typingAt?: Map<string, number>;
+  /** `track_` pipes whose subscription notice went out: only these get an unsubscription notice. Made at the first. */
+  announced?: Set<string>;
   closed: boolean;
 }
 
@@ -30,16 +30,20 @@ export function newConnection(
   limits: Limits,
   now: number,
 ): Connection {
+  // Every field written here, none added later: one object shape, its fields inside the object.
   return {
     id,
-    ...identity,
+    appId: identity.appId,
+    user_id: identity.user_id,
+    user_name: identity.user_name,
+    authorized: identity.authorized,
     subscriptions: new Map(),
     publishBucket: new TokenBucket(limits.publish.burst, limits.publish.perSecond, now),
     requestBucket: new TokenBucket(limits.requests.burst, limits.requests.perSecond, now),
     replyBucket: new TokenBucket(limits.replyBytes.burst, limits.replyBytes.perSecond, now),
     strikes: new StrikeCounter(limits.strikes, limits.strikeWindowMs, now),
-    typingAt: new Map(),
-    announced: new Set(),
+    typingAt: undefined,
+    announced: undefined,
     closed: false,
   };
 }

@@ -247,7 +247,7 @@ export class Core implements BackendApi {
     for (const pipe of joinedPipes)
       this.metrics.setPipeSubscribers(conn.appId, pipe, this.out.localMemberCount(conn.appId, pipe));
     for (const pipe of announce) {
-      conn.announced.add(pipe);
+      (conn.announced ??= new Set()).add(pipe);
       await this.track(conn, pipe, TRACK_EVENTS.subscription);
     }
     return { error: '', subscribed: subs.map((s) => formatSubscription(s!)) };
@@ -272,7 +272,7 @@ export class Core implements BackendApi {
 
   /** The unsubscription notice of a track_ pipe whose subscription was announced; it too counts as a publish. */
   private async announceLeaving(conn: Connection, pipe: string): Promise<void> {
-    if (!conn.announced.delete(pipe)) return;
+    if (!conn.announced?.delete(pipe)) return;
     conn.publishBucket.charge(1, this.now());
     await this.track(conn, pipe, TRACK_EVENTS.unsubscription);
   }
@@ -345,15 +345,16 @@ export class Core implements BackendApi {
       return { error: 'forbidden', message: `browsers may not type into ${pipe}` };
     }
     const now = this.now();
-    if (now - (conn.typingAt.get(pipe) ?? 0) < TYPING_INTERVAL_MS) {
+    if (now - (conn.typingAt?.get(pipe) ?? 0) < TYPING_INTERVAL_MS) {
       return { error: 'rate_limited', message: 'one typing notice per second' };
     }
     if (await this.isBanned(conn, pipe)) return { error: 'banned', message: 'you are banned from this pipe' };
-    if (conn.typingAt.size >= MAX_PIPES_PER_CONNECTION) {
+    const typingAt = (conn.typingAt ??= new Map());
+    if (typingAt.size >= MAX_PIPES_PER_CONNECTION) {
       // Typing into ever new pipes must not grow the map for the connection's lifetime: drop what no longer limits.
-      for (const [p, at] of conn.typingAt) if (now - at >= TYPING_INTERVAL_MS) conn.typingAt.delete(p);
+      for (const [p, at] of typingAt) if (now - at >= TYPING_INTERVAL_MS) typingAt.delete(p);
     }
-    conn.typingAt.set(pipe, now);
+    typingAt.set(pipe, now);
     const guest = conn.authorized ? '' : (guestName ?? '').trim();
     const notice: TypingNotice = { pipe, user_id: conn.user_id };
     if (conn.user_name !== undefined) notice.user_name = conn.user_name;

@@ -18,14 +18,18 @@ interface EnginePacket {
 }
 
 interface Transport {
-  on(event: 'drain', listener: () => void): void;
-  off(event: 'drain', listener: () => void): void;
+  on(event: 'drain', listener: (this: object) => void): void;
+  off(event: 'drain', listener: (this: object) => void): void;
 }
 
 /** Node-wide sum of every meter, kept as meters change. */
 export class OutputTotal {
   bytes = 0;
 }
+
+/** Which meter a connection or a transport belongs to: the listeners below are shared by every meter, not made per connection. */
+const meterOfConn = new WeakMap<object, OutputMeter>();
+const meterOfTransport = new WeakMap<object, OutputMeter>();
 
 export class OutputMeter {
   /** Created, not yet flushed to the transport. */
@@ -36,44 +40,18 @@ export class OutputMeter {
   /** Since when the meter is over its budget (undefined while within). */
   overSince: number | undefined;
   private transport: Transport | undefined;
-  private readonly onDrain = (): void => {
-    const done = this.batches.shift() ?? 0;
-    this.inFlight -= done;
-    this.total.bytes -= done;
-    this.onChange();
-  };
 
   constructor(
-    private readonly conn: EngineSocket,
+    readonly conn: EngineSocket,
     private readonly total: OutputTotal,
     /** Called after every change of `pending`. */
-    private readonly onChange: () => void,
+    private readonly onChange: (meter: OutputMeter) => void,
   ) {
-    conn.on('packetCreate', (packet: EnginePacket) => {
-      const size = sizeOf(packet.data);
-      this.queued += size;
-      this.total.bytes += size;
-      this.onChange();
-    });
-    conn.on('flush', () => {
-      this.batches.push(this.queued);
-      this.inFlight += this.queued;
-      this.queued = 0;
-    });
-    // A new transport starts with nothing in flight: what the old one held is discarded with it.
-    conn.on('upgrade', () => {
-      this.total.bytes -= this.inFlight;
-      this.inFlight = 0;
-      this.batches.length = 0;
-      this.follow();
-    });
-    conn.once('close', () => {
-      this.transport?.off('drain', this.onDrain);
-      this.total.bytes -= this.queued + this.inFlight;
-      this.queued = 0;
-      this.inFlight = 0;
-      this.batches.length = 0;
-    });
+    meterOfConn.set(conn, this);
+    conn.on('packetCreate', onPacketCreate);
+    conn.on('flush', onFlush);
+    conn.on('upgrade', onUpgrade);
+    conn.once('close', onClose);
     this.follow();
   }
 
@@ -82,11 +60,64 @@ export class OutputMeter {
     return this.queued + this.inFlight;
   }
 
-  private follow(): void {
-    this.transport?.off('drain', this.onDrain);
-    this.transport = this.conn.transport as unknown as Transport;
-    this.transport.on('drain', this.onDrain);
+  created(size: number): void {
+    this.queued += size;
+    this.total.bytes += size;
+    this.onChange(this);
   }
+
+  flushed(): void {
+    this.batches.push(this.queued);
+    this.inFlight += this.queued;
+    this.queued = 0;
+  }
+
+  drained(): void {
+    const done = this.batches.shift() ?? 0;
+    this.inFlight -= done;
+    this.total.bytes -= done;
+    this.onChange(this);
+  }
+
+  /** A new transport starts with nothing in flight: what the old one held is discarded with it. */
+  upgraded(): void {
+    this.total.bytes -= this.inFlight;
+    this.inFlight = 0;
+    this.batches.length = 0;
+    this.follow();
+  }
+
+  closed(): void {
+    this.transport?.off('drain', onDrain);
+    this.total.bytes -= this.queued + this.inFlight;
+    this.queued = 0;
+    this.inFlight = 0;
+    this.batches.length = 0;
+  }
+
+  private follow(): void {
+    this.transport?.off('drain', onDrain);
+    this.transport = this.conn.transport as unknown as Transport;
+    meterOfTransport.set(this.transport, this);
+    this.transport.on('drain', onDrain);
+  }
+}
+
+// Emitters call their listeners with `this` set to themselves.
+function onPacketCreate(this: object, packet: EnginePacket): void {
+  meterOfConn.get(this)?.created(sizeOf(packet.data));
+}
+function onFlush(this: object): void {
+  meterOfConn.get(this)?.flushed();
+}
+function onUpgrade(this: object): void {
+  meterOfConn.get(this)?.upgraded();
+}
+function onClose(this: object): void {
+  meterOfConn.get(this)?.closed();
+}
+function onDrain(this: object): void {
+  meterOfTransport.get(this)?.drained();
 }
 
 /**
