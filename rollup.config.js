@@ -8,7 +8,7 @@ import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import esbuild from 'rollup-plugin-esbuild';
 import { browserFieldOverrides } from './scripts/build-browser-field.mjs';
-import { CHUNKS, lazyChunks } from './scripts/build-chunks.mjs';
+import { CHUNKS, chunkTreeshake, lazyChunks } from './scripts/build-chunks.mjs';
 import { nativeStandIns } from './scripts/build-natives.mjs';
 import { minifyLitTemplates } from './scripts/build-templates.mjs';
 import { websocketOnly } from './scripts/build-transports.mjs';
@@ -67,15 +67,28 @@ export default [
     plugins: [lazyChunks(), ...browserPlugins()],
     onwarn,
   },
-  ...CHUNKS.map(({ source: input, file }) => ({
+  ...CHUNKS.map(({ source: input, file, bundles }) => ({
     input,
-    output: { file: `dist/${file}`, format: 'es', sourcemap: true },
+    output: {
+      file: `dist/${file}`,
+      format: 'es',
+      sourcemap: true,
+      ...(bundles.length ? { banner: banner(...bundles) } : {}),
+    },
     plugins: browserPlugins(),
+    treeshake: chunkTreeshake,
     onwarn,
   })),
   {
     input: 'src/compat/global.ts',
-    output: { file: 'dist/CometServerApi.js', format: 'iife', sourcemap: true, banner: banner(SIO) },
+    // A classic script has no URL to load chunks relative to: what the client loads lazily is inside it.
+    output: {
+      file: 'dist/CometServerApi.js',
+      format: 'iife',
+      sourcemap: true,
+      banner: banner(SIO),
+      inlineDynamicImports: true,
+    },
     plugins: browserPlugins(),
     onwarn,
   },

@@ -7,10 +7,29 @@
 // beside it (src/server/fronts/http/static.ts), and the npm package ships them (scripts/build-packages.mjs).
 import { resolve } from 'node:path';
 
-/** Each chunk: its source module, its file in dist/, and when the element loads it (for the size table). */
-export const CHUNKS = [{ source: 'src/element/translations/ru.ts', file: 'comet-chat-ru.js', when: 'the Russian UI' }];
+/**
+ * Each chunk: its source module, its file in dist/, when the element loads it (for the size table), and what
+ * else it bundles (for its license banner).
+ */
+export const CHUNKS = [
+  { source: 'src/element/translations/ru.ts', file: 'comet-chat-ru.js', when: 'the Russian UI', bundles: [] },
+  {
+    source: 'src/client/polling.ts',
+    file: 'comet-chat-polling.js',
+    when: 'networks that refuse WebSocket',
+    bundles: ['socket.io-client (MIT, Guillermo Rauch)'],
+  },
+];
 
 const bySource = new Map(CHUNKS.map(({ source, file }) => [resolve(source), file]));
+
+/**
+ * In a chunk's build: socket.io-client's and engine.io-client's entry modules only re-export (socket.io-client's
+ * also sets up its Manager cache), so a chunk that takes one export from them takes that export's modules alone.
+ */
+export const chunkTreeshake = {
+  moduleSideEffects: (id) => !/(socket|engine)\.io-client[\\/]build[\\/]esm[\\/]index\.js$/.test(id),
+};
 
 /** In the entry's build: a dynamic import of a chunk's source stays an import of the chunk's file. */
 export function lazyChunks() {

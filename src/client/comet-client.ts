@@ -22,6 +22,7 @@ import type {
 import { MarkerWindow } from './dedupe.js';
 import { CometClientError, asClientError } from './errors.js';
 import { SubscriptionSet } from './subscriptions.js';
+import { allowPolling } from './transport-fallback.js';
 import type { CometClientEventMap, CometClientOptions, ConnectionStatus, HistoryPage } from './types.js';
 
 type WireSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -218,6 +219,8 @@ export class CometClient extends EventTarget {
     });
     socket.on('connect_error', (err: Error & { data?: { reason?: string } }) => {
       this._emit('error', { error: 'disconnected', message: err.message });
+      // Without data the transport failed (the network may refuse WebSocket), not the server's handshake.
+      if (!err.data && !o.transports) allowPolling(socket);
       const reason = err.data?.reason;
       // socket.io gives up on a refused handshake; one refused because the server's store was away is worth retrying.
       if (reason === 'unavailable' || reason === 'internal') {

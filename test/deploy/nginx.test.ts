@@ -1,12 +1,13 @@
 /**
  * docs/deploy.md's nginx in front of two nodes over Redis: TLS with a certificate the test makes,
- * the bundle and the API through the proxy, per-node /metrics for the monitoring address only, and two
- * browsers on different nodes chatting over wss://.
+ * the bundle and the API through the proxy, per-node /metrics for the monitoring address only, two
+ * browsers on different nodes chatting over wss://, and long-polling kept on one node.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { connect as tlsConnect } from 'node:tls';
 import { test } from 'node:test';
+import { io } from 'socket.io-client';
 import { chat, part, say, waitForDelivery, waitForInFeed } from '../e2e/harness.js';
 import { connectionsOn, httpsFetch, SECRET, useDeployment } from './deploy-helpers.js';
 import { openChat, placeOn } from './chat-pages.js';
@@ -84,4 +85,46 @@ test('two browsers on different nodes chat over wss:// through nginx', async () 
     .filter((l) => /^101 "GET \/socket\.io\/\?EIO=4&transport=websocket/.test(l));
   assert.ok(upgrades.length >= 2, deployment.proxy.accessLog());
   for (const p of pages) await p.page.context().close();
+});
+
+test('long-polling through nginx: every request of a session reaches the node that holds it', async () => {
+  const { proxy, tls } = deployment;
+  // What a browser on a network that refuses WebSocket does after its fallback (docs/client.md).
+  const socket = io(proxy.url, {
+    transports: ['polling'],
+    ca: tls.cert,
+    auth: { dev_id: '1' },
+    forceNew: true,
+    reconnection: false,
+  });
+  try {
+    await new Promise<void>((done, fail) => {
+      socket.once('auth', () => done());
+      socket.once('connect_error', fail);
+    });
+    const pipe = `web_poll${Date.now().toString(36)}`;
+    // Enough round trips that a balancer alternating between the nodes would have broken the session.
+    for (let i = 1; i <= 8; i++) {
+      const report = await socket.timeout(10_000).emitWithAck('publish', { pipe, data: { text: `poll ${i}` } });
+      assert.equal(report.error, '', JSON.stringify(report));
+    }
+    const page = await socket.timeout(10_000).emitWithAck('history', { pipe, limit: 20 });
+    assert.equal(page.error, '', JSON.stringify(page));
+    const texts = (page.messages as { data: { text: string } }[]).map((m) => m.data.text);
+    assert.deepEqual(
+      texts,
+      [1, 2, 3, 4, 5, 6, 7, 8].map((i) => `poll ${i}`),
+    );
+    const sid = socket.io.engine.id;
+    const upstreams = new Set(
+      proxy
+        .accessLog()
+        .split('\n')
+        .filter((l) => l.includes(`sid=${sid}`))
+        .map((l) => /upstream=(\S+)/.exec(l)?.[1]),
+    );
+    assert.equal(upstreams.size, 1, proxy.accessLog());
+  } finally {
+    socket.close();
+  }
 });

@@ -1,0 +1,22 @@
+/**
+ * Networks that refuse WebSocket (an office or school proxy that forwards HTTP but not the `Upgrade`): once a
+ * connection attempt has failed at the transport, the HTTP long-polling transport is loaded (in the browser
+ * bundle a chunk of its own, fetched from beside comet-chat.js), and from then on every attempt tries WebSocket
+ * first and polling when WebSocket fails. So a reconnect upgrades by itself once the network lets WebSocket
+ * through, and a server that was merely down is reached over WebSocket again when it is back: polling needs
+ * sticky sessions behind a load balancer, WebSocket does not (docs/deploy.md).
+ */
+import { WebSocket, type Socket } from 'socket.io-client';
+
+/** Sockets whose next attempts may fall back to polling, or are about to. */
+const allowed = new WeakSet<Socket>();
+
+/** Lets `socket`'s next attempts fall back to polling; should the transport not load, the next failure tries again. */
+export function allowPolling(socket: Socket): void {
+  if (allowed.has(socket)) return;
+  allowed.add(socket);
+  import('./polling.js').then(
+    ({ Polling }) => Object.assign(socket.io.opts, { transports: [WebSocket, Polling], tryAllTransports: true }),
+    () => allowed.delete(socket),
+  );
+}
