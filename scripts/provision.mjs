@@ -97,7 +97,8 @@ async function missingPieces() {
       ['mariadb-client'],
       'apt-get install -y mariadb-client',
     ]);
-  const extensions = has('php') ? missingPhpExtensions() : [];
+  // Without php-cli nothing can be probed yet: its WordPress extensions are installed along with it.
+  const extensions = has('php') ? missingPhpExtensions() : Object.keys(PHP_EXTENSIONS);
   if (extensions.length > 0) {
     const pkgs = extensions.map((e) => PHP_EXTENSIONS[e]);
     missing.push([

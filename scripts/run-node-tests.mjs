@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Runs node:test over every *.test.ts under the given folders (Node 20's --test takes no globs).
+// Runs node:test over the given *.test.ts files and every one under the given folders (Node 20's --test takes no globs).
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const dirs = process.argv.slice(2);
 if (dirs.length === 0) {
-  console.error('usage: run-node-tests.mjs DIR...');
+  console.error('usage: run-node-tests.mjs DIR|FILE...');
   process.exit(2);
 }
 const files = [];
@@ -17,7 +17,7 @@ const walk = (dir) => {
     else if (name.endsWith('.test.ts')) files.push(path);
   }
 };
-dirs.forEach(walk);
+dirs.forEach((path) => (statSync(path).isDirectory() ? walk(path) : files.push(path)));
 if (files.length === 0) {
   console.error(`no test files under ${dirs.join(', ')}`);
   process.exit(1);

@@ -38,6 +38,7 @@ export const configFileSchema = z.strictObject({
     .optional(),
   limits: limitsOverrideSchema.optional(),
   trustedProxies: z.array(z.union([z.ipv4(), z.ipv6()])).optional(),
+  metricsFrom: z.array(z.union([z.ipv4(), z.ipv6()])).optional(),
   demo: z.boolean().optional(),
   apps: z.array(appConfigSchema).optional(),
 });

@@ -15,8 +15,11 @@ import { resolveLimits, resolveQuota, type Limits, type LimitsOverride } from '.
 import { WebhookDispatcher } from './core/webhook.js';
 import { startCometQL, type CometQLServer } from './fronts/cometql/index.js';
 import { createHttpFront, type HttpFrontDeps } from './fronts/http/index.js';
+import { guardConnections } from './fronts/http/connection-guard.js';
 import { packageRoot } from './fronts/http/static.js';
+import { DEFAULT_TRUSTED_PROXIES } from './fronts/address.js';
 import { attachSocketFront } from './fronts/socket/index.js';
+import { textOnlyParser } from './fronts/socket/parser.js';
 import type { CometIo } from './fronts/socket/types.js';
 import { urlForLog } from './log-safe.js';
 import { Metrics } from './metrics.js';
@@ -69,6 +72,8 @@ export interface CometServerOptions {
   limits?: LimitsOverride;
   /** Proxies whose X-Forwarded-For names the client address; default loopback. */
   trustedProxies?: string[];
+  /** Peers that may read /metrics; default loopback. */
+  metricsFrom?: string[];
   /** The core's clock (ms since the epoch); tests pass one they move. */
   clock?: () => number;
   /** Serve demo/ at `/` with its demo backend routes. */
@@ -187,12 +192,18 @@ export async function createCometServer(options: CometServerOptions = {}): Promi
       metrics,
       isReady: () => ready,
       storeAvailable: available,
+      ...(o.metricsFrom ? { metricsFrom: o.metricsFrom } : {}),
       demo: o.demo === true,
       ...(o.staticDirs ? { staticRoots: o.staticDirs } : {}),
       ...(o.demo ? { extraRoutes: await loadDemoBackend(app1Secret) } : {}),
       log: (message, err) => log.error(`[http] ${message}`, err),
     });
     const httpServer = createServer(httpHandler);
+    guardConnections(httpServer, {
+      socketsPerAddress: limits.socketsPerAddress,
+      trustedProxies: o.trustedProxies ?? DEFAULT_TRUSTED_PROXIES,
+      metrics,
+    });
     const maxMessageBytes = o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     const io: CometIo = new SocketServer(httpServer, {
       // Room for the JSON envelope and escaping; the core enforces the real limit on `data`.
@@ -200,6 +211,7 @@ export async function createCometServer(options: CometServerOptions = {}): Promi
       // Which pages may connect is decided per app (its origins) when the connection is opened.
       cors: { origin: true },
       serveClient: false,
+      parser: textOnlyParser,
     });
     if (redis) io.adapter(redis.adapterFactory);
     const socketFront = attachSocketFront(io, core, metrics, {

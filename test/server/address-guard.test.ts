@@ -2,7 +2,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
-import { AddressGuard, clientAddress } from '../../src/server/fronts/socket/address-guard.js';
+import { clientAddress } from '../../src/server/fronts/address.js';
+import { AddressGuard } from '../../src/server/fronts/socket/address-guard.js';
 import { DEFAULT_LIMITS } from '../../src/server/core/limits.js';
 
 describe('clientAddress', () => {

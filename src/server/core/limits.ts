@@ -57,6 +57,11 @@ export const limitsSchema = z.strictObject({
   handshakes: rate,
   /** Open connections per client address. */
   connectionsPerAddress: z.number().int().positive(),
+  /**
+   * Open TCP sockets per peer address (trusted proxies exempt), counted before any byte is read: what
+   * half-open or slowly sent requests from one address may hold of the process's file descriptors.
+   */
+  socketsPerAddress: z.number().int().positive(),
   /** How long an address is refused after one of its connections was closed for abuse; doubles on each repeat. */
   penaltyMs: ms,
   /** The longest such refusal. */
@@ -90,6 +95,7 @@ export const DEFAULT_LIMITS: Limits = {
   strikeWindowMs: 10_000,
   handshakes: { burst: 60, perSecond: 20 },
   connectionsPerAddress: 200,
+  socketsPerAddress: 500,
   penaltyMs: 30_000,
   penaltyMaxMs: 10 * 60_000,
   quota: { historyBytes: 64 * MiB, historyPipes: 1000, pipeHistoryBytes: 1 * MiB },

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { BackendApi } from '../../core/api.js';
 import type { Metrics } from '../../metrics.js';
+import { plainAddress } from '../address.js';
 import { API_PREFIX, handleApi } from './api.js';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { HttpError, sendError, sendJson } from './respond.js';
@@ -28,12 +29,18 @@ export interface HttpFrontDeps {
    * Return true when the request was answered.
    */
   extraRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+  /**
+   * Peers that may read /metrics (its labels name apps and their traffic); default loopback. A
+   * proxy in front decides for its own clients (deploy/nginx allows only its host).
+   */
+  metricsFrom?: readonly string[];
   /** Largest accepted request body; default 1 MiB. */
   maxBodyBytes?: number;
   /** Where internal faults are reported (never to the client); default console.error. */
   log?: (message: string, err: unknown) => void;
 }
 
+const DEFAULT_METRICS_FROM = ['127.0.0.1', '::1'];
 /** Folders of demo/ that hold the demo's server-side code, not pages: never served. */
 const DEMO_PRIVATE_DIRS = ['backend'];
 /** Public scripts may be cached a little: a release changes them, the ETag catches it. */
@@ -46,6 +53,7 @@ export function createHttpFront(deps: HttpFrontDeps): HttpHandler {
   const demoDir = deps.staticRoots?.demo ?? join(packageRoot(), 'demo');
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log = deps.log ?? ((message: string, err: unknown) => console.error(`[http] ${message}`, err));
+  const metricsFrom = new Set((deps.metricsFrom ?? DEFAULT_METRICS_FROM).map(plainAddress));
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = parseUrl(req.url);
@@ -72,6 +80,9 @@ export function createHttpFront(deps: HttpFrontDeps): HttpHandler {
     }
     if (path === '/metrics') {
       readOnly(method);
+      if (!metricsFrom.has(plainAddress(req.socket.remoteAddress ?? ''))) {
+        throw new HttpError(403, 'forbidden', 'metrics are served only to the addresses in metricsFrom');
+      }
       const text = deps.metrics.render();
       res.writeHead(200, {
         'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',

@@ -4,16 +4,11 @@
  * that refuses it for a while after one of its connections was closed for abuse (doubling on each
  * repeat, up to a cap). IPv6 addresses count per /64, the smallest block one subscriber gets.
  */
-import type { IncomingMessage } from 'node:http';
-import { isIP } from 'node:net';
 import type { Limits } from '../../core/limits.js';
 import { TokenBucket } from '../../core/rate-limit.js';
 
 /** Addresses remembered at once; beyond it the idle ones are forgotten first. */
 const MAX_ADDRESSES = 100_000;
-
-/** Which peers' X-Forwarded-For is believed: a proxy on the same host, unless configured otherwise. */
-export const DEFAULT_TRUSTED_PROXIES: readonly string[] = ['127.0.0.1', '::1'];
 
 interface AddressState {
   handshakes: TokenBucket;
@@ -99,43 +94,4 @@ export class AddressGuard {
     // Every address is busy: forget the oldest anyway rather than grow without bound.
     if (dropped === 0) this.addresses.delete(this.addresses.keys().next().value!);
   }
-}
-
-/**
- * The address a request comes from: the peer, or when the peer is a trusted proxy, the nearest
- * address in X-Forwarded-For that is not one. IPv4-mapped IPv6 reads as IPv4; IPv6 as its /64.
- */
-export function clientAddress(req: IncomingMessage, trustedProxies: readonly string[]): string {
-  let address = normalize(req.socket.remoteAddress ?? '');
-  const forwarded = req.headers['x-forwarded-for'];
-  if (forwarded !== undefined && trustedProxies.includes(address)) {
-    const hops = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded)
-      .split(',')
-      .map((h) => normalize(h.trim()));
-    for (let i = hops.length - 1; i >= 0; i--) {
-      if (isIP(hops[i]!) === 0) break;
-      address = hops[i]!;
-      if (!trustedProxies.includes(address)) break;
-    }
-  }
-  return isIP(address) === 6 ? prefix64(address) : address;
-}
-
-function normalize(address: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  return mapped ? mapped[1]! : address;
-}
-
-/** The first four groups of an IPv6 address (`2001:db8:1:2::/64`). */
-function prefix64(address: string): string {
-  const [head = '', tail = ''] = address.toLowerCase().split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === '' ? [] : tail.split(':');
-  const groups = address.includes('::')
-    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
-    : left;
-  return `${groups
-    .slice(0, 4)
-    .map((g) => g.replace(/^0+(?=.)/, ''))
-    .join(':')}::/64`;
 }
