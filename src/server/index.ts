@@ -19,7 +19,6 @@ import { guardConnections } from './fronts/http/connection-guard.js';
 import { packageRoot } from './fronts/http/static.js';
 import { DEFAULT_TRUSTED_PROXIES } from './fronts/address.js';
 import { attachSocketFront } from './fronts/socket/index.js';
-import { textOnlyParser } from './fronts/socket/parser.js';
 import type { CometIo } from './fronts/socket/types.js';
 import { urlForLog } from './log-safe.js';
 import { Metrics } from './metrics.js';
@@ -211,7 +210,6 @@ export async function createCometServer(options: CometServerOptions = {}): Promi
       // Which pages may connect is decided per app (its origins) when the connection is opened.
       cors: { origin: true },
       serveClient: false,
-      parser: textOnlyParser,
     });
     if (redis) io.adapter(redis.adapterFactory);
     const socketFront = attachSocketFront(io, core, metrics, {

@@ -184,6 +184,18 @@ export function attachSocketFront(
         setImmediate(() => close(meter.conn, link, 'slow_consumer'));
     }
   };
+  /**
+   * The chat speaks JSON. A binary frame would be an attachment Socket.IO's decoder holds until its
+   * packet is whole (up to ten frames of maxHttpBufferSize): the connection ends before it is decoded.
+   */
+  function onRawPacket(this: EngineConn, packet: { type: string; data?: unknown }): void {
+    if (packet.type !== 'message' || typeof packet.data === 'string') return;
+    const link = links.get(this);
+    if (!link || link.closing) return;
+    link.closing = true;
+    metrics.error('binary_frame');
+    cutOff(this);
+  }
   function onRawClose(this: EngineConn): void {
     const link = links.get(this);
     links.delete(this);
@@ -200,6 +212,7 @@ export function attachSocketFront(
       connects: new TokenBucket(CONNECT_ATTEMPTS.burst, CONNECT_ATTEMPTS.perSecond, core.now()),
       meter: new OutputMeter(raw, output, onMeterChange),
     });
+    raw.on('packet', onRawPacket);
     raw.once('close', onRawClose);
   });
 
