@@ -542,7 +542,9 @@ export class CometClient extends EventTarget {
   /** After every (re)connect: re-subscribe everything, then replay what each pipe missed. */
   private async _resync(session: number): Promise<void> {
     // Where each pipe's catch-up starts: fixed before the outbox goes, whose markers come after the gap.
-    const starts = new Map([...this._pipes].map(([pipe, state]) => [pipe, Math.max(state._seen.high, state._since)]));
+    const starts = new Map(
+      [...this._pipes].map(([pipe, state]) => [pipe, Math.max(state._seen.resumePoint(), state._since)]),
+    );
     // The outbox first: a publish whose answer was lost gets its marker back before catch-up could replay it.
     while (this._outbox.length > 0 && session === this._session && this._isConnected()) await this._send();
     if (session !== this._session) return;
