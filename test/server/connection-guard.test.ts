@@ -9,7 +9,11 @@ import { connect as tcpConnect, type Socket as NetSocket } from 'node:net';
 import type { CometServer } from '../../src/server/index.js';
 import { connect, disconnected, request, startServer, type Client } from './socket-helpers.js';
 
-const opened: { servers: CometServer[]; sockets: NetSocket[]; clients: Client[] } = { servers: [], sockets: [], clients: [] };
+const opened: { servers: CometServer[]; sockets: NetSocket[]; clients: Client[] } = {
+  servers: [],
+  sockets: [],
+  clients: [],
+};
 after(async () => {
   opened.sockets.forEach((s) => s.destroy());
   opened.clients.forEach((c) => c.close());
@@ -49,10 +53,12 @@ describe('TCP sockets per address', { timeout: 20_000 }, () => {
     const kept: NetSocket[] = [];
     const refused = await Promise.all(
       from2.map(({ closed, socket }) =>
-        Promise.race([closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 500))]).then((gone) => {
-          if (!gone) kept.push(socket);
-          return gone;
-        }),
+        Promise.race([closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 500))]).then(
+          (gone) => {
+            if (!gone) kept.push(socket);
+            return gone;
+          },
+        ),
       ),
     );
     assert.equal(refused.filter(Boolean).length, 3, 'three sockets over the limit closed');
@@ -87,7 +93,10 @@ describe('binary attachments', { timeout: 20_000 }, () => {
     // A text client on the same server is unaffected.
     const ok = await connect(server, { dev_id: '1' });
     opened.clients.push(ok);
-    assert.equal((await request<{ error: string }>(ok, 'publish', { pipe: 'web_bin', event: 'x', data: { text: 'hi' } })).error, '');
+    assert.equal(
+      (await request<{ error: string }>(ok, 'publish', { pipe: 'web_bin', event: 'x', data: { text: 'hi' } })).error,
+      '',
+    );
   });
 });
 

@@ -16,7 +16,9 @@ export function clientAddress(req: IncomingMessage, trustedProxies: readonly str
   let address = plainAddress(req.socket.remoteAddress ?? '');
   const forwarded = req.headers['x-forwarded-for'];
   if (forwarded !== undefined && trustedProxies.includes(address)) {
-    const hops = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded).split(',').map((h) => plainAddress(h.trim()));
+    const hops = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded)
+      .split(',')
+      .map((h) => plainAddress(h.trim()));
     for (let i = hops.length - 1; i >= 0; i--) {
       if (isIP(hops[i]!) === 0) break;
       address = hops[i]!;
@@ -43,6 +45,11 @@ function prefix64(address: string): string {
   const [head = '', tail = ''] = address.toLowerCase().split('::');
   const left = head === '' ? [] : head.split(':');
   const right = tail === '' ? [] : tail.split(':');
-  const groups = address.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  const groups = address.includes('::')
+    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
