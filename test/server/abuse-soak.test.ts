@@ -123,7 +123,12 @@ describe('under attack, with default limits', () => {
     assert.ok(peak - baseline < 300 * 2 ** 20, `RSS grew by ${Math.round((peak - baseline) / 2 ** 20)} MB`);
     // The attacks ran, and were answered as attacks.
     assert.ok(done.floodSent! > 1000 && done.floodClosings! >= 4, JSON.stringify(done));
-    assert.ok(done.churnRefused! > done.churnOpened!, JSON.stringify(done));
+    // Handshakes per address: a burst of 60, then 20/s. A starved attacker may stay under it; one that
+    // tried more than that was refused the rest.
+    const handshakeBound = 60 + 20 * (ATTACK_MS / 1000);
+    assert.ok(done.churnOpened! <= handshakeBound, JSON.stringify(done));
+    if (done.churnOpened! + done.churnRefused! > handshakeBound * 1.2)
+      assert.ok(done.churnRefused! > 0, JSON.stringify(done));
     assert.ok(done.amplifyRefusals! > 0, JSON.stringify(done));
   });
 });
