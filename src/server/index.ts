@@ -15,9 +15,9 @@ import { resolveLimits, resolveQuota, type Limits, type LimitsOverride } from '.
 import { WebhookDispatcher } from './core/webhook.js';
 import { startCometQL, type CometQLServer } from './fronts/cometql/index.js';
 import { createHttpFront, type HttpFrontDeps } from './fronts/http/index.js';
-import { guardConnections } from './fronts/http/connection-guard.js';
 import { packageRoot } from './fronts/http/static.js';
 import { DEFAULT_TRUSTED_PROXIES } from './fronts/address.js';
+import { socketCap } from './fronts/socket-cap.js';
 import { attachSocketFront } from './fronts/socket/index.js';
 import type { CometIo } from './fronts/socket/types.js';
 import { urlForLog } from './log-safe.js';
@@ -198,11 +198,16 @@ export async function createCometServer(options: CometServerOptions = {}): Promi
       log: (message, err) => log.error(`[http] ${message}`, err),
     });
     const httpServer = createServer(httpHandler);
-    guardConnections(httpServer, {
-      socketsPerAddress: limits.socketsPerAddress,
-      trustedProxies: o.trustedProxies ?? DEFAULT_TRUSTED_PROXIES,
+    // A request's headers within 10 s and the whole request within 30 s (bodies are at most a few MB).
+    httpServer.headersTimeout = 10_000;
+    httpServer.requestTimeout = 30_000;
+    const socketCapOptions = {
+      perAddress: limits.socketsPerAddress,
+      exempt: o.trustedProxies ?? DEFAULT_TRUSTED_PROXIES,
       metrics,
-    });
+    };
+    const admitSocket = socketCap(socketCapOptions);
+    httpServer.on('connection', admitSocket);
     const maxMessageBytes = o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     const io: CometIo = new SocketServer(httpServer, {
       // Room for the JSON envelope and escaping; the core enforces the real limit on `data`.
@@ -231,6 +236,7 @@ export async function createCometServer(options: CometServerOptions = {}): Promi
         cometql = await startCometQL(core, {
           port: cometqlPort,
           host,
+          socketCap: socketCapOptions,
           logger: { info: (m) => log.info(`[cometql] ${m}`), warn: (m) => log.info(`[cometql] ${m}`) },
         });
       } catch (err) {

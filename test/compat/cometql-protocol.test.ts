@@ -216,4 +216,47 @@ describe('CometQL protocol over a socket', () => {
       await front.close();
     }
   });
+
+  it('closes a login that trickles a byte at a time once the handshake time is up: a deadline, not an idle timeout', async () => {
+    const { startCometQL } = await import('../../src/server/fronts/cometql/index.js');
+    const front = await startCometQL(server.core, { port: 0, host: '127.0.0.1', handshakeTimeoutMs: 300 });
+    try {
+      const c = await RawClient.open(front.port);
+      clients.push(c);
+      await c.greeting();
+      const opened = Date.now();
+      // A login packet's header, announcing 200 bytes, then one byte every 100 ms: never idle for 300 ms.
+      c.socket.write(Buffer.from([200, 0, 0, 1]));
+      const trickle = setInterval(() => c.socket.writable && c.socket.write(Buffer.from([0])), 100);
+      try {
+        await Promise.race([
+          c.closed,
+          new Promise((_, reject) => setTimeout(() => reject(new Error('still open')), 3000)),
+        ]);
+      } finally {
+        clearInterval(trickle);
+      }
+      assert.ok(Date.now() - opened < 2000, `closed after ${Date.now() - opened} ms`);
+    } finally {
+      await front.close();
+    }
+  });
+
+  it('holds each address to its sockets, as the HTTP port does', async () => {
+    const { startCometQL } = await import('../../src/server/fronts/cometql/index.js');
+    const { Metrics } = await import('../../src/server/metrics.js');
+    const socketCap = { perAddress: 3, exempt: [], metrics: new Metrics() };
+    const front = await startCometQL(server.core, { port: 0, host: '127.0.0.1', socketCap });
+    try {
+      const opened = await Promise.all(Array.from({ length: 5 }, () => RawClient.open(front.port)));
+      clients.push(...opened);
+      const greeted = await Promise.all(opened.map((c) => c.next()));
+      assert.equal(greeted.filter((p) => p !== null).length, 3, 'three greeted, two closed at once');
+      opened
+        .filter((_, i) => greeted[i] === null)
+        .forEach((c) => assert.equal(c.socket.destroyed || c.socket.readyState !== 'open', true));
+    } finally {
+      await front.close();
+    }
+  });
 });

@@ -5,6 +5,7 @@
  */
 import { createServer, type Socket } from 'node:net';
 import type { BackendApi } from '../../core/api.js';
+import { socketCap, type SocketCapOptions } from '../socket-cap.js';
 import { Session } from './session.js';
 
 /** Where the front reports connection-level trouble; it is never given a password. */
@@ -17,8 +18,10 @@ export interface CometQLOptions {
   port: number;
   host: string;
   logger?: CometQLLogger;
-  /** Close a connection that has not finished logging in after this long (default 10 s). */
+  /** Close a connection that has not finished logging in this long after it opened (default 10 s). */
   handshakeTimeoutMs?: number;
+  /** Sockets per peer address, as for the HTTP port: logins not yet made are anyone's. */
+  socketCap?: SocketCapOptions;
   /** Close a logged-in connection silent for this long (default 8 hours, MySQL's wait_timeout). */
   idleTimeoutMs?: number;
 }
@@ -31,7 +34,9 @@ export interface CometQLServer {
 export async function startCometQL(core: BackendApi, opts: CometQLOptions): Promise<CometQLServer> {
   const sockets = new Set<Socket>();
   let nextConnectionId = 1;
+  const admit = opts.socketCap ? socketCap(opts.socketCap) : () => true;
   const server = createServer((socket) => {
+    if (!admit(socket)) return;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     new Session(socket, {

@@ -50,6 +50,7 @@ export class Session {
   private pending?: HandshakeResponse;
   private ctx?: ExecContext;
   private busy = false;
+  private readonly loginDeadline: NodeJS.Timeout;
   /** Set once the connection is being closed: nothing more is read. */
   private closing = false;
 
@@ -60,7 +61,9 @@ export class Session {
     this.host = socket.remoteAddress ?? 'unknown';
     this.framer.maxPayload = MAX_LOGIN_PACKET;
     socket.setNoDelay(true);
-    socket.setTimeout(opts.handshakeTimeoutMs);
+    // A deadline, not an idle timeout: a byte now and then must not keep a login open forever.
+    this.loginDeadline = setTimeout(() => socket.destroy(), opts.handshakeTimeoutMs);
+    socket.once('close', () => clearTimeout(this.loginDeadline));
     socket.on('timeout', () => socket.destroy());
     socket.on('error', () => socket.destroy());
     socket.on('data', (chunk: Buffer) => {
@@ -146,6 +149,7 @@ export class Session {
       connectionId: this.opts.connectionId,
     };
     this.phase = 'command';
+    clearTimeout(this.loginDeadline);
     this.framer.maxPayload = MAX_PACKET_PAYLOAD;
     this.socket.setTimeout(this.opts.idleTimeoutMs);
     this.send([okPacket()]);
