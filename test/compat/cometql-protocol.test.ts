@@ -242,6 +242,40 @@ describe('CometQL protocol over a socket', () => {
     }
   });
 
+  it('runs the next query only once the last results went out: a client that does not read holds one result', async () => {
+    const { startCometQL } = await import('../../src/server/fronts/cometql/index.js');
+    for (let i = 0; i < 20; i++)
+      await server.core.publish('1', 'web_unread', undefined, { text: 'x'.repeat(60_000), i });
+    /** Calls of core.history: one per query, or a few for a query that pages. */
+    let asked = 0;
+    const counting = new Proxy(server.core, {
+      get: (target, key, receiver) => {
+        const value = Reflect.get(target, key, receiver) as unknown;
+        if (key !== 'history' || typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          asked++;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const front = await startCometQL(counting, { port: 0, host: '127.0.0.1' });
+    try {
+      const c = await RawClient.open(front.port);
+      clients.push(c);
+      assert.ok(isOk(await c.connectAs('1', server.app1Secret)));
+      // 100 queries of about 1.2 MB of results each (120 MB in all), and the client stops reading.
+      c.socket.pause();
+      for (let i = 0; i < 100; i++) c.command(0x03, "SELECT * FROM pipes_messages WHERE name = 'web_unread'");
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.ok(asked > 0 && asked <= 20, `${asked} history calls for 100 queries while nothing was read`);
+      c.socket.resume();
+      for (let i = 0; i < 200 && asked < 100; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(asked >= 100, `every query runs once the client reads (${asked} history calls)`);
+    } finally {
+      await front.close();
+    }
+  });
+
   it('holds each address to its sockets, as the HTTP port does', async () => {
     const { startCometQL } = await import('../../src/server/fronts/cometql/index.js');
     const { Metrics } = await import('../../src/server/metrics.js');

@@ -3,6 +3,7 @@
  * when asked), then the command loop. Commands run one at a time; reading pauses meanwhile.
  * Every failure ends in an ERR packet or a clean close, never a thrown error or a stall.
  */
+import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import type { BackendApi } from '../../core/api.js';
 import { CLIENT } from './capabilities.js';
@@ -82,6 +83,9 @@ export class Session {
         if (this.closing || this.socket.destroyed) return;
         const packet = this.framer.next();
         if (!packet) break;
+        // A client that sends queries and does not read the results holds one result at most: the next
+        // query waits until what was written has gone out.
+        if (this.socket.writableNeedDrain) await once(this.socket, 'drain');
         await this.handle(packet);
       }
     } catch (err) {
