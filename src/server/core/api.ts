@@ -47,6 +47,8 @@ export interface PersonalResult {
 export interface BackendApi {
   /** Looks up an app by dev id (for authenticating a backend). */
   getApp(devId: string): AppInfo | undefined;
+  /** Takes one request from the app's backend budget (`limits.backendRequests`); false when spent. */
+  admitBackendRequest(appId: string): boolean;
 
   /** What the app's history takes, and its quota: beyond it the least recently written pipes are dropped. */
   usage(appId: string): Promise<{ history: HistoryUsage; quota: Quota }>;

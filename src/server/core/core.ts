@@ -52,6 +52,7 @@ import { isMember, newConnection, type Connection } from './connection.js';
 import { CoreError } from './errors.js';
 import type { Fanout, SettingsChange } from './fanout-port.js';
 import { DEFAULT_LIMITS, type Limits, type Quota } from './limits.js';
+import { TokenBucket } from './rate-limit.js';
 import { SettingsCache } from './settings-cache.js';
 import { peekExpiry, signToken, TOKEN_CLOCK_TOLERANCE_S } from './tokens.js';
 
@@ -106,6 +107,8 @@ export class Core implements BackendApi {
   /** Read on every publish: cached (see SettingsCache). */
   private readonly webhookUrls = new SettingsCache<string | null>();
   private readonly pipeLengths = new SettingsCache<number | undefined>();
+  /** Each app's backend budget, made on its first request (apps are a configured, bounded set). */
+  private readonly backendBuckets = new Map<string, TokenBucket>();
   /** Each app's marker epoch as this node last saw it (see MarkerTicket). */
   private readonly epochs = new Map<string, string>();
 
@@ -468,6 +471,18 @@ export class Core implements BackendApi {
   getApp(devId: string): AppInfo | undefined {
     const app = this.apps.get(devId);
     return app && { id: app.id, secret: app.secret };
+  }
+
+  admitBackendRequest(appId: string): boolean {
+    let bucket = this.backendBuckets.get(appId);
+    if (!bucket) {
+      const { burst, perSecond } = this.limits.backendRequests;
+      bucket = new TokenBucket(burst, perSecond, this.now());
+      this.backendBuckets.set(appId, bucket);
+    }
+    if (bucket.take(this.now())) return true;
+    this.metrics.error('backend_rate_limited');
+    return false;
   }
 
   async usage(appId: string): Promise<{ history: HistoryUsage; quota: Quota }> {

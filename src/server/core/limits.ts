@@ -66,6 +66,11 @@ export const limitsSchema = z.strictObject({
   penaltyMs: ms,
   /** The longest such refusal. */
   penaltyMaxMs: ms,
+  /**
+   * Backend requests per app (HTTP API calls and CometQL queries together): a tenant's busy or broken
+   * backend takes its share of the node, not everyone's.
+   */
+  backendRequests: rate,
   /** Storage per app (each app may override it with its own `quota`). */
   quota: quotaSchema,
   /**
@@ -98,6 +103,7 @@ export const DEFAULT_LIMITS: Limits = {
   socketsPerAddress: 500,
   penaltyMs: 30_000,
   penaltyMaxMs: 10 * 60_000,
+  backendRequests: { burst: 2000, perSecond: 1000 },
   quota: { historyBytes: 64 * MiB, historyPipes: 1000, pipeHistoryBytes: 1 * MiB },
   publishIds: { windowMs: 5 * 60_000, perApp: 10_000 },
 };

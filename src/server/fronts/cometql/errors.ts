@@ -13,6 +13,8 @@ export const ER = {
   wrongValue: { errno: 1366, state: 'HY000' },
   unknownSystemVariable: { errno: 1193, state: 'HY000' },
   unsupported: { errno: 1105, state: 'HY000' },
+  /** ER_USER_LIMIT_REACHED: MySQL's answer when an account's resource limit is used up. */
+  userLimit: { errno: 1226, state: '42000' },
 } as const;
 
 export type ErrorKind = keyof typeof ER;

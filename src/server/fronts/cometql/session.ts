@@ -174,6 +174,12 @@ export class Session {
           this.ctx!.database = checkDatabase(body.toString('utf8'));
           return this.send([okPacket()]);
         case COM_QUERY: {
+          if (!this.ctx!.core.admitBackendRequest(this.ctx!.appId)) {
+            throw new SqlError(
+              'userLimit',
+              "this app's backend requests are over limits.backendRequests; retry shortly",
+            );
+          }
           const outcome = await execute(parse(body.toString('utf8')), this.ctx!);
           return this.reply(outcome);
         }

@@ -256,6 +256,16 @@ export async function handleApi(
     });
   }
   const appId = authenticateBackend(core, devId, req);
+  if (!core.admitBackendRequest(appId)) {
+    throw new HttpError(
+      429,
+      'rate_limited',
+      "this app's backend requests are over limits.backendRequests; retry shortly",
+      {
+        'Retry-After': '1',
+      },
+    );
+  }
   const result = await found.handler({
     core,
     appId,
