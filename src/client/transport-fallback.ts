@@ -3,8 +3,9 @@
  * connection attempt has failed at the transport, the HTTP long-polling transport is loaded (in the browser
  * bundle a chunk of its own, fetched from beside comet-chat.js), and from then on every attempt tries WebSocket
  * first and polling when WebSocket fails. So a reconnect upgrades by itself once the network lets WebSocket
- * through, and a server that was merely down is reached over WebSocket again when it is back: polling needs
- * sticky sessions behind a load balancer, WebSocket does not (docs/deploy.md).
+ * through (a connection on polling also tries now and then: polling.ts), and a server that was merely down is
+ * reached over WebSocket again when it is back: polling needs sticky sessions behind a load balancer, WebSocket
+ * does not (docs/deploy.md).
  */
 import { WebSocket, type Socket } from 'socket.io-client';
 
@@ -16,7 +17,10 @@ export function allowPolling(socket: Socket): void {
   if (allowed.has(socket)) return;
   allowed.add(socket);
   import('./polling.js').then(
-    ({ Polling }) => Object.assign(socket.io.opts, { transports: [WebSocket, Polling], tryAllTransports: true }),
+    ({ Polling, upgradeLater }) => {
+      Object.assign(socket.io.opts, { transports: [WebSocket, Polling], tryAllTransports: true });
+      upgradeLater(socket);
+    },
     () => allowed.delete(socket),
   );
 }

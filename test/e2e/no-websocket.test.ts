@@ -102,3 +102,23 @@ test('once the network lets WebSocket through, the next reconnect is on WebSocke
   await page.context().close();
   proxy.refuseUpgrade = true;
 });
+
+test('a connection on polling moves to WebSocket by itself once the network lets it through', async () => {
+  const { page, watch } = await newWatchedPage(await demo.browser.newContext());
+  await page.goto(`${proxy.url}/anonymous/`);
+  const w = chat(page);
+  await waitConnected(w);
+  const passed = proxy.upgrades.passed;
+  proxy.refuseUpgrade = false;
+  // Its first try comes 15 s after the fallback: a probe WebSocket, then the reconnect over WebSocket.
+  for (let waited = 0; proxy.upgrades.passed < passed + 2 && waited < 3 * WAIT_MS; waited += 100)
+    await new Promise((r) => setTimeout(r, 100));
+  assert.ok(proxy.upgrades.passed >= passed + 2, `upgrades let through: ${proxy.upgrades.passed - passed}`);
+  await waitConnected(w);
+  await part(w, 'name-input').fill('Eve');
+  await say(w, 'moved over by itself');
+  await waitForDelivery(w, /Delivered to \d/);
+  assert.deepEqual(unexpected(watch.errors), []);
+  await page.context().close();
+  proxy.refuseUpgrade = true;
+});
