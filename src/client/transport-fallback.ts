@@ -12,9 +12,13 @@ import { WebSocket, type Socket } from 'socket.io-client';
 /** Sockets whose next attempts may fall back to polling, or are about to. */
 const allowed = new WeakSet<Socket>();
 
-/** Lets `socket`'s next attempts fall back to polling; should the transport not load, the next failure tries again. */
+/**
+ * Lets `socket`'s next attempts fall back to polling; should the transport not load, the next failure tries again.
+ * Browsers only: this polling runs on XMLHttpRequest, and this WebSocket transport on the browser's WebSocket (in
+ * Node, Socket.IO's default transports are others, and they stay).
+ */
 export function allowPolling(socket: Socket): void {
-  if (allowed.has(socket)) return;
+  if (typeof XMLHttpRequest === 'undefined' || allowed.has(socket)) return;
   allowed.add(socket);
   import('./polling.js').then(
     ({ Polling, upgradeLater }) => {
