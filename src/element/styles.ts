@@ -202,6 +202,10 @@ export const styles = css`
   [part~='pending'] {
     opacity: 0.7;
   }
+  [part~='state'] {
+    display: block;
+    font-size: 0.85em;
+  }
   [part~='name'] {
     font-weight: 600;
     margin-inline-end: var(--_gap);
