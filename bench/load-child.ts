@@ -9,7 +9,8 @@
  * `{ opened, failed, cpu, rss, error? }` (cpu: µs this process spent opening them; rss: bytes its
  * resident set grew by); `counts` answers `{ received, exactlyOnce, lastArrival }` (messages
  * received so far, clients that received exactly one, wall-clock ms of the last arrival);
- * `close` closes every connection and exits.
+ * `latencies` answers `{ latencies }` (publish → arrival, ms, of each message whose payload has a
+ * `sentAt`, since the last time asked); `close` closes every connection and exits, as does losing the parent.
  */
 import { performance } from 'node:perf_hooks';
 import type WebSocket from 'ws';
@@ -18,6 +19,8 @@ import type { Dialect } from './protocol.js';
 
 export interface OpenOrder {
   url: string;
+  /** Ask our server for batches. */
+  batch?: boolean;
   count: number;
   dialect: Dialect;
   app?: string;
@@ -29,6 +32,8 @@ const sockets: WebSocket[] = [];
 let perClient = new Uint32Array(0);
 let received = 0;
 let lastArrival = 0;
+/** Publish → arrival of every message with a `sentAt` (wall-clock ms), while recording. */
+let latencies: number[] = [];
 
 async function open(order: OpenOrder): Promise<void> {
   const cpuBefore = process.cpuUsage();
@@ -46,10 +51,13 @@ async function open(order: OpenOrder): Promise<void> {
           dialect: order.dialect,
           app: order.app,
           localAddress: order.localAddress,
-          onMessage: () => {
+          batch: order.batch,
+          onMessage: (payload) => {
             perClient[index]! += 1;
             received += 1;
             lastArrival = performance.timeOrigin + performance.now();
+            const sentAt = (payload as { sentAt?: unknown } | null)?.sentAt;
+            if (typeof sentAt === 'number') latencies.push(lastArrival - sentAt);
           },
         });
         sockets.push(ws);
@@ -74,9 +82,14 @@ process.on('message', (msg: unknown) => {
   const order = (msg as { open?: OpenOrder } | null)?.open;
   if (order) void open(order);
   if (msg === 'counts') process.send!({ received, exactlyOnce: perClient.filter((n) => n === 1).length, lastArrival });
+  if (msg === 'latencies') {
+    process.send!({ latencies });
+    latencies = [];
+  }
   if (msg === 'close') {
     for (const ws of sockets) ws.terminate();
     process.exit(0);
   }
 });
+process.on('disconnect', () => process.exit(0));
 process.send!({ ready: true });

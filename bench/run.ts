@@ -33,6 +33,7 @@ import {
   type Dialect,
   type Payload,
 } from './protocol.js';
+import { formatBusyTable, measureBusy } from './busy.js';
 import { formatConnectionsTable, measureConnections, measureHeapSummary } from './connections.js';
 import { percentile, formatTable, loadNow, machine, type Row } from './report.js';
 import { startServer, type ServerChild, type ServerKind } from './server-child.js';
@@ -210,7 +211,7 @@ async function measure(target: Target): Promise<Row> {
 
 const t0 = performance.now();
 const load = loadNow();
-const parts = new Set((process.env.BENCH_PARTS ?? 'fanout,connections,heap').split(','));
+const parts = new Set((process.env.BENCH_PARTS ?? 'fanout,busy,connections,heap').split(','));
 
 if (parts.has('fanout')) {
   const rows: Row[] = [];
@@ -224,6 +225,16 @@ if (parts.has('fanout')) {
     console.log(`${Math.round(row.deliveriesPerSecond)} deliveries/s, ${row.cpuPerDelivery.toFixed(1)} µs CPU each`);
   }
   console.log(`\n${formatTable(rows)}\n`);
+}
+
+if (parts.has('busy')) {
+  const subscribers = Number(process.env.BENCH_BUSY_SUBSCRIBERS ?? 200);
+  const seconds = Number(process.env.BENCH_BUSY_SECONDS ?? 10);
+  console.log(`Busy room: ${subscribers} subscribers of one pipe, 200 and 5 messages a second for ${seconds} s each`);
+  const rows = await measureBusy({ subscribers, rates: [200, 5], seconds, publishers: 8 }, (line) =>
+    process.stdout.write(line),
+  );
+  console.log(`\n${formatBusyTable(rows, subscribers)}\n`);
 }
 
 if (parts.has('connections')) {

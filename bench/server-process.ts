@@ -56,6 +56,8 @@ async function startComet(redisUrl?: string, prefix?: string): Promise<{ url: st
       { id: BENCH_RECEIPTS_APP, origins: '*', receipts: true },
     ],
     ...(redisUrl ? { redisUrl, redisPrefix: prefix } : {}),
+    // BENCH_COALESCE_MS tries another window for busy pipes (the default otherwise).
+    ...(process.env.BENCH_COALESCE_MS ? { coalesceMs: Number(process.env.BENCH_COALESCE_MS) } : {}),
   });
   return { url: server.url, close: () => server.close() };
 }
@@ -90,4 +92,5 @@ process.on('message', (msg: unknown) => {
   }
   if (msg === 'close') void started.close().then(() => process.exit(0));
 });
+process.on('disconnect', () => process.exit(0));
 process.send!({ ready: true, url: started.url });

@@ -171,7 +171,8 @@ export class CometClient extends EventTarget {
   connect(): void {
     if (this._socket) return;
     const o = this.options;
-    const auth: HandshakeAuth = { dev_id: o.devId };
+    // `batch`: a busy pipe's messages may come several to a frame (unpacked below, so listeners see each alone).
+    const auth: HandshakeAuth = { dev_id: o.devId, batch: true };
     if (o.token !== undefined) auth.token = o.token;
     else if (o.userId !== undefined && o.userId !== '') {
       auth.user_id = o.userId;
@@ -193,6 +194,9 @@ export class CometClient extends EventTarget {
     socket.on('message', (msg, ack) => {
       if (typeof ack === 'function') ack();
       this._onLive(msg);
+    });
+    socket.on('batch', (batch) => {
+      if (Array.isArray(batch?.messages)) for (const msg of batch.messages) this._onLive(msg);
     });
     socket.on('delete', (notice: DeleteNotice) => this._emit('delete', notice));
     socket.on('typing', (notice: TypingNotice) => this._emit('typing', notice));

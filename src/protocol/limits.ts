@@ -33,3 +33,5 @@ export const GOAWAY_WITHIN_MAX_MS = 60_000;
 /** A publish's client-made message id: 8–64 characters of `[A-Za-z0-9_-]` (a UUID fits). */
 export const MESSAGE_ID_MIN = 8;
 export const MESSAGE_ID_MAX = 64;
+/** Most messages one `batch` event carries (a busy pipe's messages coalesced for one frame). */
+export const BATCH_MAX_MESSAGES = 32;

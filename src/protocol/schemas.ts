@@ -18,6 +18,7 @@ export const handshakeAuthSchema = z.object({
   user_id: z.union([z.string().regex(/^\d{1,15}$/), z.number().int().nonnegative()]).optional(),
   user_key: z.string().max(USER_KEY_MAX).optional(),
   token: z.string().max(TOKEN_MAX).optional(),
+  batch: z.boolean().optional(),
 });
 
 export const subscribeSchema = z.object({

@@ -46,6 +46,15 @@ export interface IncomingMessage<D = unknown> {
   server_info: ServerInfo;
 }
 
+/**
+ * Live messages of one pipe (and event) that left the server together because the pipe was busy: each is
+ * taken as if it had come alone in a `message` event, in array order. At most BATCH_MAX_MESSAGES; never
+ * used in receipts mode (each message there is acknowledged on its own).
+ */
+export interface MessageBatch {
+  messages: IncomingMessage[];
+}
+
 /** The sender's report for one publish (the seed's `#pipe` answer). */
 export interface DeliveryReport {
   /** How many subscribers the message was handed to, across every node of the app. */
@@ -67,6 +76,8 @@ export interface HandshakeAuth {
   user_key?: string;
   /** Signed user token (HS256 JWT over the app secret) instead of id + key. */
   token?: string;
+  /** The client takes `batch` events as well as `message`: a busy pipe's messages may then come several to a frame. */
+  batch?: boolean;
 }
 
 /** Sent by the server right after connecting: who this connection is. */
@@ -176,6 +187,8 @@ export interface ServerToClientEvents {
   auth: (info: AuthInfo) => void;
   /** Live messages. The optional ack is answered by clients so the server can count receipts. */
   message: (msg: IncomingMessage, ack?: () => void) => void;
+  /** Several live messages of one pipe in one frame, in order: sent only to clients that asked (`HandshakeAuth.batch`). */
+  batch: (batch: MessageBatch) => void;
   delete: (notice: DeleteNotice) => void;
   typing: (notice: TypingNotice) => void;
   goaway: (notice: GoAwayNotice) => void;

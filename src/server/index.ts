@@ -81,6 +81,8 @@ export interface CometServerOptions {
   staticDirs?: HttpFrontDeps['staticRoots'];
   /** How long a publish waits for receipts or other nodes' counts; default 3000 ms. */
   ackTimeoutMs?: number;
+  /** How long a busy pipe's messages wait to leave together, to clients that take batches (0: never); default 20 ms. */
+  coalesceMs?: number;
   /**
    * Graceful shutdown: how long close() gives clients to move to another node (they spread their
    * reconnects over the first half) before closing the rest, then up to WEBHOOK_FLUSH_MS to deliver
@@ -222,6 +224,7 @@ export async function createCometServer(options: CometServerOptions = {}): Promi
       available,
       ...(o.trustedProxies ? { trustedProxies: o.trustedProxies } : {}),
       ...(o.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: o.ackTimeoutMs }),
+      ...(o.coalesceMs === undefined ? {} : { coalesceMs: o.coalesceMs }),
       log: (message, err) => log.error(`[socket] ${message}`, err),
     });
 

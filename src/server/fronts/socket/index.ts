@@ -293,7 +293,7 @@ export function attachSocketFront(
       if (link && !link.socket) cutOff(socket.conn);
       return;
     }
-    const { devId, creds } = readHandshake(socket.handshake.auth);
+    const { devId, creds, batch } = readHandshake(socket.handshake.auth);
     core.openConnection(socket.id, devId, creds, socket.handshake.headers.origin).then(
       (opened) => {
         if (!opened.ok) {
@@ -313,6 +313,7 @@ export function attachSocketFront(
           appId: conn.appId,
           user_id: conn.user_id,
           ...(conn.user_name === undefined ? {} : { user_name: conn.user_name }),
+          ...(batch ? { batch: true } : {}),
         };
         pending.set(socket.id, { conn, auth });
         next();
@@ -406,17 +407,22 @@ export function attachSocketFront(
  * The handshake through its schema. Malformed credentials do not refuse the connection (it becomes
  * anonymous with the reason); only the dev id must be readable to find the app.
  */
-function readHandshake(raw: unknown): { devId: string; creds: Credentials | 'bad_key' | 'bad_token' } {
+function readHandshake(raw: unknown): {
+  devId: string;
+  creds: Credentials | 'bad_key' | 'bad_token';
+  batch?: boolean;
+} {
   const parsed = handshakeAuthSchema.safeParse(raw);
   if (parsed.success) {
-    const { dev_id, ...creds } = parsed.data;
-    return { devId: String(dev_id), creds };
+    const { dev_id, batch, ...creds } = parsed.data;
+    return { devId: String(dev_id), creds, batch };
   }
   const fields = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   const devId = handshakeAuthSchema.shape.dev_id.safeParse(fields.dev_id);
   return {
     devId: devId.success ? String(devId.data) : '',
     creds: fields.token !== undefined ? 'bad_token' : 'bad_key',
+    batch: fields.batch === true,
   };
 }
 

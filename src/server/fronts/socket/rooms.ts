@@ -15,8 +15,14 @@ export const appRoom = (appId: string): string => `${appId}\u0003`;
 /** Every connection of one authorized user: personal messages, disconnects. */
 export const userRoom = (appId: string, userId: number): string => `${appId}\u0002${userId}`;
 
-/** Is this room a `pipe` or `pipe.event` subscription room of the given pipe? */
+/**
+ * The twin of a subscription room for clients that take `batch` events: a busy pipe's messages reach
+ * them several to a frame, and everyone else one by one, without sorting sockets at every send.
+ */
+export const batchingRoom = (room: string): string => `${room}\u0004`;
+
+/** Is this room a `pipe` or `pipe.event` subscription room (or its batching twin) of the given pipe? */
 export function isSubscriptionRoomOf(room: string, appId: string, pipe: string): boolean {
   const whole = pipeRoom(appId, pipe);
-  return room === whole || room.startsWith(`${whole}.`);
+  return room === whole || room === batchingRoom(whole) || room.startsWith(`${whole}.`);
 }

@@ -2,10 +2,13 @@
  * The core's Fanout port over Socket.IO rooms. Broadcasts go through the namespace adapter, so with
  * the Redis adapter they reach, and count, the subscribers of every node.
  */
+import { BATCH_MAX_MESSAGES } from '../../../protocol/limits.js';
 import type { Subscription } from '../../../protocol/names.js';
 import type { DeleteNotice, EpochNotice, IncomingMessage, TypingNotice } from '../../../protocol/wire.js';
+import { appPipeKey } from '../../core/app-pipe.js';
 import type { Fanout, Member, SettingsChange } from '../../core/fanout-port.js';
-import { appRoom, eventRoom, isSubscriptionRoomOf, memberRoom, pipeRoom, userRoom } from './rooms.js';
+import { Coalescer } from './coalesce.js';
+import { appRoom, batchingRoom, eventRoom, isSubscriptionRoomOf, memberRoom, pipeRoom, userRoom } from './rooms.js';
 import type { CometIo } from './types.js';
 
 /** socket.io-parser's EVENT packet type. */
@@ -14,12 +17,24 @@ const EVENT_PACKET = 2;
 const COUNT_EVENT = 'comet:count';
 /** Between nodes: "drop your cached copy of this setting". */
 const SETTINGS_EVENT = 'comet:settings';
+/** A pipe that sent less than this long ago is busy: its next messages wait this long for company. */
+export const DEFAULT_COALESCE_MS = 20;
+
+/** A message waiting in a busy pipe, and whom to tell how many it reached. */
+interface Delivery {
+  appId: string;
+  msg: IncomingMessage;
+  except: string | undefined;
+  resolve: (count: number) => void;
+}
 
 export interface SocketFanoutOptions {
   /** How long a report waits for receipts (receipt mode) or for other nodes' counts. Default 3000 ms. */
   ackTimeoutMs?: number;
   /** True when the adapter spans several nodes (Redis): counts must then be collected from every node. */
   clustered?: boolean;
+  /** A busy pipe's messages wait this long to leave together (0: never). Default DEFAULT_COALESCE_MS. */
+  coalesceMs?: number;
 }
 
 /** socket.io internals the stale-ack sweep reads: the namespace's packet id counter and each socket's pending acks. */
@@ -34,6 +49,7 @@ export class SocketFanout implements Fanout {
   private readonly sweeper: NodeJS.Timeout;
   private sweptBelow = 0;
   private settingsListener: ((change: SettingsChange) => void) | undefined;
+  private readonly coalescer: Coalescer<Delivery> | undefined;
 
   constructor(
     private readonly io: CometIo,
@@ -44,10 +60,22 @@ export class SocketFanout implements Fanout {
     // Answer the other nodes' count queries (see broadcastAndCount).
     io.on(COUNT_EVENT, (query, reply) => reply(this.localCount(new Set(query.rooms), new Set(query.except))));
     io.on(SETTINGS_EVENT, (change) => this.settingsListener?.(change));
-    this.sweeper = setInterval(() => this.sweepStaleAcks(), Math.max(2 * this.ackTimeoutMs, 1000)).unref();
+    const coalesceMs = options.coalesceMs ?? DEFAULT_COALESCE_MS;
+    this.coalescer =
+      coalesceMs > 0
+        ? new Coalescer({ windowMs: coalesceMs, maxItems: BATCH_MAX_MESSAGES, send: (items) => this.sendGroup(items) })
+        : undefined;
+    this.sweeper = setInterval(
+      () => {
+        this.sweepStaleAcks();
+        this.coalescer?.sweep();
+      },
+      Math.max(2 * this.ackTimeoutMs, 1000),
+    ).unref();
   }
 
   close(): void {
+    this.coalescer?.flushAll();
     clearInterval(this.sweeper);
   }
 
@@ -76,21 +104,80 @@ export class SocketFanout implements Fanout {
   join(connId: string, appId: string, sub: Subscription): void {
     const socket = this.socket(connId);
     if (!socket) return;
-    socket.join([roomOf(appId, sub), memberRoom(appId, sub.pipe)]);
+    socket.join([roomOf(appId, sub, socket.data.batch === true), memberRoom(appId, sub.pipe)]);
   }
 
   leave(connId: string, appId: string, sub: Subscription): void {
     const socket = this.socket(connId);
     if (!socket) return;
-    socket.leave(roomOf(appId, sub));
+    socket.leave(roomOf(appId, sub, socket.data.batch === true));
     const stillIn = [...socket.rooms].some((room) => isSubscriptionRoomOf(room, appId, sub.pipe));
     if (!stillIn) socket.leave(memberRoom(appId, sub.pipe));
   }
 
   deliver(appId: string, msg: IncomingMessage, exceptConnId: string | undefined, receipts: boolean): Promise<number> {
     const { pipe, event } = msg.server_info;
-    const rooms = new Set([pipeRoom(appId, pipe), eventRoom(appId, pipe, event)]);
-    return this.broadcastCounting(rooms, exceptConnId, msg, receipts);
+    // Receipts are counted per message, so such messages never wait for company; what waits goes first.
+    if (receipts || !this.coalescer) {
+      this.coalescer?.flush(appPipeKey(appId, pipe));
+      return this.broadcastCounting(subscriberRooms(appId, pipe, event), exceptConnId, msg, receipts);
+    }
+    const coalescer = this.coalescer;
+    return new Promise((resolve) =>
+      coalescer.add(appPipeKey(appId, pipe), event, { appId, msg, except: exceptConnId, resolve }),
+    );
+  }
+
+  /** A busy pipe's group of messages (one pipe, one event, in order), or one message alone. */
+  private sendGroup(items: Delivery[]): void {
+    const [first] = items;
+    if (items.length === 1) {
+      const { pipe, event } = first!.msg.server_info;
+      void this.broadcastCounting(subscriberRooms(first!.appId, pipe, event), first!.except, first!.msg, false).then(
+        first!.resolve,
+      );
+      return;
+    }
+    const { appId } = first!;
+    const { pipe, event } = first!.msg.server_info;
+    const single = [pipeRoom(appId, pipe), eventRoom(appId, pipe, event)];
+    const batching = single.map(batchingRoom);
+    const senders = new Set(items.flatMap((item) => (item.except === undefined ? [] : [item.except])));
+    const rooms = this.io.of('/').adapter.rooms;
+    // Clients that take messages one by one get them so (on other nodes there may be some).
+    if (this.clustered || single.some((room) => (rooms.get(room)?.size ?? 0) > 0)) {
+      for (const item of items) {
+        const to = this.io.to(single);
+        (item.except === undefined ? to : to.except(item.except)).emit('message', item.msg);
+      }
+    }
+    // The others get the group in one frame, its senders excepted...
+    this.io
+      .to(batching)
+      .except([...senders])
+      .emit('batch', { messages: items.map((item) => item.msg) });
+    // ...who get it without their own messages.
+    for (const id of senders) {
+      const socket = this.socket(id);
+      if (!socket || !batching.some((room) => socket.rooms.has(room))) continue;
+      const theirs = items.filter((item) => item.except !== id).map((item) => item.msg);
+      if (theirs.length === 1) socket.emit('message', theirs[0]!);
+      else if (theirs.length > 1) socket.emit('batch', { messages: theirs });
+    }
+    // Each message reached everyone in the rooms but its sender: one count for the group.
+    const all = new Set([...single, ...batching]);
+    const here = this.localIds(all);
+    const report = (remote: number): void => {
+      for (const item of items) {
+        item.resolve(here.size + remote - (item.except !== undefined && here.has(item.except) ? 1 : 0));
+      }
+    };
+    if (!this.clustered) return report(0);
+    this.io
+      .of('/')
+      .serverSideEmit(COUNT_EVENT, { rooms: [...all], except: [] }, (_err: Error | null, counts: number[]) =>
+        report((counts ?? []).reduce((sum, n) => sum + n, 0)),
+      );
   }
 
   deliverToUser(appId: string, userId: number, msg: IncomingMessage): Promise<number> {
@@ -183,14 +270,20 @@ export class SocketFanout implements Fanout {
 
   /** Distinct sockets of this node in any of the rooms, minus the excepted ones. */
   private localCount(rooms: Set<string>, except: Set<string>): number {
-    const ids = new Set<string>();
-    for (const room of rooms) {
-      for (const id of this.io.of('/').adapter.rooms.get(room) ?? []) if (!except.has(id)) ids.add(id);
-    }
+    const ids = this.localIds(rooms);
+    for (const id of except) ids.delete(id);
     return ids.size;
   }
 
+  private localIds(rooms: Set<string>): Set<string> {
+    const ids = new Set<string>();
+    for (const room of rooms) for (const id of this.io.of('/').adapter.rooms.get(room) ?? []) ids.add(id);
+    return ids;
+  }
+
   notifyDelete(appId: string, notice: DeleteNotice): void {
+    // After the messages still waiting, one of which may be the one deleted.
+    this.coalescer?.flush(appPipeKey(appId, notice.pipe));
     this.io.to(memberRoom(appId, notice.pipe)).emit('delete', notice);
   }
 
@@ -228,6 +321,14 @@ export class SocketFanout implements Fanout {
   }
 }
 
-function roomOf(appId: string, sub: Subscription): string {
-  return sub.event === undefined ? pipeRoom(appId, sub.pipe) : eventRoom(appId, sub.pipe, sub.event);
+/** The room a subscription joins: its batching twin for clients that take `batch` events. */
+function roomOf(appId: string, sub: Subscription, batching: boolean): string {
+  const room = sub.event === undefined ? pipeRoom(appId, sub.pipe) : eventRoom(appId, sub.pipe, sub.event);
+  return batching ? batchingRoom(room) : room;
+}
+
+/** Every room whose sockets want a message of `pipe` and `event`. */
+function subscriberRooms(appId: string, pipe: string, event: string): Set<string> {
+  const rooms = [pipeRoom(appId, pipe), eventRoom(appId, pipe, event)];
+  return new Set([...rooms, ...rooms.map(batchingRoom)]);
 }

@@ -3,7 +3,10 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../../../protoc
 import type { ConnectionIdentity, SettingsChange } from '../../core/fanout-port.js';
 
 /** Kept on each socket (`socket.data`): readable from every node through fetchSockets. */
-export type SocketData = ConnectionIdentity;
+export type SocketData = ConnectionIdentity & {
+  /** The client takes `batch` events (its handshake said so). */
+  batch?: true;
+};
 
 /** Between the nodes of a cluster, through the adapter: socket-fanout.ts's delivery count query and setting changes. */
 export interface ServerSideEvents {
