@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: our server against bare Socket.IO, measured in the same run on loopback, in parts
- * (BENCH_PARTS, default all: fanout,connections,heap).
+ * (BENCH_PARTS, default all: fanout,busy,connections,heap).
  *
  * fanout — for each server (each in its own child process): connect N subscribers and W publishers, then
  *  1. heap per connection: heap in use after a full GC, before and after connecting, divided by N+W;
@@ -11,6 +11,8 @@
  *     and publish → the publisher's ack (for us: the delivery report with number_messages).
  * Prints one markdown table with the ratios ours / baseline. Bounded: ≤ ~500 connections, ~1 minute.
  *
+ * busy — one pipe, 200 subscribers, 200 then 5 messages a second, bare Socket.IO and ours without and
+ * with batches (bench/busy.ts): CPU per delivery, latency, losses.
  * connections — many idle subscribed connections per node (bench/connections.ts): open rate, memory
  * and idle CPU per connection, one message to all. heap — where the heap per connection goes, from two
  * heap snapshots of each server (bench/heap-summary.ts). The last line names the machine.
@@ -21,7 +23,8 @@
  * BENCH_ONLY=text keeps the baseline and the rows whose name contains the text. BENCH_CPU_PROF=dir
  * writes a CPU profile of every server process there. BENCH_CONNECTIONS (18,000 per node),
  * BENCH_PER_PROCESS (6,000 per load process), BENCH_IN_FLIGHT (32 handshakes at once per load process),
- * BENCH_IDLE_MS (25,000), BENCH_HEAP_CONNECTIONS (2,000).
+ * BENCH_IDLE_MS (25,000), BENCH_HEAP_CONNECTIONS (2,000), BENCH_BUSY_SUBSCRIBERS (200),
+ * BENCH_BUSY_SECONDS (10), BENCH_COALESCE_MS (the server's batching window).
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
