@@ -50,6 +50,7 @@ async function startComet(redisUrl?: string, prefix?: string): Promise<{ url: st
       publish: { burst: 1_000_000, perSecond: 1_000_000 },
       handshakes: { burst: 1_000_000, perSecond: 1_000_000 },
       connectionsPerAddress: 1_000_000,
+      socketsPerAddress: 1_000_000,
     },
     apps: [
       { id: BENCH_APP, origins: '*' },
