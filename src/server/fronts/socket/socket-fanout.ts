@@ -20,11 +20,12 @@ const SETTINGS_EVENT = 'comet:settings';
 /** A pipe that sent less than this long ago is busy: its next messages wait this long for company. */
 export const DEFAULT_COALESCE_MS = 20;
 
-/** A message waiting in a busy pipe, and the connection that sent it (it does not get its own). */
+/** A message waiting in a busy pipe, and whom to tell how many it reached. */
 interface Delivery {
   appId: string;
   msg: IncomingMessage;
   except: string | undefined;
+  resolve: (count: number) => void;
 }
 
 export interface SocketFanoutOptions {
@@ -116,29 +117,31 @@ export class SocketFanout implements Fanout {
 
   deliver(appId: string, msg: IncomingMessage, exceptConnId: string | undefined, receipts: boolean): Promise<number> {
     const { pipe, event } = msg.server_info;
-    const rooms = subscriberRooms(appId, pipe, event);
     // Receipts are counted per message, so such messages never wait for company; what waits goes first.
     if (receipts || !this.coalescer) {
       this.coalescer?.flush(appPipeKey(appId, pipe));
-      return this.broadcastCounting(rooms, exceptConnId, msg, receipts);
+      return this.broadcastCounting(subscriberRooms(appId, pipe, event), exceptConnId, msg, receipts);
     }
-    // Counted now, not when it leaves: a publisher that waits for each report is not slowed by the window.
-    const count = this.count(rooms, new Set(exceptConnId === undefined ? [] : [exceptConnId]));
-    this.coalescer.add(appPipeKey(appId, pipe), event, { appId, msg, except: exceptConnId });
-    return count;
+    const coalescer = this.coalescer;
+    return new Promise((resolve) =>
+      coalescer.add(appPipeKey(appId, pipe), event, { appId, msg, except: exceptConnId, resolve }),
+    );
   }
 
   /** A busy pipe's group of messages (one pipe, one event, in order), or one message alone. */
   private sendGroup(items: Delivery[]): void {
-    const { appId, msg } = items[0]!;
-    const { pipe, event } = msg.server_info;
-    const single = [pipeRoom(appId, pipe), eventRoom(appId, pipe, event)];
-    const batching = single.map(batchingRoom);
+    const [first] = items;
     if (items.length === 1) {
-      const to = this.io.to([...single, ...batching]);
-      (items[0]!.except === undefined ? to : to.except(items[0]!.except)).emit('message', msg);
+      const { pipe, event } = first!.msg.server_info;
+      void this.broadcastCounting(subscriberRooms(first!.appId, pipe, event), first!.except, first!.msg, false).then(
+        first!.resolve,
+      );
       return;
     }
+    const { appId } = first!;
+    const { pipe, event } = first!.msg.server_info;
+    const single = [pipeRoom(appId, pipe), eventRoom(appId, pipe, event)];
+    const batching = single.map(batchingRoom);
     const senders = new Set(items.flatMap((item) => (item.except === undefined ? [] : [item.except])));
     const rooms = this.io.of('/').adapter.rooms;
     // Clients that take messages one by one get them so (on other nodes there may be some).
@@ -161,6 +164,20 @@ export class SocketFanout implements Fanout {
       if (theirs.length === 1) socket.emit('message', theirs[0]!);
       else if (theirs.length > 1) socket.emit('batch', { messages: theirs });
     }
+    // Each message reached everyone in the rooms but its sender: one count for the group.
+    const all = new Set([...single, ...batching]);
+    const here = this.localIds(all);
+    const report = (remote: number): void => {
+      for (const item of items) {
+        item.resolve(here.size + remote - (item.except !== undefined && here.has(item.except) ? 1 : 0));
+      }
+    };
+    if (!this.clustered) return report(0);
+    this.io
+      .of('/')
+      .serverSideEmit(COUNT_EVENT, { rooms: [...all], except: [] }, (_err: Error | null, counts: number[]) =>
+        report((counts ?? []).reduce((sum, n) => sum + n, 0)),
+      );
   }
 
   deliverToUser(appId: string, userId: number, msg: IncomingMessage): Promise<number> {
@@ -237,23 +254,16 @@ export class SocketFanout implements Fanout {
    * broadcast on the same Redis connection, so each node counts right after handing it out.
    */
   private async broadcastAndCount(packet: object, rooms: Set<string>, except: Set<string>): Promise<number> {
-    this.io.of('/').adapter.broadcast(packet as never, { rooms, except });
-    return this.count(rooms, except);
-  }
-
-  /** Sockets in any of the rooms, minus the excepted ones: on this node, or with other nodes' counts added. */
-  private async count(rooms: Set<string>, except: Set<string>): Promise<number> {
+    const nsp = this.io.of('/');
+    nsp.adapter.broadcast(packet as never, { rooms, except });
     const local = this.localCount(rooms, except);
-    if (!this.clustered) return local;
     const remote = await new Promise<number[]>((resolve) => {
       // On timeout the adapter passes on the answers it has.
-      this.io
-        .of('/')
-        .serverSideEmit(
-          COUNT_EVENT,
-          { rooms: [...rooms], except: [...except] },
-          (_err: Error | null, counts: number[]) => resolve(counts ?? []),
-        );
+      nsp.serverSideEmit(
+        COUNT_EVENT,
+        { rooms: [...rooms], except: [...except] },
+        (_err: Error | null, counts: number[]) => resolve(counts ?? []),
+      );
     });
     return remote.reduce((sum, n) => sum + n, local);
   }
