@@ -89,6 +89,20 @@ describe('busy pipes: batches', { timeout: 30_000 }, () => {
     assert.deepEqual(batches, []);
   });
 
+  it('one sender publishing one message after another is never held back: each reached the reader before its report', async () => {
+    const [sender, reader] = await Promise.all([batching(env), batching(env)]);
+    track(sender);
+    track(reader);
+    await subscribe(reader, 'web_steady');
+    for (let i = 0; i < 10; i++) {
+      await request(sender, 'publish', { pipe: 'web_steady', data: i });
+      // The reader's own round trip: answered after everything sent to it before.
+      await request(reader, 'presence', { pipe: 'web_steady' });
+      assert.equal(reader.messages.length, i + 1);
+    }
+    assert.equal(reader.frames, 10);
+  });
+
   it('in receipts mode every message goes alone and counts the clients that acknowledged it', async () => {
     const sender = track(await batching(env, 'rcpt'));
     const readers = await Promise.all([0, 1, 2].map(() => batching(env, 'rcpt').then(track)));

@@ -1,8 +1,12 @@
 /**
  * When a pipe is busy, its messages wait a few milliseconds and leave together. A message that finds its
- * pipe quiet (nothing sent to it for `windowMs`) leaves at once, so chat at ordinary rates gets no added
- * latency; while messages keep coming, the pipe sends at most one group per window, each as one frame to
- * each subscriber (socket-fanout.ts), which is where a busy room's cost per delivery goes down.
+ * pipe quiet leaves at once, so chat at ordinary rates gets no added latency; while messages from several
+ * senders keep coming, the pipe sends at most one group per window, each as one frame to each subscriber
+ * (socket-fanout.ts), which is where a busy room's cost per delivery goes down.
+ *
+ * Quiet means: nothing sent to the pipe for `windowMs`, or only messages of this same sender. A sender
+ * that publishes one message after another, each once the last was reported, is never held back by its
+ * own pace; and a message is always handed out before its report, so a report still means "delivered".
  */
 export interface CoalesceOptions<T> {
   /** How long a busy pipe's messages may wait for company. */
@@ -21,9 +25,12 @@ interface Waiting<T> {
   timer: NodeJS.Timeout;
 }
 
+/** A group of several senders' messages: whoever sends next finds the pipe busy. */
+const SEVERAL = Symbol('several senders');
+
 export class Coalescer<T> {
-  /** When each key (pipe) last sent: kept while it may still be busy, forgotten by `sweep`. */
-  private readonly lastSent = new Map<string, number>();
+  /** When each key (pipe) last sent, and whose message it was: kept while it may still be busy, forgotten by `sweep`. */
+  private readonly lastSent = new Map<string, { at: number; sender: string | typeof SEVERAL }>();
   private readonly waiting = new Map<string, Waiting<T>>();
   private readonly now: () => number;
 
@@ -31,7 +38,7 @@ export class Coalescer<T> {
     this.now = options.now ?? (() => performance.now());
   }
 
-  add(key: string, group: string, item: T): void {
+  add(key: string, group: string, sender: string, item: T): void {
     const held = this.waiting.get(key);
     if (held && held.group === group) {
       held.items.push(item);
@@ -42,12 +49,12 @@ export class Coalescer<T> {
     if (held) this.flush(key);
     const now = this.now();
     const last = this.lastSent.get(key);
-    if (last === undefined || now - last >= this.options.windowMs) {
-      this.lastSent.set(key, now);
+    if (last === undefined || last.sender === sender || now - last.at >= this.options.windowMs) {
+      this.lastSent.set(key, { at: now, sender });
       this.options.send([item]);
       return;
     }
-    const timer = setTimeout(() => this.flush(key), last + this.options.windowMs - now);
+    const timer = setTimeout(() => this.flush(key), last.at + this.options.windowMs - now);
     this.waiting.set(key, { group, items: [item], timer });
   }
 
@@ -57,7 +64,7 @@ export class Coalescer<T> {
     if (!held) return;
     clearTimeout(held.timer);
     this.waiting.delete(key);
-    this.lastSent.set(key, this.now());
+    this.lastSent.set(key, { at: this.now(), sender: SEVERAL });
     this.options.send(held.items);
   }
 
@@ -68,7 +75,8 @@ export class Coalescer<T> {
   /** Forgets pipes quiet for a window: the map holds only pipes busy lately. */
   sweep(): void {
     const now = this.now();
-    for (const [key, at] of this.lastSent)
-      if (now - at >= this.options.windowMs && !this.waiting.has(key)) this.lastSent.delete(key);
+    for (const [key, last] of this.lastSent) {
+      if (now - last.at >= this.options.windowMs && !this.waiting.has(key)) this.lastSent.delete(key);
+    }
   }
 }

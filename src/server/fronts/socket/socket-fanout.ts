@@ -124,7 +124,7 @@ export class SocketFanout implements Fanout {
     }
     const coalescer = this.coalescer;
     return new Promise((resolve) =>
-      coalescer.add(appPipeKey(appId, pipe), event, { appId, msg, except: exceptConnId, resolve }),
+      coalescer.add(appPipeKey(appId, pipe), event, exceptConnId ?? '', { appId, msg, except: exceptConnId, resolve }),
     );
   }
 
