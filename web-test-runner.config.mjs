@@ -101,6 +101,11 @@ function cometServersPlugin() {
       proxies.push(proxy);
       return { url: proxy.url, devId: APP };
     },
+    /** The server's `comet_connections` gauge, as /metrics shows it. */
+    'comet-connections': async ({ name = 'main' }) => {
+      const text = await (await fetch(`${entry(name).server.url}/metrics`)).text();
+      return Number(/^comet_connections (\d+)$/m.exec(text)[1]);
+    },
     'comet-history': ({ name = 'main', pipe }) => entry(name).server.core.history(APP, pipe, { limit: 200 }),
     'comet-delete': ({ name, pipe, marker }) => entry(name).server.core.deleteMessage(APP, pipe, marker),
     'comet-pipe-length': async ({ name, pipe, length }) => {

@@ -19,6 +19,7 @@ export const CHUNKS = [
     when: 'networks that refuse WebSocket',
     bundles: ['socket.io-client (MIT, Guillermo Rauch)'],
   },
+  { source: 'src/client/shared.ts', file: 'comet-chat-shared.js', when: 'tabs sharing one connection', bundles: [] },
 ];
 
 const bySource = new Map(CHUNKS.map(({ source, file }) => [resolve(source), file]));

@@ -332,6 +332,17 @@ export class CometClient extends EventTarget {
     if (session === this._session) await this._confirmed(pipe, state, session);
   }
 
+  /**
+   * Starts a pipe from `marker`, as if this client had seen it: the first connect catches up on what came
+   * after it. For a client taking over another's place (a tab taking over the shared connection).
+   */
+  resume(pipe: string, marker: number): void {
+    const state = this._pipeState(pipe);
+    state._seen.raise(marker);
+    state._since = Math.max(state._since, marker);
+    state._anchored = true;
+  }
+
   /** Drops a target; the pipe's state is forgotten once no target of it is left. */
   async unsubscribe(target: string): Promise<void> {
     const key = this._subs.add(target);

@@ -4,6 +4,8 @@
  */
 import type { ReactiveController } from 'lit';
 import { CometClient } from '../../client/comet-client.js';
+import { CometClientError } from '../../client/errors.js';
+import type { ChatClient } from '../../client/shared.js';
 import type { ConnectionStatus } from '../../client/types.js';
 import { HISTORY_PAGE_MAX } from '../../protocol/limits.js';
 import { TRACK_PREFIX, isValidPipeName } from '../../protocol/names.js';
@@ -22,7 +24,9 @@ export class ConnectionController implements ReactiveController {
   _auth: AuthInfo | null = null;
   /** False while the server says it cannot serve (its store unreachable). */
   _available = true;
-  _client: CometClient | null = null;
+  _client: ChatClient | null = null;
+  /** Bumped by every connect and disconnect: a shared client that arrives late is not started. */
+  private _gen = 0;
   /** The last history page was full: the server may hold older messages ("load earlier" shows). */
   _earlier = false;
   _loadingEarlier = false;
@@ -45,18 +49,32 @@ export class ConnectionController implements ReactiveController {
     this._disconnect();
   }
 
-  /** Connects (again) with the host's current attributes; a no-op until `server`, `dev-id` and `pipe` are set. */
+  /**
+   * Connects (again) with the host's current attributes; a no-op until `server`, `dev-id` and `pipe` are set.
+   * Where the browser has Web Locks and BroadcastChannel, the connection is shared with the page origin's other
+   * tabs and elements that would connect as the same user (src/client/shared.ts, loaded when first needed).
+   */
   _connect(): void {
     this._disconnect();
     const h = this._host;
     // A new client knows nothing of what this feed shows: take the newest history again (duplicates drop out).
     this._wasConnectedOnce = false;
     if (!h.server || !h.devId || !h.pipe) return;
-    const client = new CometClient({
-      server: h.server,
-      devId: h.devId,
-      ...(h.userToken ? { token: h.userToken } : h.userId ? { userId: h.userId, userKey: h.userKey } : {}),
-    });
+    const who = h.userToken ? { token: h.userToken } : h.userId ? { userId: h.userId, userKey: h.userKey } : {};
+    const make = () => new CometClient({ server: h.server, devId: h.devId, ...who });
+    const start = (client: ChatClient) => this._gen === gen && this._start(client);
+    const gen = ++this._gen;
+    if (!navigator.locks || !self.BroadcastChannel) return void start(make());
+    // A guest's name is part of who connects: elements of one page chatting under two names keep two connections.
+    const key = `comet-chat ${JSON.stringify([h.server, h.devId, who, h.userToken || h.userId ? '' : h.name])}`;
+    import('../../client/shared.js').then(
+      ({ SharedClient }) => start(new SharedClient({ key, make, Error: CometClientError })),
+      () => start(make()),
+    );
+  }
+
+  private _start(client: ChatClient): void {
+    const h = this._host;
     const offs = [
       client.on('status', (s) => this._onStatus(s)),
       client.on('auth', (a) => this._onAuth(a)),
@@ -78,6 +96,7 @@ export class ConnectionController implements ReactiveController {
 
   /** Closes the connection; the feed stays as it is. */
   _disconnect(): void {
+    this._gen++;
     const client = this._client;
     if (!client) return;
     this._client = null;
