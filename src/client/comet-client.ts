@@ -334,12 +334,12 @@ export class CometClient extends EventTarget {
 
   /**
    * Starts a pipe from `marker`, as if this client had seen it: the first connect catches up on what came
-   * after it. For a client taking over another's place (a tab taking over the shared connection).
+   * after it. For a new client taking over another's place (a tab taking over the shared connection).
    */
   resume(pipe: string, marker: number): void {
     const state = this._pipeState(pipe);
     state._seen.raise(marker);
-    state._since = Math.max(state._since, marker);
+    state._since = marker;
     state._anchored = true;
   }
 

@@ -105,7 +105,7 @@ export class MessageView {
     if (m.state === 'sending') node.append(element('span', 'state', t('pending')));
     if (m.state === 'failed') {
       node.append(
-        element('span', 'state', t('failed')(t('refused')[m.error as keyof Translation['refused']] ?? m.error ?? '')),
+        element('span', 'state', t('failed')(t('refused')[m.error as keyof Translation['refused']] ?? m.error!)),
       );
       const retry = retryOf(m);
       if (retry) {

@@ -11,7 +11,7 @@ import { emit, type CometChatEventMap } from '../events.js';
 import type { ChatMessage } from '../message-log.js';
 
 /** Refusals that pass: the message may be sent again (with its id, so one that did land is not doubled). */
-const TRANSIENT = new Set(['rate_limited', 'unavailable', 'backpressure', 'timeout']);
+const TRANSIENT = new Set(['rate_limited', 'unavailable', 'timeout']);
 
 type Delivery = { state: 'sending' } | { state: 'delivered'; count: number } | { state: 'failed'; reason: string };
 
@@ -62,7 +62,6 @@ export class ComposerController {
     const h = this._host;
     const client = h._connection._client;
     message.state = 'sending';
-    delete message.error;
     this._delivery = { state: 'sending' };
     h.requestUpdate();
     try {
@@ -88,9 +87,9 @@ export class ComposerController {
     }
   }
 
-  /** A failed message of mine that may be sent again, or undefined. */
+  /** Sends a failed message of mine again, when it may be; undefined when not. */
   _retryOf(m: ChatMessage): (() => void) | undefined {
-    return m.state === 'failed' ? this._retries.get(m) : undefined;
+    return this._retries.get(m);
   }
 
   /** Why sending is not possible now, or "" when it is. */

@@ -66,7 +66,7 @@ export class ConnectionController implements ReactiveController {
     const gen = ++this._gen;
     if (!navigator.locks || !self.BroadcastChannel) return void start(make());
     // A guest's name is part of who connects: elements of one page chatting under two names keep two connections.
-    const key = `comet-chat ${JSON.stringify([h.server, h.devId, who, h.userToken || h.userId ? '' : h.name])}`;
+    const key = JSON.stringify([h.server, h.devId, who, h.name]);
     import('../../client/shared.js').then(
       ({ SharedClient }) => start(new SharedClient({ key, make, Error: CometClientError })),
       () => start(make()),

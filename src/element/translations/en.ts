@@ -36,8 +36,8 @@ const en: Translation = {
   retry: 'Retry',
   refused: {
     too_large: 'too long',
-    forbidden: 'not allowed here',
-    banned: 'you are banned',
+    forbidden: 'not allowed',
+    banned: 'banned',
     rate_limited: 'too many messages',
     unavailable: 'server unavailable',
     timeout: 'no answer',
