@@ -286,7 +286,7 @@ export class CometClient extends EventTarget {
     socket.disconnect();
     for (const state of this._pipes.values()) state._held = null;
     for (const out of this._outbox.splice(0))
-      out._fail(new CometClientError('disconnected', 'the client was disconnected before the message was sent'));
+      out._fail(new CometClientError('disconnected', 'not connected to the comet server'));
     this._setStatus('disconnected');
   }
 

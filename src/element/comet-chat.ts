@@ -320,7 +320,7 @@ export class CometChat extends LitElement {
         lang: this._localize.lang(),
         // A stamped name is only ever an authorized user's; a guest chats under `name`.
         me: this._connection._auth?.user_name ?? this.name,
-        retryOf: (m) => this._composer._retryOf(m),
+        retryOf: (m) => this._composer._retries.get(m),
       },
     );
   }

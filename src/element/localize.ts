@@ -39,8 +39,8 @@ export interface Translation {
   pending: string;
   /** Sends a message that failed for a passing reason again. */
   retry: string;
-  /** Why the server refused my message, by error code; the server's own words for any other. */
-  refused: Partial<Record<ClientErrorCode, string>>;
+  /** Why the server refused my message, by error code; without one, the server's own (English) words. */
+  refused?: Partial<Record<ClientErrorCode, string>>;
   reasonReadonly: string;
   reasonOffline: string;
   reasonNoPublish: string;

@@ -22,7 +22,7 @@ export interface ChatMessage {
   readonly mine: boolean;
   /** Only on my local echo: waiting in the outbox or for the answer, confirmed, or refused. */
   state?: 'sending' | 'sent' | 'failed';
-  /** Why my message failed (an error code), when it did. */
+  /** Why my message failed, in words (the language's, else the server's), when it did. */
   error?: string;
 }
 

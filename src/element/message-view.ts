@@ -104,9 +104,7 @@ export class MessageView {
     }
     if (m.state === 'sending') node.append(element('span', 'state', t('pending')));
     if (m.state === 'failed') {
-      node.append(
-        element('span', 'state', t('failed')(t('refused')[m.error as keyof Translation['refused']] ?? m.error!)),
-      );
+      node.append(element('span', 'state', t('failed')(m.error!)));
       const retry = retryOf(m);
       if (retry) {
         const button = element('button', 'retry', t('retry'));

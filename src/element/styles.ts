@@ -224,14 +224,12 @@ export const styles = css`
     overflow: hidden;
   }
   [part~='link'],
-  [part~='show-more'],
-  [part~='retry'] {
+  [part~='show-more'] {
     color: inherit;
     text-decoration: underline;
   }
   [part~='close'],
-  [part~='show-more'],
-  [part~='retry'] {
+  [part~='show-more'] {
     padding: 0;
     border: 0;
     background: none;

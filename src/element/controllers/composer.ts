@@ -22,8 +22,8 @@ export class ComposerController {
   /** What became of my last message. */
   _delivery: Delivery | null = null;
   private _localSeq = 0;
-  /** Sends again each of my failed messages that may be retried. */
-  private readonly _retries = new WeakMap<ChatMessage, () => void>();
+  /** Sends again each of my failed messages that may be retried (the message view's retry buttons). */
+  readonly _retries = new WeakMap<ChatMessage, () => void>();
 
   constructor(private readonly _host: CometChat) {}
 
@@ -75,21 +75,16 @@ export class ComposerController {
     } catch (err) {
       const e = asClientError(err);
       message.state = 'failed';
-      message.error = e.code;
+      message.error = h._t('refused')?.[e.code] ?? e.message;
       if (TRANSIENT.has(e.code))
         this._retries.set(message, () => void this._publish(message, data, id).catch(() => undefined));
-      this._delivery = { state: 'failed', reason: h._t('refused')[e.code] ?? e.message };
+      this._delivery = { state: 'failed', reason: message.error };
       emit(h, 'comet-delivery', { message, report: { number_messages: 0, error: e.code, message: e.message } });
       h._fail(e.code, e.message);
       throw err;
     } finally {
       h.requestUpdate();
     }
-  }
-
-  /** Sends a failed message of mine again, when it may be; undefined when not. */
-  _retryOf(m: ChatMessage): (() => void) | undefined {
-    return this._retries.get(m);
   }
 
   /** Why sending is not possible now, or "" when it is. */
