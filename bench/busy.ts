@@ -91,7 +91,7 @@ async function measureTarget(target: Target, options: BusyOptions): Promise<Busy
       while (sent < messages) {
         const due = Math.min(messages, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
         for (; sent < due; sent++) {
-          const publisher = publishers[seq % publishers.length]!;
+          const publisher = publishers[seq % publishers.length];
           publisher
             .publish({ sentAt: performance.timeOrigin + performance.now(), seq: seq++, text: TEXT })
             .catch(() => (failed += 1));

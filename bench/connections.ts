@@ -168,7 +168,7 @@ async function measureTarget(target: Target, options: ConnectionsOptions): Promi
       Promise.all(
         loads.map((load, i) =>
           load.open({
-            url: servers[i % servers.length]!.url,
+            url: servers[i % servers.length].url,
             count: Math.floor(total / processes) + (i < total % processes ? 1 : 0),
             dialect: target.dialect,
             app: BENCH_APP,
@@ -200,7 +200,7 @@ async function measureTarget(target: Target, options: ConnectionsOptions): Promi
     const idleCores = ((await sum((s) => s.cpu())) - cpuBefore) / 1000 / options.idleMs;
 
     // 4. One message to everyone, through the first node.
-    const publisher = await connectClient(target.dialect, servers[0]!.url, BENCH_APP);
+    const publisher = await connectClient(target.dialect, servers[0].url, BENCH_APP);
     let reported: number | undefined;
     const sentAt = performance.timeOrigin + performance.now();
     if (target.dialect === 'comet') {

@@ -113,7 +113,7 @@ interface Result {
   nodes: Record<number, number>;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function measure(browser: Browser, base: string, widget: string, script: string): Promise<Result> {
   const page = async () => {
@@ -131,7 +131,7 @@ async function measure(browser: Browser, base: string, widget: string, script: s
     history.push(
       await p.evaluate(
         async ([w, n]) => {
-          const make = (window as unknown as { drivers: Record<string, () => Driver> }).drivers[w]!;
+          const make = (window as unknown as { drivers: Record<string, () => Driver> }).drivers[w];
           // A first, small widget warms the code up; then the measured one starts from a page without it.
           await make().history(10);
           document.body.replaceChildren();
@@ -151,7 +151,7 @@ async function measure(browser: Browser, base: string, widget: string, script: s
     const p = await page();
     const r = await p.evaluate(
       async ([w, n, samples]) => {
-        const d = (window as unknown as { drivers: Record<string, () => Driver> }).drivers[w]!();
+        const d = (window as unknown as { drivers: Record<string, () => Driver> }).drivers[w]();
         await d.setup(n);
         const nodes = d.nodes();
         for (let i = 0; i < 10; i++) await d.append(`warm-up ${i}`);
@@ -183,9 +183,9 @@ function table(rows: Result[], machine: string): string {
     '|---|---:|---:|---:|---:|---:|',
     ...rows.map(
       (r) =>
-        `| ${r.widget} | ${ms(r.historyMs)} | ${ms(r.perMessage[1000]!)} | ${ms(r.perMessage[10_000]!)} | ${r.nodes[1000]} | ${r.nodes[10_000]} |`,
+        `| ${r.widget} | ${ms(r.historyMs)} | ${ms(r.perMessage[1000])} | ${ms(r.perMessage[10_000])} | ${r.nodes[1000]} | ${r.nodes[10_000]} |`,
     ),
-    `| comet-chat / deep-chat | ${x(ours.historyMs, theirs.historyMs)} | ${x(ours.perMessage[1000]!, theirs.perMessage[1000]!)} | ${x(ours.perMessage[10_000]!, theirs.perMessage[10_000]!)} | ${x(ours.nodes[1000]!, theirs.nodes[1000]!)} | ${x(ours.nodes[10_000]!, theirs.nodes[10_000]!)} |`,
+    `| comet-chat / deep-chat | ${x(ours.historyMs, theirs.historyMs)} | ${x(ours.perMessage[1000], theirs.perMessage[1000])} | ${x(ours.perMessage[10_000], theirs.perMessage[10_000])} | ${x(ours.nodes[1000], theirs.nodes[1000])} | ${x(ours.nodes[10_000], theirs.nodes[10_000])} |`,
   ];
   return lines.join('\n');
 }
@@ -209,8 +209,9 @@ async function main(): Promise<void> {
       await measure(browser, base, 'comet-chat', '/comet-chat.js'),
       await measure(browser, base, 'deep-chat', '/deep-chat.js'),
     ];
-    const version = JSON.parse(readFileSync('node_modules/deep-chat/package.json', 'utf8')).version as string;
-    rows[1]!.widget = `deep-chat ${version}`;
+    const version = (JSON.parse(readFileSync('node_modules/deep-chat/package.json', 'utf8')) as { version: string })
+      .version;
+    rows[1].widget = `deep-chat ${version}`;
     const report = table(rows, `${machine(load)}, Chromium ${browser.version()} headless, Node ${process.version}`);
     console.log(`\n${report}\n`);
     if (process.argv.includes('--docs')) {

@@ -23,14 +23,14 @@ export async function censusOf(path: string): Promise<HeapCensus> {
   const census: HeapCensus = new Map();
   const { nodes, strings } = snapshot;
   for (let i = 0; i < nodes.length; i += width) {
-    const type = types[nodes[i + typeAt]!]!;
+    const type = types[nodes[i + typeAt]];
     // Objects and closures by their constructor or function name; everything else by its type.
     const kind =
       type === 'object' || type === 'closure'
-        ? `${strings[nodes[i + nameAt]!]}${type === 'closure' ? '()' : ''}`
+        ? `${strings[nodes[i + nameAt]]}${type === 'closure' ? '()' : ''}`
         : `(${type})`;
     const entry = census.get(kind) ?? { bytes: 0, count: 0 };
-    entry.bytes += nodes[i + sizeAt]!;
+    entry.bytes += nodes[i + sizeAt];
     entry.count += 1;
     census.set(kind, entry);
   }

@@ -47,7 +47,7 @@ export function openLightClient(options: LightClientOptions): Promise<WebSocket>
     ws.on('error', (err) => (subscribed ? undefined : fail(err)));
     ws.on('close', () => (subscribed ? undefined : reject(new Error('closed before subscribing'))));
     ws.on('message', (raw) => {
-      const text = raw.toString();
+      const text = (raw as Buffer).toString();
       const engine = text[0];
       if (engine === '2') return ws.send('3');
       if (engine === '0') return ws.send(connect);

@@ -53,7 +53,7 @@ async function open(order: OpenOrder): Promise<void> {
           localAddress: order.localAddress,
           batch: order.batch,
           onMessage: (payload) => {
-            perClient[index]! += 1;
+            perClient[index] += 1;
             received += 1;
             lastArrival = performance.timeOrigin + performance.now();
             const sentAt = (payload as { sentAt?: unknown } | null)?.sentAt;

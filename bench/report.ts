@@ -2,7 +2,7 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 
 /** The 1-minute load average now: take it before measuring (on a shared machine it says how busy the others were). */
-export const loadNow = (): string => loadavg()[0]!.toFixed(1);
+export const loadNow = (): string => loadavg()[0].toFixed(1);
 
 /** Cores, CPU model, memory and the load average at the start, as the bench reports print them. */
 export function machine(loadAtStart: string): string {
@@ -28,7 +28,7 @@ export interface Row {
 export function percentile(samples: number[], p: number): number {
   if (samples.length === 0) return NaN;
   const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
 const ms = (v: number) => `${v.toFixed(2)} ms`;

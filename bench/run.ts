@@ -114,7 +114,7 @@ async function connectAll(target: Target, urls: string[], count: number): Promis
   for (let i = 0; i < count; i += 50) {
     const batch = await Promise.all(
       Array.from({ length: Math.min(50, count - i) }, (_, j) =>
-        connectClient(target.dialect, urls[(i + j) % urls.length]!, target.app),
+        connectClient(target.dialect, urls[(i + j) % urls.length], target.app),
       ),
     );
     clients.push(...batch);
@@ -142,7 +142,7 @@ async function measure(target: Target): Promise<Row> {
     // One publisher per lane: our server's per-connection flood guard (60 requests, then 30/s) is
     // part of the product, and a real chat has many senders, not one firehose.
     const publishers = await Promise.all(
-      Array.from({ length: WINDOW }, () => connectClient(target.dialect, urls[0]!, target.app)),
+      Array.from({ length: WINDOW }, () => connectClient(target.dialect, urls[0], target.app)),
     );
     clients.push(...publishers);
     const heapPerConnection = ((await heap()) - heapBefore) / (SUBSCRIBERS + WINDOW);
@@ -158,7 +158,7 @@ async function measure(target: Target): Promise<Row> {
     }
     let seq = 0;
     const publish = (lane = seq % WINDOW) =>
-      publishers[lane]!.publish({ sentAt: performance.now(), seq: seq++, text: TEXT });
+      publishers[lane].publish({ sentAt: performance.now(), seq: seq++, text: TEXT });
 
     // Warm-up: JIT, buffers, the first history writes.
     for (let i = 0; i < 20; i++) await publish();

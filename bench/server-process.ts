@@ -36,7 +36,7 @@ async function startSocketIo(): Promise<{ url: string; close: Closer }> {
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const { port } = http.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => io.close(() => resolve())) };
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => void io.close(() => resolve())) };
 }
 
 async function startComet(redisUrl?: string, prefix?: string): Promise<{ url: string; close: Closer }> {

@@ -81,6 +81,8 @@ interface Outgoing {
 /** A fresh message id for publish(): 128 random bits as four numbers (crypto.randomUUID is missing outside secure contexts). */
 export const newMessageId = (): string => crypto.getRandomValues(new Uint32Array(4)).join('-');
 
+// Typed listeners for the class below: an interface merged with it is how EventTarget's signatures are narrowed.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface CometClient {
   addEventListener<K extends keyof CometClientEventMap>(
     type: K,
@@ -111,6 +113,7 @@ export interface CometClient {
  * Requests (`publish`, `history`, `presence`, `subscribe`, `unsubscribe`) return promises that
  * reject with a CometClientError whose `code` is a wire ErrorCode, `disconnected` or `timeout`.
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class CometClient extends EventTarget {
   readonly options: Readonly<CometClientOptions>;
   private _socket: WireSocket | null = null;
@@ -317,7 +320,7 @@ export class CometClient extends EventTarget {
     const key = this._subs.add(target);
     if (key === null)
       throw new CometClientError('invalid_pipe', `not a valid "pipe" or "pipe.event": ${String(target)}`);
-    const pipe = key.split('.')[0]!;
+    const pipe = key.split('.')[0];
     const state = this._pipeState(pipe);
     // Personal messages reach every connection of the user unasked: `msg` is a local filter only.
     if (!this._isConnected() || pipe === MSG_PIPE) return;
@@ -349,7 +352,7 @@ export class CometClient extends EventTarget {
     if (key === null)
       throw new CometClientError('invalid_pipe', `not a valid "pipe" or "pipe.event": ${String(target)}`);
     this._subs.delete(key);
-    const pipe = key.split('.')[0]!;
+    const pipe = key.split('.')[0];
     if (!this._subs.hasPipe(pipe)) this._pipes.delete(pipe);
     if (this._isConnected() && pipe !== MSG_PIPE) await this._request('unsubscribe', { pipes: [key] });
   }
@@ -387,7 +390,7 @@ export class CometClient extends EventTarget {
   private _send(): Promise<void> {
     return (this._sending ??= (async () => {
       while (this._outbox.length > 0 && this._isConnected()) {
-        const out = this._outbox[0]!;
+        const out = this._outbox[0];
         try {
           out._done(await this._request('publish', out._req));
         } catch (err) {
@@ -605,7 +608,7 @@ export class CometClient extends EventTarget {
         const fresh = page.filter((m) => m.server_info.marker > after);
         missed.push(...fresh);
         if ((page.length < HISTORY_PAGE_MAX && !page.more) || fresh.length === 0) break;
-        after = fresh[fresh.length - 1]!.server_info.marker;
+        after = fresh[fresh.length - 1].server_info.marker;
       }
     } catch (err) {
       if (session === this._session) this._reportError(err);

@@ -32,7 +32,7 @@ export class MarkerWindow {
    */
   resumePoint(): number {
     const cutoff = this._now() - REORDER_MS;
-    while (this._rising.length > 0 && this._rising[0]![0] <= cutoff) this._settled = this._rising.shift()![1];
+    while (this._rising.length > 0 && this._rising[0][0] <= cutoff) this._settled = this._rising.shift()![1];
     return this._settled;
   }
 

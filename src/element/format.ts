@@ -40,7 +40,7 @@ export function formatText(parent: Element, text: string, mention: RegExp | unde
     } else if (code !== undefined) node = element('code', 'code', code);
     else if (emphasis) {
       node = element(emphasis === '_' ? 'em' : 'strong');
-      formatText(node, inner!, mention);
+      formatText(node, inner, mention);
     } else {
       const link = safeLink(whole);
       if (!link) continue;

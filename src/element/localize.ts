@@ -85,7 +85,7 @@ export function translationFor(lang: string): Translation {
 function load(lang: string): Promise<unknown> | undefined {
   const code = lang.toLowerCase();
   if (translations.has(code)) return undefined;
-  const primary = code.split('-')[0]!;
+  const primary = code.split('-')[0];
   if (translations.has(primary) || !shipped.has(primary)) return loading.get(primary);
   const done = shipped.get(primary)!()
     .then(({ default: t }) => translations.has(primary) || registerTranslation(t))

@@ -87,11 +87,11 @@ export class MessageLog {
   /** Binary search over the confirmed prefix (unconfirmed messages sit after it). */
   private _indexFor(marker: number): number {
     let hi = this.list.length;
-    while (hi > 0 && this.list[hi - 1]!.marker === undefined) hi--;
+    while (hi > 0 && this.list[hi - 1].marker === undefined) hi--;
     let lo = 0;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.list[mid]!.marker! < marker) lo = mid + 1;
+      if (this.list[mid].marker! < marker) lo = mid + 1;
       else hi = mid;
     }
     return lo;

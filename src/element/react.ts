@@ -21,6 +21,8 @@ export type CometChatReactProps = DetailedHTMLProps<HTMLAttributes<CometChat>, C
   CometChatReactEvents;
 
 declare module 'react' {
+  // React declares its JSX types in a namespace: augmenting them takes one.
+  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace JSX {
     interface IntrinsicElements {
       'comet-chat': CometChatReactProps;

@@ -55,7 +55,7 @@ describe('CometClient: every message once through a lost answer', { timeout: 30_
         got.map((m) => m.data),
         [{ text: 'once' }, { text: 'next' }],
       );
-    assert.equal(gotA[0]!.server_info.marker, report.marker);
+    assert.equal(gotA[0].server_info.marker, report.marker);
     const history = await env.server.core.history(APP, 'web_lost');
     assert.deepEqual(
       history.map((m) => m.data),
@@ -118,7 +118,7 @@ describe('CometClient: the outbox while the server is away', { timeout: 30_000 }
       done.map((r) => r.error),
       ['', '', ''],
     );
-    assert.ok(done[0]!.marker! < done[1]!.marker! && done[1]!.marker! < done[2]!.marker!);
+    assert.ok(done[0].marker! < done[1].marker! && done[1].marker! < done[2].marker!);
     const history = await server.core.history(APP, 'web_offline');
     assert.deepEqual(
       history.map((m) => m.data),

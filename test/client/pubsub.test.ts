@@ -58,7 +58,7 @@ describe('CometClient: pipes', { timeout: 30_000 }, () => {
       oneGot.map((m) => m.data),
       [{ n: 2 }],
     );
-    assert.equal(oneGot[0]!.server_info.event, 'login');
+    assert.equal(oneGot[0].server_info.event, 'login');
     assert.deepEqual(
       allGot.map((m) => m.data),
       [{ n: 1 }, { n: 2 }, { n: 3 }],
@@ -106,12 +106,12 @@ describe('CometClient: pipes', { timeout: 30_000 }, () => {
       [{ i: 5 }, { i: 6 }, { i: 7 }],
     );
     assert.ok(latest.every((m) => m.server_info.history === true));
-    const earlier = await client.history('web_hist', { limit: 3, before: latest[0]!.server_info.marker });
+    const earlier = await client.history('web_hist', { limit: 3, before: latest[0].server_info.marker });
     assert.deepEqual(
       earlier.map((m) => m.data),
       [{ i: 2 }, { i: 3 }, { i: 4 }],
     );
-    const next = await client.history('web_hist', { limit: 2, after: markers[1]! });
+    const next = await client.history('web_hist', { limit: 2, after: markers[1] });
     assert.deepEqual(
       next.map((m) => m.data),
       [{ i: 3 }, { i: 4 }],
@@ -153,7 +153,7 @@ describe('CometClient: pipes', { timeout: 30_000 }, () => {
       got.map((m) => m.data),
       [{ text: 'while you were away' }, { text: 'now' }],
     );
-    assert.equal(got[0]!.server_info.event, 'note');
+    assert.equal(got[0].server_info.event, 'note');
   });
 
   test('typing notices reach the other subscribers of the pipe', async () => {

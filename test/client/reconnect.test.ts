@@ -26,7 +26,7 @@ function markersOf(messages: IncomingMessage[]): number[] {
 function assertStrictlyIncreasing(markers: number[]): void {
   for (let i = 1; i < markers.length; i++) {
     assert.ok(
-      markers[i]! > markers[i - 1]!,
+      markers[i] > markers[i - 1],
       `marker ${markers[i]} after ${markers[i - 1]} at ${i}: out of order or repeated`,
     );
   }
@@ -92,7 +92,7 @@ describe('CometClient: reconnect and catch-up across a server restart (SQLite)',
       got.slice(1, 5).every((m) => m.server_info.history === true),
       'the missed ones came from history',
     );
-    assert.equal(got[5]!.server_info.history, false);
+    assert.equal(got[5].server_info.history, false);
   });
 
   test('a burst published while the client reconnects is neither lost nor duplicated', async () => {
@@ -244,7 +244,7 @@ describe('CometClient: history answers cut by size', { timeout: 60_000 }, () => 
       [3, 4],
     );
     assert.equal(page.more, true);
-    assert.equal((await reader.history(PIPE, { limit: 10, before: page[0]!.server_info.marker })).more, false);
+    assert.equal((await reader.history(PIPE, { limit: 10, before: page[0].server_info.marker })).more, false);
 
     const away = nextEvent(reader, 'status', (s) => s === 'reconnecting');
     await server.close();

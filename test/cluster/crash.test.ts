@@ -38,17 +38,17 @@ describe('cluster: a crashed node', { timeout: 60_000 }, () => {
     const [A] = cluster.nodes;
     const spawned = await startNodeProcess(cluster.prefix);
     child = spawned.child;
-    const onA = await cluster.client(A!);
+    const onA = await cluster.client(A);
     onDead = await connect({ url: spawned.url });
     await subscribe(onA, 'web_crash');
     await subscribe(onDead, 'web_crash');
-    const sender = await cluster.client(A!);
+    const sender = await cluster.client(A);
     await nodesSubscribed(cluster.prefix, 2);
 
     const before = await request<DeliveryReport>(sender, 'publish', { pipe: 'web_crash', data: 'both' });
     assert.equal(before.number_messages, 2);
     await waitForMessage(onDead, (m) => m.server_info.marker === before.marker);
-    assert.equal((await cluster.api(A!, 'GET', '/pipes/web_crash/presence')).body.count, 2);
+    assert.equal((await cluster.api(A, 'GET', '/pipes/web_crash/presence')).body.count, 2);
 
     const exited = new Promise((resolve) => child!.once('exit', resolve));
     const lost = disconnected(onDead);
@@ -62,7 +62,7 @@ describe('cluster: a crashed node', { timeout: 60_000 }, () => {
     assert.equal(afterCrash.error, '');
     assert.equal(afterCrash.number_messages, 1);
     await waitForMessage(onA, (m) => m.server_info.marker === afterCrash.marker);
-    const presence = await cluster.api(A!, 'GET', '/pipes/web_crash/presence');
+    const presence = await cluster.api(A, 'GET', '/pipes/web_crash/presence');
     assert.equal(presence.status, 200);
     assert.equal(presence.body.count, 1);
   });

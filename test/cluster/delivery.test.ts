@@ -26,18 +26,18 @@ describe('cluster: delivery across nodes', { timeout: 120_000 }, () => {
 
   it('gives every node the same app 1 secret', () => {
     const [a, b, c] = cluster.nodes;
-    assert.ok(a!.app1Secret.length > 20);
-    assert.equal(b!.app1Secret, a!.app1Secret);
-    assert.equal(c!.app1Secret, a!.app1Secret);
+    assert.ok(a.app1Secret.length > 20);
+    assert.equal(b.app1Secret, a.app1Secret);
+    assert.equal(c.app1Secret, a.app1Secret);
   });
 
   it('delivers a web_ message published on node A to subscribers on A and B, and counts them all', async () => {
     const [A, B] = cluster.nodes;
-    const onA = await cluster.client(A!);
-    const onB1 = await cluster.client(B!);
-    const onB2 = await cluster.client(B!);
+    const onA = await cluster.client(A);
+    const onB1 = await cluster.client(B);
+    const onB2 = await cluster.client(B);
     for (const c of [onA, onB1, onB2]) await subscribe(c, 'web_fanout');
-    const sender = await cluster.client(A!);
+    const sender = await cluster.client(A);
 
     const report = await request<DeliveryReport>(sender, 'publish', {
       pipe: 'web_fanout',
@@ -57,16 +57,16 @@ describe('cluster: delivery across nodes', { timeout: 120_000 }, () => {
 
   it('counts pipe.event subscribers on other nodes once each, and a backend publish via node C too', async () => {
     const [A, B, C] = cluster.nodes;
-    const whole = await cluster.client(A!);
-    const oneEvent = await cluster.client(B!);
-    const both = await cluster.client(B!);
-    const otherEvent = await cluster.client(C!);
+    const whole = await cluster.client(A);
+    const oneEvent = await cluster.client(B);
+    const both = await cluster.client(B);
+    const otherEvent = await cluster.client(C);
     await subscribe(whole, 'web_events');
     await subscribe(oneEvent, 'web_events.say');
     await subscribe(both, 'web_events', 'web_events.say');
     await subscribe(otherEvent, 'web_events.shout');
 
-    const res = await cluster.api(C!, 'POST', '/pipes/web_events/messages', { event: 'say', data: 'from the backend' });
+    const res = await cluster.api(C, 'POST', '/pipes/web_events/messages', { event: 'say', data: 'from the backend' });
     assert.equal(res.status, 200);
     assert.equal(res.body.number_messages, 3);
     const marker = res.body.marker as number;
@@ -80,15 +80,15 @@ describe('cluster: delivery across nodes', { timeout: 120_000 }, () => {
   it('counts, in receipts mode, the subscribers on every node that acknowledged the message', async () => {
     const [A, B, C] = cluster.nodes;
     const app = { dev_id: 'receipts' };
-    const acking = [await cluster.client(A!, app), await cluster.client(B!, app), await cluster.client(C!, app)];
+    const acking = [await cluster.client(A, app), await cluster.client(B, app), await cluster.client(C, app)];
     for (const c of acking) await subscribe(c, 'web_receipts');
     // A subscriber on B that takes the message but never acknowledges it.
-    const silent = io(B!.url, { transports: ['websocket'], auth: app, forceNew: true, reconnection: false });
+    const silent = io(B.url, { transports: ['websocket'], auth: app, forceNew: true, reconnection: false });
     try {
       let silentGot = 0;
       silent.on('message', () => silentGot++);
       await silent.timeout(5000).emitWithAck('subscribe', { pipes: ['web_receipts'] });
-      const sender = await cluster.client(A!, app);
+      const sender = await cluster.client(A, app);
 
       const report = await request<DeliveryReport>(sender, 'publish', { pipe: 'web_receipts', data: 'ack me' });
       assert.equal(report.error, '');
@@ -102,24 +102,23 @@ describe('cluster: delivery across nodes', { timeout: 120_000 }, () => {
   it('hands out unique, increasing markers whichever node publishes', async () => {
     const [A, B, C] = cluster.nodes;
     const publishes = [A, B, C, A, B, C].map((node, i) =>
-      cluster.api(node!, 'POST', '/pipes/markers_pipe/messages', { data: i }).then((r) => r.body.marker as number),
+      cluster.api(node, 'POST', '/pipes/markers_pipe/messages', { data: i }).then((r) => r.body.marker as number),
     );
     const markers = await Promise.all(publishes);
     assert.equal(new Set(markers).size, markers.length);
-    const next = (await cluster.api(B!, 'POST', '/pipes/markers_pipe/messages', { data: 'last' })).body
-      .marker as number;
+    const next = (await cluster.api(B, 'POST', '/pipes/markers_pipe/messages', { data: 'last' })).body.marker as number;
     assert.ok(markers.every((m) => m < next));
   });
 
   it('reads on node B the history written through node A', async () => {
     const [A, B] = cluster.nodes;
-    const sender = await cluster.client(A!);
+    const sender = await cluster.client(A);
     const markers: number[] = [];
     for (const text of ['one', 'two', 'three']) {
       const report = await request<DeliveryReport>(sender, 'publish', { pipe: 'web_history', data: { text } });
       markers.push(report.marker!);
     }
-    const reader = await cluster.client(B!);
+    const reader = await cluster.client(B);
     const res = await request<{ error: string; messages: IncomingMessage[] }>(reader, 'history', {
       pipe: 'web_history',
     });
@@ -134,7 +133,7 @@ describe('cluster: delivery across nodes', { timeout: 120_000 }, () => {
     );
     assert.ok(res.messages.every((m) => m.server_info.history));
 
-    const page = await cluster.api(cluster.nodes[2]!, 'GET', `/pipes/web_history/messages?after=${markers[0]}`);
+    const page = await cluster.api(cluster.nodes[2], 'GET', `/pipes/web_history/messages?after=${markers[0]}`);
     assert.deepEqual(
       (page.body.messages as IncomingMessage[]).map((m) => m.server_info.marker),
       markers.slice(1),
@@ -143,29 +142,29 @@ describe('cluster: delivery across nodes', { timeout: 120_000 }, () => {
 
   it('deletes a message through node A from history and from screens on node B', async () => {
     const [A, B] = cluster.nodes;
-    const watcher = await cluster.client(B!);
+    const watcher = await cluster.client(B);
     await subscribe(watcher, 'web_deletes');
-    const sent = await cluster.api(A!, 'POST', '/pipes/web_deletes/messages', { data: 'oops' });
+    const sent = await cluster.api(A, 'POST', '/pipes/web_deletes/messages', { data: 'oops' });
     const marker = sent.body.marker as number;
     await waitForMessage(watcher, hasMarker(marker));
 
     const notice = nextEvent<{ pipe: string; marker: number }>(watcher, 'delete');
-    const del = await cluster.api(A!, 'DELETE', `/pipes/web_deletes/messages/${marker}`);
+    const del = await cluster.api(A, 'DELETE', `/pipes/web_deletes/messages/${marker}`);
     assert.equal(del.body.stored, true);
     assert.deepEqual(await notice, { pipe: 'web_deletes', marker });
-    const left = await cluster.api(B!, 'GET', '/pipes/web_deletes/messages');
+    const left = await cluster.api(B, 'GET', '/pipes/web_deletes/messages');
     assert.deepEqual(left.body.messages, []);
   });
 
   it('shares presence and track_ notices across nodes', async () => {
     const [A, B, C] = cluster.nodes;
-    await cluster.api(A!, 'PUT', '/users/101/key', { key: 'key101', name: 'Anna' });
-    await cluster.api(A!, 'PUT', '/users/102/key', { key: 'key102', name: 'Boris' });
-    const watcher = await cluster.client(A!);
+    await cluster.api(A, 'PUT', '/users/101/key', { key: 'key101', name: 'Anna' });
+    await cluster.api(A, 'PUT', '/users/102/key', { key: 'key102', name: 'Boris' });
+    const watcher = await cluster.client(A);
     await subscribe(watcher, 'track_room');
 
-    const anna = await cluster.client(B!, { dev_id: '1', user_id: 101, user_key: 'key101' });
-    const boris = await cluster.client(C!, { dev_id: '1', user_id: 102, user_key: 'key102' });
+    const anna = await cluster.client(B, { dev_id: '1', user_id: 101, user_key: 'key101' });
+    const boris = await cluster.client(C, { dev_id: '1', user_id: 102, user_key: 'key102' });
     assert.equal(anna.auth.authorized, true);
     assert.equal(boris.auth.authorized, true);
     await subscribe(anna, 'track_room');
@@ -189,7 +188,7 @@ describe('cluster: delivery across nodes', { timeout: 120_000 }, () => {
         { user_id: 102, user_name: 'Boris' },
       ],
     );
-    const stats = await cluster.api(A!, 'GET', '/pipes/track_room');
+    const stats = await cluster.api(A, 'GET', '/pipes/track_room');
     assert.equal(stats.body.users, 3);
 
     boris.close();
@@ -198,24 +197,24 @@ describe('cluster: delivery across nodes', { timeout: 120_000 }, () => {
       (m) => m.server_info.event === 'unsubscription' && m.server_info.user_id === 102,
     );
     assert.equal(left.server_info.pipe, 'track_room');
-    const after = await cluster.api(B!, 'GET', '/pipes/track_room/presence');
+    const after = await cluster.api(B, 'GET', '/pipes/track_room/presence');
     assert.equal(after.body.count, 2);
   });
 
   it('stops counting the subscribers of a node that leaves the cluster', async () => {
     const [A] = cluster.nodes;
     const D = await cluster.addNode();
-    const onA = await cluster.client(A!);
+    const onA = await cluster.client(A);
     const onD = await cluster.client(D);
     await subscribe(onA, 'web_leaving');
     await subscribe(onD, 'web_leaving');
-    const before = await cluster.api(A!, 'POST', '/pipes/web_leaving/messages', { data: 1 });
+    const before = await cluster.api(A, 'POST', '/pipes/web_leaving/messages', { data: 1 });
     assert.equal(before.body.number_messages, 2);
-    assert.equal((await cluster.api(A!, 'GET', '/pipes/web_leaving')).body.users, 2);
+    assert.equal((await cluster.api(A, 'GET', '/pipes/web_leaving')).body.users, 2);
 
     await D.close();
-    const afterLeave = await cluster.api(A!, 'POST', '/pipes/web_leaving/messages', { data: 2 });
+    const afterLeave = await cluster.api(A, 'POST', '/pipes/web_leaving/messages', { data: 2 });
     assert.equal(afterLeave.body.number_messages, 1);
-    assert.equal((await cluster.api(A!, 'GET', '/pipes/web_leaving')).body.users, 1);
+    assert.equal((await cluster.api(A, 'GET', '/pipes/web_leaving')).body.users, 1);
   });
 });

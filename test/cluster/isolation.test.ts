@@ -38,13 +38,13 @@ describe('cluster: start-up and isolation', { timeout: 60_000 }, () => {
   it('keeps clusters with different prefixes apart on one Redis', async () => {
     const [redNode] = red.nodes;
     const [blueNode] = blue.nodes;
-    assert.notEqual(redNode!.app1Secret, blueNode!.app1Secret);
+    assert.notEqual(redNode.app1Secret, blueNode.app1Secret);
 
-    const redListener = await red.client(redNode!);
-    const blueListener = await blue.client(blueNode!);
+    const redListener = await red.client(redNode);
+    const blueListener = await blue.client(blueNode);
     await subscribe(redListener, 'web_same_name');
     await subscribe(blueListener, 'web_same_name');
-    const sender = await red.client(redNode!);
+    const sender = await red.client(redNode);
     const report = await request<DeliveryReport>(sender, 'publish', { pipe: 'web_same_name', data: 'red only' });
     assert.equal(report.number_messages, 1);
     await waitForMessage(redListener, (m) => m.server_info.marker === report.marker);

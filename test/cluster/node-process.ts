@@ -10,8 +10,8 @@ const node = await createCometServer({
   port: 0,
   host: '127.0.0.1',
   cometqlPort: false,
-  redisUrl: redisUrl!,
-  redisPrefix: redisPrefix!,
+  redisUrl: redisUrl,
+  redisPrefix: redisPrefix,
   logger: { info: () => undefined, error: () => undefined },
 });
 process.send!({ url: node.url });

@@ -27,15 +27,15 @@ describe('cluster: every message once', { timeout: 60_000 }, () => {
 
   it('a publish retried on another node is answered with the first report; every subscriber and history have one copy', async () => {
     const [A, B] = cluster.nodes;
-    const [onA, onB] = await Promise.all([cluster.client(A!), cluster.client(B!)]);
+    const [onA, onB] = await Promise.all([cluster.client(A), cluster.client(B)]);
     await Promise.all([subscribe(onA, 'web_once'), subscribe(onB, 'web_once')]);
-    const lost = await cluster.client(A!);
+    const lost = await cluster.client(A);
     const id = 'c1a2b3c4-0000-4000-8000-000000000001';
     lost.socket.emit('publish', { pipe: 'web_once', data: 'once', id }, () => undefined);
     const got = await waitForMessage(onB, (m) => m.data === 'once');
     lost.close();
 
-    const retry = await cluster.client(B!);
+    const retry = await cluster.client(B);
     const report = await request<DeliveryReport>(retry, 'publish', { pipe: 'web_once', data: 'once', id });
     assert.deepEqual(report, { error: '', number_messages: 2, marker: got.server_info.marker, duplicate: true });
     await request(retry, 'publish', { pipe: 'web_once', data: 'next', id: 'c1a2b3c4-0000-4000-8000-000000000002' });
@@ -46,7 +46,7 @@ describe('cluster: every message once', { timeout: 60_000 }, () => {
         ['once', 'next'],
       );
     }
-    const history = await cluster.nodes[0]!.core.history('1', 'web_once');
+    const history = await cluster.nodes[0].core.history('1', 'web_once');
     assert.deepEqual(
       history.map((m) => m.data),
       ['once', 'next'],
@@ -54,7 +54,7 @@ describe('cluster: every message once', { timeout: 60_000 }, () => {
   });
 
   it('keeps the app’s ids within its bound in Redis, and lets them expire there', async () => {
-    const sender = await cluster.client(cluster.nodes[1]!);
+    const sender = await cluster.client(cluster.nodes[1]);
     for (let i = 0; i < 60; i++) await request(sender, 'publish', { pipe: 'web_bound', data: i, id: `bound-id-${i}` });
     const ids = `${cluster.prefix}:1:pubids`;
     const receipts = `${cluster.prefix}:1:pubrec`;

@@ -22,13 +22,13 @@ describe('cluster: cached settings', { timeout: 60_000 }, () => {
 
   it("a pipe length set through node A applies to node B's next publish", async () => {
     const [A, B] = cluster.nodes;
-    const sender = await cluster.client(B!);
+    const sender = await cluster.client(B);
     // B reads (and caches) the default length.
     await request(sender, 'publish', { pipe: 'web_len', data: 0 });
-    assert.equal((await cluster.api(A!, 'PUT', '/pipes/web_len/settings', { length: 1 })).status, 200);
+    assert.equal((await cluster.api(A, 'PUT', '/pipes/web_len/settings', { length: 1 })).status, 200);
     for (const i of [1, 2, 3]) await request(sender, 'publish', { pipe: 'web_len', data: i });
     assert.deepEqual(
-      (await B!.core.history('1', 'web_len')).map((m) => m.data),
+      (await B.core.history('1', 'web_len')).map((m) => m.data),
       [3],
     );
   });
@@ -49,16 +49,16 @@ describe('cluster: cached settings', { timeout: 60_000 }, () => {
     });
     try {
       // B reads (and caches) "no webhook".
-      await B!.core.publish('1', 'web_hooked', undefined, 'before');
-      assert.equal((await cluster.api(A!, 'PUT', '/webhook', { url: hook.url })).status, 200);
-      await B!.core.publish('1', 'web_hooked', undefined, 'after');
+      await B.core.publish('1', 'web_hooked', undefined, 'before');
+      assert.equal((await cluster.api(A, 'PUT', '/webhook', { url: hook.url })).status, 200);
+      await B.core.publish('1', 'web_hooked', undefined, 'after');
       await arrived;
       assert.deepEqual(
         bodies.map((b) => b.message.data),
         ['after'],
       );
     } finally {
-      await cluster.api(A!, 'DELETE', '/webhook');
+      await cluster.api(A, 'DELETE', '/webhook');
       await hook.close();
     }
   });

@@ -20,39 +20,39 @@ describe('cluster: users across nodes', { timeout: 120_000 }, () => {
 
   it('authorizes on node B with a key registered through node A, and refuses a wrong one', async () => {
     const [A, B] = cluster.nodes;
-    const put = await cluster.api(A!, 'PUT', '/users/7/key', { key: 'Key7+/=_abc', name: 'Victor' });
+    const put = await cluster.api(A, 'PUT', '/users/7/key', { key: 'Key7+/=_abc', name: 'Victor' });
     assert.equal(put.status, 200);
-    const good = await cluster.client(B!, { dev_id: '1', user_id: 7, user_key: 'Key7+/=_abc' });
+    const good = await cluster.client(B, { dev_id: '1', user_id: 7, user_key: 'Key7+/=_abc' });
     assert.deepEqual(good.auth, { authorized: true, user_id: 7, user_name: 'Victor' });
-    const bad = await cluster.client(B!, { dev_id: '1', user_id: 7, user_key: 'wrong' });
+    const bad = await cluster.client(B, { dev_id: '1', user_id: 7, user_key: 'wrong' });
     assert.equal(bad.auth.authorized, false);
     assert.equal(bad.auth.reason, 'bad_key');
-    assert.equal((await cluster.api(B!, 'GET', '/users/7/key')).body.key, 'Key7+/=_abc');
+    assert.equal((await cluster.api(B, 'GET', '/users/7/key')).body.key, 'Key7+/=_abc');
   });
 
   it('disconnects the user on every node when the key is removed through one', async () => {
     const [A, B] = cluster.nodes;
-    await cluster.api(B!, 'PUT', '/users/8/key', { key: 'key8' });
-    const onA = await cluster.client(A!, { dev_id: '1', user_id: 8, user_key: 'key8' });
-    const onB = await cluster.client(B!, { dev_id: '1', user_id: 8, user_key: 'key8' });
-    const bystander = await cluster.client(B!, { dev_id: '1', user_id: 7, user_key: 'Key7+/=_abc' });
+    await cluster.api(B, 'PUT', '/users/8/key', { key: 'key8' });
+    const onA = await cluster.client(A, { dev_id: '1', user_id: 8, user_key: 'key8' });
+    const onB = await cluster.client(B, { dev_id: '1', user_id: 8, user_key: 'key8' });
+    const bystander = await cluster.client(B, { dev_id: '1', user_id: 7, user_key: 'Key7+/=_abc' });
     assert.ok(onA.auth.authorized && onB.auth.authorized && bystander.auth.authorized);
 
     const gone = Promise.all([disconnected(onA), disconnected(onB)]);
-    assert.equal((await cluster.api(A!, 'DELETE', '/users/8/key')).status, 200);
+    assert.equal((await cluster.api(A, 'DELETE', '/users/8/key')).status, 200);
     assert.deepEqual(await gone, ['io server disconnect', 'io server disconnect']);
     assert.equal(bystander.socket.connected, true);
-    const again = await cluster.client(A!, { dev_id: '1', user_id: 8, user_key: 'key8' });
+    const again = await cluster.client(A, { dev_id: '1', user_id: 8, user_key: 'key8' });
     assert.equal(again.auth.authorized, false);
   });
 
   it("delivers a personal message sent through node A's API to the user's connections on node B", async () => {
     const [A, B] = cluster.nodes;
-    await cluster.api(A!, 'PUT', '/users/21/key', { key: 'key21' });
-    const first = await cluster.client(B!, { dev_id: '1', user_id: 21, user_key: 'key21' });
-    const second = await cluster.client(B!, { dev_id: '1', user_id: 21, user_key: 'key21' });
+    await cluster.api(A, 'PUT', '/users/21/key', { key: 'key21' });
+    const first = await cluster.client(B, { dev_id: '1', user_id: 21, user_key: 'key21' });
+    const second = await cluster.client(B, { dev_id: '1', user_id: 21, user_key: 'key21' });
 
-    const sent = await cluster.api(A!, 'POST', '/users/21/messages', { event: 'note', data: { text: 'for you' } });
+    const sent = await cluster.api(A, 'POST', '/users/21/messages', { event: 'note', data: { text: 'for you' } });
     assert.deepEqual(sent.body, { delivered: 2, queued: false });
     for (const c of [first, second]) {
       const got = await waitForMessage(c, (m) => m.server_info.pipe === 'msg');
@@ -60,7 +60,7 @@ describe('cluster: users across nodes', { timeout: 120_000 }, () => {
       assert.deepEqual(got.data, { text: 'for you' });
     }
     assert.equal(
-      (await cluster.api(A!, 'GET', '/users/21/time')).body.time,
+      (await cluster.api(A, 'GET', '/users/21/time')).body.time,
       0,
       'online (on another node) counts as online',
     );
@@ -68,45 +68,45 @@ describe('cluster: users across nodes', { timeout: 120_000 }, () => {
 
   it('queues a personal message sent through node A while the user is offline, and hands it over on node B', async () => {
     const [A, B] = cluster.nodes;
-    await cluster.api(A!, 'PUT', '/users/22/key', { key: 'key22' });
-    const sent = await cluster.api(A!, 'POST', '/users/22/messages', { data: 'while you were away' });
+    await cluster.api(A, 'PUT', '/users/22/key', { key: 'key22' });
+    const sent = await cluster.api(A, 'POST', '/users/22/messages', { data: 'while you were away' });
     assert.deepEqual(sent.body, { delivered: 0, queued: true });
 
-    const user = await cluster.client(B!, { dev_id: '1', user_id: 22, user_key: 'key22' });
+    const user = await cluster.client(B, { dev_id: '1', user_id: 22, user_key: 'key22' });
     const got = await waitForMessage(user, (m) => m.server_info.pipe === 'msg');
     assert.equal(got.data, 'while you were away');
     // Drained: a second connection, on the other node, does not get it again.
-    const later = await cluster.client(A!, { dev_id: '1', user_id: 22, user_key: 'key22' });
+    const later = await cluster.client(A, { dev_id: '1', user_id: 22, user_key: 'key22' });
     await request(later, 'presence', { pipe: 'web_any' });
     assert.equal(later.messages.length, 0);
   });
 
   it('refuses on node B a token revoked through node A', async () => {
     const [A, B] = cluster.nodes;
-    const issued = await cluster.api(A!, 'POST', '/tokens', { user_id: 31, name: 'Tanya', ttl_seconds: 600 });
+    const issued = await cluster.api(A, 'POST', '/tokens', { user_id: 31, name: 'Tanya', ttl_seconds: 600 });
     const token = issued.body.token as string;
-    const ok = await cluster.client(B!, { dev_id: '1', token });
+    const ok = await cluster.client(B, { dev_id: '1', token });
     assert.deepEqual(ok.auth, { authorized: true, user_id: 31, user_name: 'Tanya' });
-    await cluster.api(A!, 'POST', '/tokens/revoke', { token });
-    const refused = await cluster.client(B!, { dev_id: '1', token });
+    await cluster.api(A, 'POST', '/tokens/revoke', { token });
+    const refused = await cluster.client(B, { dev_id: '1', token });
     assert.equal(refused.auth.authorized, false);
     assert.equal(refused.auth.reason, 'revoked_token');
   });
 
   it('applies a ban made through node A to a user publishing on node B, until lifted', async () => {
     const [A, B] = cluster.nodes;
-    await cluster.api(A!, 'PUT', '/users/41/key', { key: 'key41' });
-    const user = await cluster.client(B!, { dev_id: '1', user_id: 41, user_key: 'key41' });
-    const listener = await cluster.client(A!);
+    await cluster.api(A, 'PUT', '/users/41/key', { key: 'key41' });
+    const user = await cluster.client(B, { dev_id: '1', user_id: 41, user_key: 'key41' });
+    const listener = await cluster.client(A);
     await subscribe(listener, 'web_banned');
 
-    await cluster.api(A!, 'POST', '/bans', { user_id: 41, pipe: 'web_banned' });
+    await cluster.api(A, 'POST', '/bans', { user_id: 41, pipe: 'web_banned' });
     const refused = await request<DeliveryReport>(user, 'publish', { pipe: 'web_banned', data: 'spam' });
     assert.equal(refused.error, 'banned');
     const elsewhere = await request<DeliveryReport>(user, 'publish', { pipe: 'web_elsewhere', data: 'fine' });
     assert.equal(elsewhere.error, '');
 
-    await cluster.api(B!, 'POST', '/bans/lift', { user_id: 41, pipe: 'web_banned' });
+    await cluster.api(B, 'POST', '/bans/lift', { user_id: 41, pipe: 'web_banned' });
     const allowed = await request<DeliveryReport>(user, 'publish', { pipe: 'web_banned', data: 'sorry' });
     assert.equal(allowed.error, '');
     assert.equal(allowed.number_messages, 1);

@@ -13,7 +13,7 @@ describe('CometQL through mysql2', () => {
   let db: Connection;
   const browsers = new Browsers();
 
-  const rows = async (sql: string): Promise<RowDataPacket[]> => (await db.query<RowDataPacket[]>(sql))[0];
+  const rows = async (sql: string): Promise<Record<string, unknown>[]> => (await db.query<RowDataPacket[]>(sql))[0];
   const exec = async (sql: string): Promise<ResultSetHeader> => (await db.query<ResultSetHeader>(sql))[0];
   const refused = async (sql: string): Promise<{ errno: number; sqlState: string; message: string }> => {
     try {
@@ -101,9 +101,9 @@ describe('CometQL through mysql2', () => {
         ['web_hist', 'e3', '{"n":3}', 0, 0],
       ],
     );
-    assert.deepEqual(Object.keys(all[0]!), ['id', 'time', 'name', 'index', 'event', 'message', 'user_id']);
-    assert.ok(all[0]!.id < all[1]!.id && all[1]!.id < all[2]!.id);
-    assert.ok(Number.isInteger(all[0]!.time) && all[0]!.time > 1_600_000_000, 'unix seconds');
+    assert.deepEqual(Object.keys(all[0]), ['id', 'time', 'name', 'index', 'event', 'message', 'user_id']);
+    assert.ok(all[0].id < all[1].id && all[1].id < all[2].id);
+    assert.ok(Number.isInteger(all[0].time) && all[0].time > 1_600_000_000, 'unix seconds');
     assert.deepEqual(
       (await rows("SELECT event FROM pipes_messages WHERE name = 'web_hist' LIMIT 1")).map((r) => r.event),
       ['e3'],
@@ -111,7 +111,7 @@ describe('CometQL through mysql2', () => {
     assert.deepEqual(
       (
         await rows(
-          `SELECT message FROM pipes_messages WHERE name = 'web_hist' AND id IN (${all[0]!.id}, ${all[2]!.id})`,
+          `SELECT message FROM pipes_messages WHERE name = 'web_hist' AND id IN (${String(all[0].id)}, ${String(all[2].id)})`,
         )
       ).map((r) => r.message),
       ['{"n":1}', '{"n":3}'],
@@ -129,10 +129,10 @@ describe('CometQL through mysql2', () => {
     const b = await subscribed({}, 'web_hist');
     const deleted = new Promise<DeleteNotice>((resolve) => b.socket.once('delete', resolve));
     assert.equal(
-      (await exec(`DELETE FROM pipes_messages WHERE name = 'web_hist' AND id = ${all[1]!.id}`)).affectedRows,
+      (await exec(`DELETE FROM pipes_messages WHERE name = 'web_hist' AND id = ${String(all[1].id)}`)).affectedRows,
       1,
     );
-    assert.deepEqual(await deleted, { pipe: 'web_hist', marker: all[1]!.id });
+    assert.deepEqual(await deleted, { pipe: 'web_hist', marker: all[1].id });
     assert.deepEqual(
       (await rows("SELECT event FROM pipes_messages WHERE name = 'web_hist'")).map((r) => r.event),
       ['e1', 'e3'],
@@ -221,7 +221,7 @@ describe('CometQL through mysql2', () => {
     ]);
     b.socket.disconnect();
     let time = 0;
-    while (time === 0) time = (await rows('SELECT time FROM users_time WHERE id = 31'))[0]!.time;
+    while (time === 0) time = (await rows('SELECT time FROM users_time WHERE id = 31'))[0].time;
     assert.ok(time > 1_600_000_000);
   });
 

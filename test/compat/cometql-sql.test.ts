@@ -20,13 +20,13 @@ function sqlError(sql: string): SqlError {
 describe('CometQL lexer', () => {
   it('reads every escape mysqli_real_escape_string writes, and doubled quotes', () => {
     const [t] = tokenize(String.raw`'a\0b\nc\rd\\e\'f\"g\Zh''i'`);
-    assert.equal(t!.type, 'string');
-    assert.equal(t!.value, "a\0b\nc\rd\\e'f\"g\x1ah'i");
+    assert.equal(t.type, 'string');
+    assert.equal(t.value, "a\0b\nc\rd\\e'f\"g\x1ah'i");
   });
 
   it('takes double-quoted strings and keeps \\% and \\_ as MySQL does', () => {
     const [t] = tokenize(String.raw`"x\%y\_z""q"`);
-    assert.equal(t!.value, 'x\\%y\\_z"q');
+    assert.equal(t.value, 'x\\%y\\_z"q');
   });
 
   it('reads backtick identifiers, @@variables, numbers and skips comments', () => {
@@ -190,7 +190,7 @@ describe('CometQL table registry', () => {
       assert.ok(findColumn(table, table.key), `${name} has its key column`);
       for (const statement of ['select', 'insert', 'delete'] as const) {
         assert.equal(
-          typeof HANDLERS[name]![statement] === 'function',
+          typeof HANDLERS[name][statement] === 'function',
           table.statements.includes(statement),
           `${name} ${statement}`,
         );

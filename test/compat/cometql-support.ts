@@ -96,7 +96,8 @@ export interface Run {
 export function run(file: string, args: string[], env: Record<string, string> = {}, stdin?: string): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = execFile(file, args, { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err && typeof (err as { code?: unknown }).code !== 'number') return reject(err);
+      if (err && typeof (err as { code?: unknown }).code !== 'number')
+        return reject(new Error(err.message, { cause: err }));
       resolve({ code: err ? Number((err as { code: number }).code) : 0, stdout, stderr });
     });
     if (stdin !== undefined) child.stdin!.end(stdin);

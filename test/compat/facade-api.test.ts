@@ -44,14 +44,14 @@ describe('CometServerApi facade (Node, real server)', { timeout: 30_000 }, () =>
     assert.equal(sender.web_pipe_send('web_f_chat', { text: 'hi', name: 'A' }), true);
     await until(() => reports.length === 1 && got.length === 1);
     const [report] = reports;
-    assert.deepEqual(report!.data, { number_messages: 1, error: '' });
-    assert.equal(report!.number_messages, 1);
-    assert.equal(report!.error, '');
-    assert.equal(report!.server_info.pipe, '_answer_to_web_f_chat');
-    assert.deepEqual(got[0]!.data, { text: 'hi', name: 'A' });
-    assert.equal(got[0]!.server_info.pipe, 'web_f_chat');
-    assert.equal(got[0]!.server_info.event, 'undefined');
-    assert.equal(got[0]!.server_info.history, false);
+    assert.deepEqual(report.data, { number_messages: 1, error: '' });
+    assert.equal(report.number_messages, 1);
+    assert.equal(report.error, '');
+    assert.equal(report.server_info.pipe, '_answer_to_web_f_chat');
+    assert.deepEqual(got[0].data, { text: 'hi', name: 'A' });
+    assert.equal(got[0].server_info.pipe, 'web_f_chat');
+    assert.equal(got[0].server_info.event, 'undefined');
+    assert.equal(got[0].server_info.history, false);
   });
 
   test('a refused send reports its error code to "#pipe" (also spelled "_answer_to_pipe")', async () => {
@@ -60,8 +60,8 @@ describe('CometServerApi facade (Node, real server)', { timeout: 30_000 }, () =>
     sender.subscription('_answer_to_loginPipe', (p) => reports.push(p as CompatReport));
     sender.web_pipe_send('loginPipe', 'userLogin', { name: 'fake' });
     await until(() => reports.length === 1);
-    assert.equal(reports[0]!.error, 'forbidden');
-    assert.equal(reports[0]!.data.number_messages, 0);
+    assert.equal(reports[0].error, 'forbidden');
+    assert.equal(reports[0].data.number_messages, 0);
   });
 
   test('"pipe.event" callbacks get only their event; "pipe" callbacks get all; unsubscription stops one', async () => {
@@ -142,8 +142,8 @@ describe('CometServerApi facade (Node, real server)', { timeout: 30_000 }, () =>
     api.subscription('#web_f_early', (p) => reports.push(p as CompatReport));
     api.web_pipe_send('web_f_early', { too: 'early' });
     await until(() => reports.length === 1);
-    assert.equal(reports[0]!.error, 'disconnected');
-    assert.equal(reports[0]!.number_messages, 0);
+    assert.equal(reports[0].error, 'disconnected');
+    assert.equal(reports[0].number_messages, 0);
 
     const personal: CompatMessage[] = [];
     api.subscription('msg', (m) => personal.push(m));
@@ -151,8 +151,8 @@ describe('CometServerApi facade (Node, real server)', { timeout: 30_000 }, () =>
     await api.getClient()!.ready();
     await server.core.sendToUser('1', 4, 'hello', { text: 'just for you' });
     await until(() => personal.length === 1);
-    assert.deepEqual(personal[0]!.data, { text: 'just for you' });
-    assert.equal(personal[0]!.server_info.event, 'hello');
+    assert.deepEqual(personal[0].data, { text: 'just for you' });
+    assert.equal(personal[0].server_info.event, 'hello');
   });
 
   test('node may be a URL, a bare host or an array', () => {

@@ -16,10 +16,10 @@ function renderFor(userId: number, userHash: string): string {
   const values: Record<string, string> = {
     userId: String(userId),
     userHash,
-    userName: USERS_PUBLIC_DATA[userId]!,
+    userName: USERS_PUBLIC_DATA[userId],
     usersPublicData: JSON.stringify(USERS_PUBLIC_DATA),
   };
-  return SEED_AUTH_CHAT.replace(/\{\{(\w+)\}\}/g, (_, name: string) => values[name]!);
+  return SEED_AUTH_CHAT.replace(/\{\{(\w+)\}\}/g, (_, name: string) => values[name]);
 }
 
 describe('the seed authorized chat page on CometServerApi.js', { timeout: 60_000 }, () => {
@@ -39,7 +39,7 @@ describe('the seed authorized chat page on CometServerApi.js', { timeout: 60_000
 
   async function logIn(userId: number, key: string): Promise<Page> {
     await backend('PUT', `/users/${userId}/key`, { key });
-    await announce('userLogin', USERS_PUBLIC_DATA[userId]!);
+    await announce('userLogin', USERS_PUBLIC_DATA[userId]);
     return openOnServer(env, renderFor(userId, key), '/authChat.php');
   }
   const feed = (page: Page, text: string) => page.locator('#WebChatFormForm p').filter({ hasText: text });

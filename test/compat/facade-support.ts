@@ -63,7 +63,7 @@ async function compatBundle(): Promise<string | null> {
     write: false,
     logLevel: 'silent',
   });
-  return out.outputFiles[0]!.text;
+  return out.outputFiles[0].text;
 }
 
 function launchBrowser(): Promise<Browser> {

@@ -161,7 +161,7 @@ export async function placeOn(open: number, deployment: Deployment, page: ChatPa
     const without = await countsWhen(deployment, (c) => sum(c) === open - 1);
     await page.connect();
     const withIt = await countsWhen(deployment, (c) => sum(c) === open);
-    if (withIt[target]! > without[target]!) return;
+    if (withIt[target] > without[target]) return;
   }
   throw new Error(`${page.name} never landed on ${node.name}`);
 }

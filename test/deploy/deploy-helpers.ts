@@ -136,17 +136,17 @@ export async function startNode(
     },
   );
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
     child.once('exit', (code, signal) => done({ code, signal })),
   );
   const url = await new Promise<string>((done, fail) => {
     const look = (): void => {
       const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) done(m[1]!);
+      if (m) done(m[1]);
     };
-    child.stdout!.on('data', look);
+    child.stdout.on('data', look);
     void exited.then(({ code, signal }) =>
       fail(new Error(`node ${name} exited (${code ?? signal}) before listening:\n${out}`)),
     );
@@ -311,7 +311,7 @@ export function useDeployment(options: { drainMs?: number } = {}): Deployment {
       d.nodes.push(await startNode(name, d.prefix, options));
       await nodesSubscribed(d.prefix, d.nodes.length);
     }
-    d.proxy = await startNginx(d.dir, d.tls, [d.nodes[0]!.port, d.nodes[1]!.port]);
+    d.proxy = await startNginx(d.dir, d.tls, [d.nodes[0].port, d.nodes[1].port]);
     d.browser = await launchBrowser();
   });
   after(async () => {
@@ -342,7 +342,7 @@ export function useDeployment(options: { drainMs?: number } = {}): Deployment {
     },
     context: () => d.browser.newContext({ ignoreHTTPSErrors: true }),
     async restart(index) {
-      const old = d.nodes[index]!;
+      const old = d.nodes[index];
       const node = await startNode(old.name, d.prefix, { ...options, port: old.port });
       d.nodes[index] = node;
       await nodesSubscribed(

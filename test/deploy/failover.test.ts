@@ -46,14 +46,14 @@ test(
     assert.equal(posted.status, 200);
     assert.equal((await victim.exited).signal, 'SIGKILL');
 
-    await Promise.all(pages.map((p, i) => connects(p, connectsBefore[i]! + 1)));
+    await Promise.all(pages.map((p, i) => connects(p, connectsBefore[i] + 1)));
     const reconnectMs = await Promise.all(
       pages.map(
-        async (p) => (await p.events()).filter((e) => e.type === 'connect' && e.at >= killedAt)[0]!.at - killedAt,
+        async (p) => (await p.events()).filter((e) => e.type === 'connect' && e.at >= killedAt)[0].at - killedAt,
       ),
     );
     t.diagnostic(
-      `reconnected through nginx ${reconnectMs.map((ms, i) => `${pages[i]!.name} ${ms} ms`).join(', ')} after SIGKILL`,
+      `reconnected through nginx ${reconnectMs.map((ms, i) => `${pages[i].name} ${ms} ms`).join(', ')} after SIGKILL`,
     );
     for (const ms of reconnectMs) assert.ok(ms <= 5000, `reconnected after ${ms} ms`);
     assert.equal(await connectionsOn(survivor), 2, 'both on the surviving node');
@@ -66,7 +66,7 @@ test(
       pages.map((p, i) =>
         p.page.waitForFunction(
           (since) => (window as unknown as { __sent: Sent[] }).__sent.filter((s) => s.ok).length >= since + 3,
-          okAfter[i]!,
+          okAfter[i],
         ),
       ),
     );
@@ -81,7 +81,7 @@ test(
       );
       const got = (await p.got()).filter((g) => g.text === backendText);
       assert.equal(got.length, 1);
-      assert.equal(got[0]!.history, true, `${p.name} got it through catch-up`);
+      assert.equal(got[0].history, true, `${p.name} got it through catch-up`);
     }
     // Every answered message of each is in both feeds once (the other's arrive live or by catch-up).
     const last = [...sent.values()].map((list) => list.filter((s) => s.ok).at(-1)!.text);

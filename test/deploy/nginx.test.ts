@@ -45,8 +45,8 @@ test('TLS, the bundle, the backend API and per-node /metrics through nginx', asy
   assert.equal(published.status, 200, published.body);
 
   for (const [path, node] of [
-    ['/metrics/node1', deployment.nodes[0]!],
-    ['/metrics/node2', deployment.nodes[1]!],
+    ['/metrics/node1', deployment.nodes[0]],
+    ['/metrics/node2', deployment.nodes[1]],
   ] as const) {
     const scraped = await httpsFetch(`${proxy.url}${path}`, tls.cert);
     assert.equal(scraped.status, 200, path);
@@ -65,8 +65,8 @@ test('two browsers on different nodes chat over wss:// through nginx', async () 
   const alice = await openChat(deployment, 'Alice');
   const bob = await openChat(deployment, 'Bob');
   const pages = [alice, bob];
-  await placeOn(2, deployment, alice, deployment.nodes[0]!);
-  await placeOn(2, deployment, bob, deployment.nodes[1]!);
+  await placeOn(2, deployment, alice, deployment.nodes[0]);
+  await placeOn(2, deployment, bob, deployment.nodes[1]);
   assert.deepEqual(await Promise.all(deployment.nodes.map(connectionsOn)), [1, 1]);
 
   const a = chat(alice.page);
@@ -105,10 +105,15 @@ test('long-polling through nginx: every request of a session reaches the node th
     const pipe = `web_poll${Date.now().toString(36)}`;
     // Enough round trips that a balancer alternating between the nodes would have broken the session.
     for (let i = 1; i <= 8; i++) {
-      const report = await socket.timeout(10_000).emitWithAck('publish', { pipe, data: { text: `poll ${i}` } });
+      const report = (await socket.timeout(10_000).emitWithAck('publish', { pipe, data: { text: `poll ${i}` } })) as {
+        error: string;
+      };
       assert.equal(report.error, '', JSON.stringify(report));
     }
-    const page = await socket.timeout(10_000).emitWithAck('history', { pipe, limit: 20 });
+    const page = (await socket.timeout(10_000).emitWithAck('history', { pipe, limit: 20 })) as {
+      error: string;
+      messages: unknown[];
+    };
     assert.equal(page.error, '', JSON.stringify(page));
     const texts = (page.messages as { data: { text: string } }[]).map((m) => m.data.text);
     assert.deepEqual(

@@ -22,7 +22,7 @@ async function moreAnswered(pages: ChatPage[], more: number): Promise<void> {
     pages.map((p, i) =>
       p.page.waitForFunction(
         (since) => (window as unknown as { __sent: Sent[] }).__sent.filter((s) => s.ok).length >= since,
-        now[i]! + more,
+        now[i] + more,
         { timeout: 30_000 },
       ),
     ),
@@ -43,8 +43,8 @@ test(
 
     const figures: string[] = [];
     for (const index of [0, 1]) {
-      const node = deployment.nodes[index]!;
-      const other = deployment.nodes[1 - index]!;
+      const node = deployment.nodes[index];
+      const other = deployment.nodes[1 - index];
       const had = await connectionsOn(node);
       const signalled = Date.now();
       node.child.kill('SIGTERM');
@@ -87,7 +87,7 @@ test(
       pages.map(async (p) => (await p.events()).filter((e) => e.type === 'disconnect').length),
     );
     const slowest = Math.max(...all.map((s) => s.ms));
-    const median = all.map((s) => s.ms).sort((a, b) => a - b)[Math.floor(all.length / 2)]!;
+    const median = all.map((s) => s.ms).sort((a, b) => a - b)[Math.floor(all.length / 2)];
     t.diagnostic(figures.join('; '));
     t.diagnostic(
       `${all.length} messages sent by ${pages.length} browsers, all acknowledged and shown once everywhere; ` +

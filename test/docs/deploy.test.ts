@@ -17,8 +17,8 @@ const UNIT = 'deploy/systemd/comet-chat@.service';
 
 test('every file docs/deploy.md shows is the file in deploy/, in full', () => {
   const shown = [...DOC.matchAll(/<!-- file: (\S+) -->\n```\w*\n([\s\S]*?)```\n/g)].map((m) => ({
-    path: m[1]!,
-    text: m[2]!,
+    path: m[1],
+    text: m[2],
   }));
   assert.deepEqual(shown.map((s) => s.path).sort(), ['deploy/nginx/comet-chat.conf', UNIT]);
   for (const { path, text } of shown)
@@ -26,7 +26,7 @@ test('every file docs/deploy.md shows is the file in deploy/, in full', () => {
 });
 
 test('the environment docs/deploy.md sets is read by comet-chat-server', () => {
-  const variables = new Set([...DOC.matchAll(/^(COMET_[A-Z_]+)=/gm)].map((m) => m[1]!));
+  const variables = new Set([...DOC.matchAll(/^(COMET_[A-Z_]+)=/gm)].map((m) => m[1]));
   assert.ok(variables.size >= 6, [...variables].join(' '));
   for (const name of variables) assert.ok(USAGE.includes(name), `${name} is not in comet-chat-server --help`);
 });

@@ -57,7 +57,9 @@ test('login registers the key through the API and announces the user in loginPip
   });
   const notices: IncomingMessage[] = [];
   watcher.on('message', (m: IncomingMessage) => notices.push(m));
-  const subscribed = await watcher.timeout(10_000).emitWithAck('subscribe', { pipes: ['loginPipe'] });
+  const subscribed = (await watcher.timeout(10_000).emitWithAck('subscribe', { pipes: ['loginPipe'] })) as {
+    error: string;
+  };
   assert.equal(subscribed.error, '');
 
   const dimon = await logIn('dimon');
@@ -164,11 +166,11 @@ test('logins and logouts posted by a page of another origin are refused', async 
 test('past its session limit the backend logs the oldest session out, key included', async () => {
   // The demo's own backend module on a site server of its own, talking to the chat server's /api/v1.
   const { createDemoBackend } = (await import(new URL('../../demo/backend/index.js', import.meta.url).href)) as {
-    createDemoBackend(o: {
+    createDemoBackend: (o: {
       secret: string;
       apiUrl: string;
       maxSessions: number;
-    }): (req: unknown, res: unknown) => Promise<boolean>;
+    }) => (req: unknown, res: unknown) => Promise<boolean>;
   };
   const backend = createDemoBackend({ secret: demo.server.app1Secret, apiUrl: demo.server.url, maxSessions: 2 });
   const site = createServer((req, res) => void backend(req, res));
@@ -181,7 +183,7 @@ test('past its session limit the backend logs the oldest session out, key includ
       redirect: 'manual',
     });
     await res.arrayBuffer();
-    return res.headers.get('set-cookie')!.split(';')[0]!;
+    return res.headers.get('set-cookie')!.split(';')[0];
   };
   try {
     await logInAt('dimon');

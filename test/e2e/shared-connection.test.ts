@@ -40,21 +40,21 @@ test('five tabs share one connection; tab 1 reaches tab 5; closing the leader ta
   await waitConnected(chat(other.page));
   await until(async () => (await connections()) === before + 2, 'the other browser connects');
 
-  const first = chat(tabs[0]!.page);
+  const first = chat(tabs[0].page);
   await part(first, 'name-input').fill('Tabs');
   await say(first, 'from tab 1');
-  await waitForInFeed(chat(tabs[4]!.page), 'message', 'from tab 1');
+  await waitForInFeed(chat(tabs[4].page), 'message', 'from tab 1');
   await waitForInFeed(chat(other.page), 'message', 'from tab 1');
   await part(first, 'delivery').filter({ hasText: 'Delivered to 1' }).waitFor();
 
   // Tab 1 held the connection (it connected first). It closes; the site publishes meanwhile.
-  await tabs[0]!.page.close();
+  await tabs[0].page.close();
   await demo.server.core.publish('1', 'web_chat_pipe', undefined, { text: 'while tab 1 closed', name: 'Site' });
   for (const tab of tabs.slice(1)) await waitForInFeed(chat(tab.page), 'message', 'while tab 1 closed');
-  const last = chat(tabs[4]!.page);
+  const last = chat(tabs[4].page);
   await part(last, 'name-input').fill('Tabs');
   await say(last, 'from tab 5');
-  await waitForInFeed(chat(tabs[1]!.page), 'message', 'from tab 5');
+  await waitForInFeed(chat(tabs[1].page), 'message', 'from tab 5');
   await waitForInFeed(chat(other.page), 'message', 'from tab 5');
   await until(async () => (await connections()) === before + 2, 'the four tabs left hold one connection');
   for (const tab of tabs.slice(1)) {

@@ -38,7 +38,7 @@ test('the launcher counts what came while closed, opens on a click, closes on Es
   await part(r, 'badge').filter({ hasText: '2' }).waitFor();
   assert.equal(await reader.page.title(), `(2) ${title}`);
   assert.equal(await part(r, 'panel').isVisible(), false);
-  await publishScreenshot(await screenshot(reader.page, 'demo-site-chat-closed'), 'screenshot-launcher-closed.png');
+  publishScreenshot(await screenshot(reader.page, 'demo-site-chat-closed'), 'screenshot-launcher-closed.png');
 
   await part(r, 'launcher').click();
   await waitForInFeed(r, 'message', 'The docs are at');
@@ -50,7 +50,7 @@ test('the launcher counts what came while closed, opens on a click, closes on Es
   await say(r, 'Hi @Olga, I am here');
   await waitForInFeed(w, 'message', 'I am here');
   assert.equal(await part(w, 'mention').innerText(), '@Olga');
-  await publishScreenshot(await screenshot(reader.page, 'demo-site-chat-open'), 'screenshot-launcher-open.png');
+  publishScreenshot(await screenshot(reader.page, 'demo-site-chat-open'), 'screenshot-launcher-open.png');
 
   await reader.page.keyboard.press('Escape');
   await part(r, 'panel').waitFor({ state: 'hidden' });

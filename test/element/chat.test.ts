@@ -39,8 +39,8 @@ describe('<comet-chat> two connections chatting', () => {
     expect(received.getAttribute('part')).to.not.include('mine');
     // Ann's own copy is the local echo (the server does not send it back), marked as hers.
     expect(texts(ann)).to.deep.equal(['Hello, Bob!\nSecond line']);
-    expect(parts(ann, 'message')[0]!.getAttribute('part')).to.include('mine');
-    expect(ann.messages[0]!.marker).to.equal(bob.messages[0]!.marker);
+    expect(parts(ann, 'message')[0].getAttribute('part')).to.include('mine');
+    expect(ann.messages[0].marker).to.equal(bob.messages[0].marker);
 
     const reply = await bob.send('Hi Ann');
     expect(reply?.number_messages).to.equal(1);
@@ -130,7 +130,7 @@ describe('<comet-chat> identity and moderation', () => {
     const el = await fixture<CometChat>(
       html`<comet-chat lang="en" server=${server.url} dev-id=${server.devId} pipe=${pipe} user-token=${token}></comet-chat>`,
     );
-    const connected = await oneEvent(el, 'comet-connect');
+    const connected = await oneEvent<CustomEvent<{ auth: object }>>(el, 'comet-connect');
     expect(connected.detail.auth).to.include({ authorized: true, user_id: 7002 });
     await waitUntil(
       () => !(part(el, 'textarea') as HTMLTextAreaElement).disabled,

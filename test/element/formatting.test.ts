@@ -139,7 +139,7 @@ describe('<comet-chat> hostile text', () => {
     const time = part(el, 'time')!;
     expect(name.dir).to.equal('auto');
     expect(getComputedStyle(name).unicodeBidi).to.equal('isolate');
-    expect(parts(el, 'text')[0]!.dir).to.equal('auto');
+    expect(parts(el, 'text')[0].dir).to.equal('auto');
     // The time still reads left to right after the name: its digits are not reversed by the override.
     const range = document.createRange();
     range.selectNodeContents(time);
@@ -172,10 +172,10 @@ describe('<comet-chat> hostile text', () => {
     await el.updateComplete;
     const texts = parts(el, 'text');
     cases.forEach(([text, href, shownText], i) => {
-      const a = texts[i]!.querySelector('a');
+      const a = texts[i].querySelector('a');
       if (href === null) {
         expect(a, `no link for ${text}`).to.equal(null);
-        expect(texts[i]!.textContent).to.equal(text);
+        expect(texts[i].textContent).to.equal(text);
       } else {
         expect(a!.href, text).to.equal(href);
         expect(a!.textContent, text).to.equal(shownText);
@@ -190,20 +190,20 @@ describe('<comet-chat> hostile text', () => {
     say(el, 'next');
     await el.updateComplete;
     const [zalgo, long, next] = parts(el, 'message');
-    expect(getComputedStyle(zalgo!).contain).to.match(/content|paint|strict/);
+    expect(getComputedStyle(zalgo).contain).to.match(/content|paint|strict/);
     // Paint containment clips the marks at the bubble's edge: the next bubble is not drawn over.
-    expect(zalgo!.getBoundingClientRect().bottom).to.be.at.most(long!.getBoundingClientRect().top);
+    expect(zalgo.getBoundingClientRect().bottom).to.be.at.most(long.getBoundingClientRect().top);
     const feed = part(el, 'feed')!;
-    expect(long!.getBoundingClientRect().right).to.be.at.most(feed.getBoundingClientRect().right);
+    expect(long.getBoundingClientRect().right).to.be.at.most(feed.getBoundingClientRect().right);
     expect(feed.scrollWidth).to.equal(feed.clientWidth);
-    expect(next!.getBoundingClientRect().height).to.be.below(60);
+    expect(next.getBoundingClientRect().height).to.be.below(60);
   });
 
   it('clamps a very long message until "show more"', async () => {
     const el = await chat();
     say(el, `top${'\n'.repeat(3000)}bottom`);
     await el.updateComplete;
-    const message = parts(el, 'message')[0]!;
+    const message = parts(el, 'message')[0];
     const text = part(el, 'text')!;
     expect(message.getBoundingClientRect().height).to.be.below(400);
     expect(text.textContent).to.equal(`top${'\n'.repeat(3000)}bottom`);

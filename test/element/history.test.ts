@@ -86,7 +86,7 @@ describe('<comet-chat> history and long feeds', () => {
     expect(parts(el, 'message').length).to.equal(RENDER_LIMIT);
     expect(shadow(el).querySelectorAll('*').length).to.be.below(RENDER_LIMIT * 6 + 40);
     expect(el.messages.length).to.equal(MAX_MESSAGES);
-    expect(el.messages[0]!.text).to.equal(`m${10_000 - MAX_MESSAGES + 1}`);
+    expect(el.messages[0].text).to.equal(`m${10_000 - MAX_MESSAGES + 1}`);
     expect(texts(el).at(-1)).to.equal('m10000');
     expect(texts(el)[0]).to.equal(`m${10_000 - RENDER_LIMIT + 1}`);
   });

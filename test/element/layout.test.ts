@@ -57,8 +57,8 @@ describe('<comet-chat> layout', () => {
     await el.updateComplete;
     const feed = box(part(el, 'feed')!);
     const [theirs, mine] = parts(el, 'message');
-    expect(box(theirs!).right).to.be.closeTo(feed.right - 8, 2);
-    expect(box(mine!).left).to.be.closeTo(feed.left + 8, 2);
+    expect(box(theirs).right).to.be.closeTo(feed.right - 8, 2);
+    expect(box(mine).left).to.be.closeTo(feed.left + 8, 2);
     expect(box(part(el, 'title')!).left).to.be.above(box(part(el, 'status')!).left);
   });
 
@@ -92,14 +92,14 @@ describe('<comet-chat> guests and members', () => {
     say(el, 'from an unnamed guest', {});
     await el.updateComplete;
     const [member, guest, unnamed] = parts(el, 'name');
-    expect(member!.getAttribute('part')).to.equal('name');
-    expect(guest!.getAttribute('part')).to.equal('name guest');
-    expect(unnamed!.getAttribute('part')).to.equal('name guest');
-    expect([member, guest].map((n) => n!.textContent)).to.deep.equal(['Viktor', 'Viktor']);
+    expect(member.getAttribute('part')).to.equal('name');
+    expect(guest.getAttribute('part')).to.equal('name guest');
+    expect(unnamed.getAttribute('part')).to.equal('name guest');
+    expect([member, guest].map((n) => n.textContent)).to.deep.equal(['Viktor', 'Viktor']);
     // They look different: the guest's name is marked with "~" and set in italics.
-    expect(getComputedStyle(guest!, '::before').content).to.equal('"~"');
-    expect(getComputedStyle(member!, '::before').content).to.equal('none');
-    expect(getComputedStyle(guest!).fontStyle).to.equal('italic');
-    expect(getComputedStyle(member!).fontStyle).to.equal('normal');
+    expect(getComputedStyle(guest, '::before').content).to.equal('"~"');
+    expect(getComputedStyle(member, '::before').content).to.equal('none');
+    expect(getComputedStyle(guest).fontStyle).to.equal('italic');
+    expect(getComputedStyle(member).fontStyle).to.equal('normal');
   });
 });

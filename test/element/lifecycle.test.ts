@@ -26,7 +26,7 @@ describe('<comet-chat> connection lifecycle', () => {
   it('connects when its attributes are set only after it was put on the page', async () => {
     const server = await serverInfo();
     const host = await fixture<HTMLDivElement>(html`<div></div>`);
-    const el = document.createElement('comet-chat') as CometChat;
+    const el = document.createElement('comet-chat');
     host.append(el);
     el.setAttribute('lang', 'en');
     el.setAttribute('server', server.url);
@@ -116,7 +116,7 @@ describe('<comet-chat> composer', () => {
   it('takes the typed name when the field changes or the message goes out, not at every keystroke', async () => {
     const el = await connectedChat(await serverInfo(), { pipe: freshPipe() });
     let renders = 0;
-    const render = (el as unknown as { render(): unknown }).render;
+    const render = (el as unknown as { render: () => unknown }).render;
     (el as unknown as { render(): unknown }).render = function (this: CometChat) {
       renders++;
       return render.call(this);
@@ -138,7 +138,7 @@ describe('<comet-chat> composer', () => {
     field.value = 'Guest 2';
     field.dispatchEvent(new Event('input'));
     const area = await type(el, 'hello');
-    const sent = oneEvent(el, 'comet-send');
+    const sent = oneEvent<CustomEvent<{ data: unknown }>>(el, 'comet-send');
     area.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
     expect((await sent).detail.data).to.deep.equal({ text: 'hello', name: 'Guest 2' });
     expect(el.name).to.equal('Guest 2');

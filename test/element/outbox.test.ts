@@ -70,7 +70,7 @@ describe('<comet-chat> outbox: pending while offline, failed with the reason, re
     await ann.updateComplete;
     // English shows the server's own words; a translation may name each refusal (Russian does, below).
     expect(bubbles(ann)[0]).to.include({ part: 'message mine failed', retry: null });
-    expect(bubbles(ann)[0]!.state).to.match(/^Not delivered: data is \d+ bytes; the limit is 65536$/);
+    expect(bubbles(ann)[0].state).to.match(/^Not delivered: data is \d+ bytes; the limit is 65536$/);
 
     // Past the publish burst (20) the server refuses with rate_limited: a passing reason.
     const sends = Array.from({ length: 26 }, (_, i) => ann.send(`burst ${i}`).catch(() => undefined));
@@ -81,7 +81,7 @@ describe('<comet-chat> outbox: pending while offline, failed with the reason, re
     expect(limited.every((b) => b.retry === 'Retry' && b.part === 'message mine failed')).to.equal(true);
 
     await new Promise((r) => setTimeout(r, 1200)); // the bucket refills
-    const first = parts(ann, 'retry')[0]!;
+    const first = parts(ann, 'retry')[0];
     const text = first.parentElement!.querySelector('[part~=text]')!.textContent;
     first.click();
     await waitUntil(

@@ -21,7 +21,7 @@ describe('<comet-chat> one connection per browser', () => {
     expect(await connections(name)).to.equal(before + 2);
     await waitUntil(() => anns.every((a) => onlineCount(a) === 2), 'Ann counts once', { timeout: 10000 });
 
-    const report = await anns[0]!.send('from the first');
+    const report = await anns[0].send('from the first');
     expect(report!.number_messages, 'the server handed it to Bob; the leader hands it to the other four').to.equal(1);
     for (const el of [...anns.slice(1), bob]) {
       await waitUntil(() => texts(el).includes('from the first'), 'every other element shows it', { timeout: 10000 });
@@ -41,11 +41,11 @@ describe('<comet-chat> one connection per browser', () => {
     const anns: CometChat[] = [];
     for (let i = 0; i < 3; i++) anns.push(await connectedChat(server, { pipe, name: 'Cat' }));
     const bob = await connectedChat(server, { pipe, name: 'Dan', online: 2 });
-    await anns[0]!.send('before');
+    await anns[0].send('before');
     await waitUntil(() => texts(bob).length === 1, 'Dan has it', { timeout: 10000 });
 
     // The first element leads (it took the lock first); it leaves the page, and meanwhile the site publishes.
-    anns[0]!.remove();
+    anns[0].remove();
     await command('comet-publish', { name, pipe, data: { text: 'while taking over', name: 'Site' } });
     const rest = anns.slice(1);
     for (const el of rest) {
@@ -53,9 +53,9 @@ describe('<comet-chat> one connection per browser', () => {
         timeout: 15000,
       });
     }
-    await rest[1]!.send('after');
+    await rest[1].send('after');
     await waitUntil(
-      () => texts(rest[0]!).includes('after') && texts(bob).includes('after'),
+      () => texts(rest[0]).includes('after') && texts(bob).includes('after'),
       'the new leader carries it',
       {
         timeout: 10000,

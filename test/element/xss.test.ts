@@ -76,7 +76,7 @@ describe('<comet-chat> escaping', () => {
     await el.updateComplete;
     await settle();
     expect(texts(el)).to.deep.equal(PAYLOADS.map(shown));
-    expect(parts(el, 'code').map((c) => c.textContent)).to.deep.equal([shown(PAYLOADS[17]!)]);
+    expect(parts(el, 'code').map((c) => c.textContent)).to.deep.equal([shown(PAYLOADS[17])]);
     expect(parts(el, 'name').map((n) => n.textContent)).to.deep.equal(PAYLOADS.map((p) => p.trim().slice(0, 64)));
     expectInert(el);
     // Only genuine http(s) URLs became links, each showing the URL itself.
@@ -104,7 +104,7 @@ describe('<comet-chat> escaping', () => {
     await settle();
     expect(texts(reader)).to.deep.equal(PAYLOADS.map((p) => shown(p.trim())));
     expect(parts(reader, 'name').map((n) => n.textContent)).to.deep.equal(PAYLOADS.map((p) => p.trim().slice(0, 64)));
-    expect(parts(reader, 'notice')[0]!.textContent).to.equal(`\u2068${PAYLOADS[0]}\u2069 joined the chat`);
+    expect(parts(reader, 'notice')[0].textContent).to.equal(`\u2068${PAYLOADS[0]}\u2069 joined the chat`);
     expect(texts(sender)).to.deep.equal(PAYLOADS.map((p) => shown(p.trim())));
     expectInert(reader);
     expectInert(sender);

@@ -267,7 +267,7 @@ describe('npm pack + a clean install', { timeout: 300_000, concurrency: true }, 
     const url = await new Promise<string>((done, fail) => {
       child.stdout.on('data', () => {
         const m = /listening on (http:\/\/\S+)/.exec(out);
-        if (m) done(m[1]!);
+        if (m) done(m[1]);
       });
       void exited.then((code) => fail(new Error(`exited ${code}: ${out}`)));
     });

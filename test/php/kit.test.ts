@@ -46,7 +46,7 @@ function php(job: {
 
 async function one(job: Parameters<typeof php>[0]): Promise<Outcome> {
   const [outcome] = await php(job);
-  return outcome!;
+  return outcome;
 }
 
 function ok<T>(outcome: Outcome): T {
@@ -73,7 +73,7 @@ describe('the PHP kit against a real server', () => {
       assert.equal(error?.class, 'CometChat\\CometChatException');
       assert.equal(error?.status, 401);
       assert.equal(error?.error, 'unauthorized');
-      assert.ok(!error!.message.includes(job.secret), 'the secret is not in the message');
+      assert.ok(!error.message.includes(job.secret), 'the secret is not in the message');
     }
   });
 
@@ -86,26 +86,26 @@ describe('the PHP kit against a real server', () => {
       ['history', ['web_kit', 10]],
       ['presence', ['web_kit']],
     ]);
-    const report = ok<{ marker: number; number_messages: number }>(sent!);
+    const report = ok<{ marker: number; number_messages: number }>(sent);
     assert.equal(report.number_messages, 1);
     const live = await waitForMessage(reader, (m) => m.server_info.marker === report.marker);
     assert.deepEqual(live.data, { text: 'Привет from PHP', n: 1.0 });
     assert.equal(live.server_info.event, 'chat');
     assert.equal(live.server_info.user_id, 0);
-    const second = await waitForMessage(reader, (m) => m.server_info.marker === ok<{ marker: number }>(plain!).marker);
+    const second = await waitForMessage(reader, (m) => m.server_info.marker === ok<{ marker: number }>(plain).marker);
     assert.equal(second.server_info.event, 'undefined', 'no event: the seed\'s "undefined"');
 
-    const stored = ok<{ data: unknown; server_info: { marker: number; history: boolean } }[]>(history!);
+    const stored = ok<{ data: unknown; server_info: { marker: number; history: boolean } }[]>(history);
     assert.deepEqual(
       stored.map((m) => m.data),
       [{ text: 'Привет from PHP', n: 1.0 }, { text: 'second' }],
     );
     assert.ok(stored.every((m) => m.server_info.history));
-    assert.deepEqual(ok(presence!), { count: 1, users: [{ user_id: 0 }] });
+    assert.deepEqual(ok(presence), { count: 1, users: [{ user_id: 0 }] });
 
-    const [older] = await kit([['history', ['web_kit', 10, stored[1]!.server_info.marker]]]);
+    const [older] = await kit([['history', ['web_kit', 10, stored[1].server_info.marker]]]);
     assert.deepEqual(
-      ok<{ data: unknown }[]>(older!).map((m) => m.data),
+      ok<{ data: unknown }[]>(older).map((m) => m.data),
       [{ text: 'Привет from PHP', n: 1.0 }],
     );
   });
@@ -177,12 +177,12 @@ describe('the PHP kit against a real server', () => {
     );
     const kate = await env.client({ dev_id: '1', user_id: 8, user_key: 'key8' });
     const [online] = await kit([['sendToUser', [8, 'notice', { text: 'order shipped' }]]]);
-    assert.deepEqual(ok(online!), { delivered: 1, queued: false });
+    assert.deepEqual(ok(online), { delivered: 1, queued: false });
     const got = await waitForMessage(kate, (m) => m.server_info.pipe === 'msg');
     assert.deepEqual([got.server_info.event, got.data], ['notice', { text: 'order shipped' }]);
     kate.close();
     const [offline] = await kit([['sendToUser', [9, null, { text: 'later' }]]]);
-    assert.deepEqual(ok(offline!), { delivered: 0, queued: true });
+    assert.deepEqual(ok(offline), { delivered: 0, queued: true });
   });
 
   it("ban() refuses a user's messages in that pipe until unban(); deleteMessage() removes one live", async () => {
@@ -192,12 +192,12 @@ describe('the PHP kit against a real server', () => {
     const troll = await env.client({ dev_id: '1', token });
     const reader = await env.client();
     await subscribe(reader, 'web_mod');
-    ok((await kit([['ban', [55, 'web_mod', 600]]]))[0]!);
+    ok((await kit([['ban', [55, 'web_mod', 600]]]))[0]);
     const refused = await request<{ error: string }>(troll, 'publish', { pipe: 'web_mod', data: { text: 'spam' } });
     assert.equal(refused.error, 'banned');
     const elsewhere = await request<{ error: string }>(troll, 'publish', { pipe: 'web_other', data: { text: 'fine' } });
     assert.equal(elsewhere.error, '', 'a pipe ban stays in its pipe');
-    ok((await kit([['unban', [55, 'web_mod']]]))[0]!);
+    ok((await kit([['unban', [55, 'web_mod']]]))[0]);
     const report = await request<{ error: string; marker: number }>(troll, 'publish', {
       pipe: 'web_mod',
       data: { text: 'sorry' },
@@ -210,10 +210,10 @@ describe('the PHP kit against a real server', () => {
       ['deleteMessage', ['web_mod', report.marker]],
       ['history', ['web_mod']],
     ]);
-    assert.equal(ok(removed!), true);
-    assert.equal(ok(removedAgain!), false, 'history no longer had it');
+    assert.equal(ok(removed), true);
+    assert.equal(ok(removedAgain), false, 'history no longer had it');
     assert.deepEqual(await deleted, { pipe: 'web_mod', marker: report.marker });
-    assert.deepEqual(ok(history!), []);
+    assert.deepEqual(ok(history), []);
 
     const appWide = await kit([
       ['ban', [55]],
@@ -230,12 +230,12 @@ describe('the PHP kit against a real server', () => {
       ['publish', ['web_big', null, { text: 'x'.repeat(70 * 1024) }]],
       ['request', ['PUT', '/pipes/web_kit/settings', { lenght: 5 }]],
     ]);
-    assert.deepEqual(ok(setHook!), { url: 'https://example.com/hook' });
-    assert.deepEqual(ok(getHook!), { url: 'https://example.com/hook' });
-    assert.deepEqual([intoMsg!.error?.status, intoMsg!.error?.error], [400, 'invalid_pipe']);
-    assert.deepEqual([tooLarge!.error?.status, tooLarge!.error?.error], [413, 'too_large']);
-    assert.deepEqual([unknownField!.error?.status, unknownField!.error?.error], [400, 'invalid']);
-    assert.match(unknownField!.error!.message, /^comet-chat: 400 invalid: /);
+    assert.deepEqual(ok(setHook), { url: 'https://example.com/hook' });
+    assert.deepEqual(ok(getHook), { url: 'https://example.com/hook' });
+    assert.deepEqual([intoMsg.error?.status, intoMsg.error?.error], [400, 'invalid_pipe']);
+    assert.deepEqual([tooLarge.error?.status, tooLarge.error?.error], [413, 'too_large']);
+    assert.deepEqual([unknownField.error?.status, unknownField.error?.error], [400, 'invalid']);
+    assert.match(unknownField.error!.message, /^comet-chat: 400 invalid: /);
   });
 
   it('refuses bad arguments before sending anything (status 0, "invalid")', async () => {

@@ -17,8 +17,8 @@ test('publish needs a valid pipe, an optional valid event, and any data', () => 
   assert.ok(clientEventSchemas.publish.safeParse({ pipe: 'web_a', event: 'e1', data: 1 }).success);
   const bad = clientEventSchemas.publish.safeParse({ pipe: 'web a', event: 'e.1', data: 1 });
   assert.equal(bad.success, false);
-  assert.match(describeIssues(bad.error!), /pipe: pipe names/);
-  assert.match(describeIssues(bad.error!), /event: event names/);
+  assert.match(describeIssues(bad.error), /pipe: pipe names/);
+  assert.match(describeIssues(bad.error), /event: event names/);
 });
 
 test('history paging bounds are checked', () => {

@@ -31,8 +31,8 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): Run {
   });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
   running.add(child);
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => {
@@ -53,7 +53,7 @@ function waitForOutput(r: Run, pattern: RegExp): Promise<string> {
       }
     };
     r.child.stdout!.on('data', check);
-    r.exited.then((code) => reject(new Error(`exited ${code}: ${r.stderr()}`)));
+    void r.exited.then((code) => reject(new Error(`exited ${code}: ${r.stderr()}`)));
     check();
   });
 }
@@ -86,7 +86,7 @@ describe('comet-chat-server', () => {
   it('drains within --drain-ms on SIGTERM, then exits 0 within its bound', async () => {
     const r = run(['--port', '0', '--host', '127.0.0.1', '--memory', '--no-cometql', '--drain-ms', '1500']);
     const out = await waitForOutput(r, /app 1 secret: .+\n/);
-    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1];
     // A client that ignores goaway keeps the node draining until --drain-ms is over.
     const stubborn = await connect({ url });
     const started = Date.now();

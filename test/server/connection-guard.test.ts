@@ -64,11 +64,11 @@ describe('TCP sockets per address', { timeout: 20_000 }, () => {
     assert.equal(refused.filter(Boolean).length, 3, 'three sockets over the limit closed');
     assert.equal(kept.length, 5);
     // The five kept ones still work, and another address has its own count.
-    assert.equal(await answers(kept[0]!), true);
+    assert.equal(await answers(kept[0]), true);
     assert.equal(await answers((await rawSocket(server, '127.0.0.3')).socket), true);
     // One closes: the address may open one again.
-    const freed = new Promise<void>((r) => kept[1]!.once('close', () => r()));
-    kept[1]!.destroy();
+    const freed = new Promise<void>((r) => kept[1].once('close', () => r()));
+    kept[1].destroy();
     await freed;
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(await answers((await rawSocket(server, '127.0.0.2')).socket), true);

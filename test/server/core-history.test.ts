@@ -24,7 +24,7 @@ describe('history', () => {
     const first = await startServer({ memory: false, dataDir });
     assert.equal(first.storage, 'sqlite');
     assert.equal(first.app1SecretFile, join(dataDir, 'app-1.secret'));
-    assert.equal(readFileSync(first.app1SecretFile!, 'utf8').trim(), first.app1Secret);
+    assert.equal(readFileSync(first.app1SecretFile, 'utf8').trim(), first.app1Secret);
     const sender = await connect(first);
     const sent: number[] = [];
     for (let i = 0; i < 3; i++)
@@ -52,7 +52,7 @@ describe('history', () => {
       );
       assert.ok(res.messages.every((m) => m.server_info.history === true));
       const next = await second.core.publish('1', 'web_keep', undefined, 'after restart');
-      assert.ok(next.marker > sent[2]!);
+      assert.ok(next.marker > sent[2]);
       reader.close();
     } finally {
       await second.close();
@@ -76,7 +76,7 @@ describe('history', () => {
         });
         if (page.length === 0) break;
         back.unshift(...page.map((m) => m.server_info.marker));
-        before = page[0]!.server_info.marker;
+        before = page[0].server_info.marker;
       }
       assert.deepEqual(back, markers);
 

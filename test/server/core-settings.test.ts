@@ -8,6 +8,7 @@ import { DEFAULT_LIMITS } from '../../src/server/core/limits.js';
 import { Core } from '../../src/server/core/core.js';
 import { SettingsCache } from '../../src/server/core/settings-cache.js';
 import { attachSocketFront } from '../../src/server/fronts/socket/index.js';
+import type { CometIo } from '../../src/server/fronts/socket/types.js';
 import { Metrics } from '../../src/server/metrics.js';
 import { MemoryStore } from '../../src/server/store/memory.js';
 
@@ -26,7 +27,7 @@ class CountingStore extends MemoryStore {
 
 describe('settings cache', () => {
   // A real Socket.IO server (nobody connects) gives the core its transport.
-  const io = new Server(createServer());
+  const io: CometIo = new Server(createServer());
   const store = new CountingStore();
   const core = new Core({
     store,

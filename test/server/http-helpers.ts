@@ -1,5 +1,5 @@
 /** Shared by the HTTP front's end-to-end tests: a real server, real socket.io clients, API calls. */
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import type { AuthInfo, ClientToServerEvents, HandshakeAuth, ServerToClientEvents } from '../../src/protocol/wire.js';
@@ -68,9 +68,9 @@ export async function subscribe(socket: Client, pipes: string[]): Promise<void> 
 
 /** A local HTTP server standing in for a site's webhook endpoint. */
 export async function listen(
-  handler: Parameters<typeof createHttpServer>[1],
+  handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>,
 ): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
-  const server = createHttpServer(handler);
+  const server = createHttpServer((req, res) => void handler(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     server,

@@ -22,7 +22,7 @@ async function bareServer() {
   const http = createServer();
   const io = new Server(http);
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  opened.push(() => new Promise<void>((resolve) => io.close(() => resolve())));
+  opened.push(() => new Promise<void>((resolve) => void io.close(() => resolve())));
   const total = new OutputTotal();
   const meters: OutputMeter[] = [];
   const sockets: import('socket.io').Socket[] = [];
@@ -59,13 +59,13 @@ describe('OutputMeter over engine.io 6', () => {
     let received = 0;
     c.on('chunk', () => received++);
     // 30 MB: far more than the kernel's socket buffers take.
-    for (let i = 0; i < 300; i++) server.sockets[0]!.emit('chunk', chunk);
+    for (let i = 0; i < 300; i++) server.sockets[0].emit('chunk', chunk);
     const [meter] = server.meters;
-    assert.ok(meter!.pending > 10_000_000, `pending ${meter!.pending}`);
-    assert.equal(server.total.bytes, meter!.pending);
+    assert.ok(meter.pending > 10_000_000, `pending ${meter.pending}`);
+    assert.equal(server.total.bytes, meter.pending);
     tcp.resume();
     await until(() => received === 300, 'every chunk to arrive');
-    await until(() => meter!.pending === 0, 'the meter to drain');
+    await until(() => meter.pending === 0, 'the meter to drain');
     assert.equal(server.total.bytes, 0);
   });
 
@@ -74,10 +74,10 @@ describe('OutputMeter over engine.io 6', () => {
     const c = await client(server.url, ['polling']);
     let received = 0;
     c.on('chunk', () => received++);
-    for (let i = 0; i < 20; i++) server.sockets[0]!.emit('chunk', chunk);
-    assert.ok(server.meters[0]!.pending >= 1_000_000, `pending ${server.meters[0]!.pending}`);
+    for (let i = 0; i < 20; i++) server.sockets[0].emit('chunk', chunk);
+    assert.ok(server.meters[0].pending >= 1_000_000, `pending ${server.meters[0].pending}`);
     await until(() => received === 20, 'every chunk to arrive');
-    await until(() => server.meters[0]!.pending === 0, 'the meter to drain');
+    await until(() => server.meters[0].pending === 0, 'the meter to drain');
   });
 
   it('cutOff ends a connection that does not read at once, and its bytes leave the total', async () => {
@@ -86,10 +86,10 @@ describe('OutputMeter over engine.io 6', () => {
     const tcp = (c.io as unknown as { engine: { transport: { ws: { _socket: NetSocket } } } }).engine.transport.ws
       ._socket;
     tcp.pause();
-    for (let i = 0; i < 300; i++) server.sockets[0]!.emit('chunk', chunk);
+    for (let i = 0; i < 300; i++) server.sockets[0].emit('chunk', chunk);
     assert.ok(server.total.bytes > 10_000_000);
-    const gone = new Promise<string>((resolve) => server.sockets[0]!.once('disconnect', resolve));
-    cutOff(server.sockets[0]!.conn);
+    const gone = new Promise<string>((resolve) => server.sockets[0].once('disconnect', resolve));
+    cutOff(server.sockets[0].conn);
     assert.equal(await gone, 'forced close');
     assert.equal(server.total.bytes, 0);
   });

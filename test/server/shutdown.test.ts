@@ -45,7 +45,7 @@ describe('graceful shutdown', () => {
     // Every message is refused once (503), so each needs a retry after the node was told to stop.
     const hook = await listen((req, res) => {
       let body = '';
-      req.on('data', (c: Buffer) => (body += c));
+      req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
         const text = (JSON.parse(body) as { message: { data: string } }).message.data;
         const n = (attempts.get(text) ?? 0) + 1;

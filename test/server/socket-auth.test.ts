@@ -45,7 +45,7 @@ describe('authorization', () => {
   });
 
   it('handshake credentials of the wrong types connect as anonymous; an unreadable dev id is refused', async () => {
-    const odd = (auth: Record<string, unknown>) => client(auth as Parameters<typeof client>[0]);
+    const odd = (auth: Record<string, unknown>) => client(auth);
     assert.deepEqual((await odd({ dev_id: '1', user_id: { $gt: 0 }, user_key: ['key7'] })).auth, {
       authorized: false,
       user_id: 0,

@@ -49,7 +49,7 @@ describe('busy pipes: batches', { timeout: 30_000 }, () => {
 
     const reports = await Promise.all(
       Array.from({ length: 60 }, (_, i) =>
-        request<{ error: string; number_messages: number; marker: number }>(senders[i % 3]!, 'publish', {
+        request<{ error: string; number_messages: number; marker: number }>(senders[i % 3], 'publish', {
           pipe: 'web_busy',
           event: 'chat',
           data: { i },
@@ -72,7 +72,7 @@ describe('busy pipes: batches', { timeout: 30_000 }, () => {
     for (const c of [...readers, chat, ...senders]) assert.ok(c.frames < c.messages.length, `${c.frames} frames`);
     await new Promise((r) => setTimeout(r, 400));
     assert.equal(legacy.messages.length, 60, 'nothing more came');
-    assert.equal(readers[0]!.messages.length, 60);
+    assert.equal(readers[0].messages.length, 60);
   });
 
   it('a message to a quiet pipe leaves alone, as a plain message', async () => {

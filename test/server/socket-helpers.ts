@@ -27,7 +27,7 @@ export interface ServerEnv {
   /** The running server (started in `before`). */
   readonly server: CometServer;
   /** A client of that server, closed with it. */
-  client(auth?: Partial<HandshakeAuth>, extra?: ConnectExtra): Promise<Client>;
+  client: (auth?: Partial<HandshakeAuth>, extra?: ConnectExtra) => Promise<Client>;
 }
 
 /** For a describe block: a server started before its tests and closed, with every client, after them. */

@@ -1,5 +1,5 @@
 /** Bad input never hurts others: oversized, malformed and flooding clients get errors while the rest flows. */
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_DATA_DEPTH } from '../../src/protocol/limits.js';
 import { request, subscribe, useServer, waitForMessage } from './socket-helpers.js';
@@ -64,12 +64,14 @@ describe('limits', () => {
 
   it('an answer that cannot be encoded is logged, and the server goes on', async () => {
     const c = await client();
-    const original = env.server.core.presence;
-    env.server.core.presence = async () => ({ count: 1, users: [{ user_id: 1n as unknown as number }] });
+    const presence = mock.method(env.server.core, 'presence', async () => ({
+      count: 1,
+      users: [{ user_id: 1n as unknown as number }],
+    }));
     try {
       await assert.rejects(c.socket.timeout(300).emitWithAck('presence', { pipe: 'web_any' }));
     } finally {
-      env.server.core.presence = original;
+      presence.mock.restore();
     }
     assert.equal((await request(c, 'presence', { pipe: 'web_any' })).error, '');
     assert.ok(
@@ -111,17 +113,16 @@ describe('limits', () => {
 
   it('a handler that throws answers internal and the server goes on', async () => {
     const c = await client();
-    const original = env.server.core.connHistory;
-    env.server.core.connHistory = async () => {
+    const connHistory = mock.method(env.server.core, 'connHistory', async () => {
       throw new Error('disk on fire');
-    };
+    });
     try {
       assert.deepEqual(await request(c, 'history', { pipe: 'web_any' }), {
         error: 'internal',
         message: 'internal error',
       });
     } finally {
-      env.server.core.connHistory = original;
+      connHistory.mock.restore();
     }
     assert.equal((await request(c, 'history', { pipe: 'web_any' })).error, '');
   });

@@ -11,6 +11,7 @@ import { AppRegistry } from '../../src/server/core/apps.js';
 import { DEFAULT_LIMITS } from '../../src/server/core/limits.js';
 import { Core } from '../../src/server/core/core.js';
 import { attachSocketFront, type SocketFront } from '../../src/server/fronts/socket/index.js';
+import type { CometIo } from '../../src/server/fronts/socket/types.js';
 import { Metrics } from '../../src/server/metrics.js';
 import { MemoryStore } from '../../src/server/store/memory.js';
 import type { StoredMessage } from '../../src/server/store/types.js';
@@ -44,7 +45,7 @@ describe('personal message queue races', () => {
     metrics: new Metrics(),
   });
   const http = createServer();
-  const io = new Server(http);
+  const io: CometIo = new Server(http);
   let front: SocketFront;
   const server = { url: '' };
   const clients: Client[] = [];

@@ -502,7 +502,7 @@ for (const backend of backends) {
           const handles = [store, opened.openSibling!(), opened.openSibling!()];
           const secrets = await Promise.all(handles.map((s, i) => s.ensureAppSecret('7', `candidate-${i}`)));
           assert.equal(new Set(secrets).size, 1);
-          assert.ok(secrets[0]!.startsWith('candidate-'));
+          assert.ok(secrets[0].startsWith('candidate-'));
         });
       }
     });

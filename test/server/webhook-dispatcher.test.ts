@@ -47,7 +47,7 @@ async function receiver(answer: (n: number, res: ServerResponse) => void): Promi
   let seen = 0;
   const next = (): Promise<Received> =>
     seen < received.length
-      ? Promise.resolve(received[seen++]!)
+      ? Promise.resolve(received[seen++])
       : new Promise((resolve) => waiters.push((r) => (seen++, resolve(r))));
   return { url: `http://127.0.0.1:${port}/hook`, received, next, server };
 }
@@ -101,7 +101,7 @@ test('a 500 is retried until the receiver accepts', async () => {
     dispatcher.enqueue('1', hook.url, message(42), 'E1');
     const attempts = [await hook.next(), await hook.next(), await hook.next()];
     assert.ok(
-      attempts.every((r) => r.body === attempts[0]!.body && verify(SECRET, r)),
+      attempts.every((r) => r.body === attempts[0].body && verify(SECRET, r)),
       'same signed body each time',
     );
     await until(() => dispatcher.pending === 0);
@@ -202,7 +202,7 @@ test('an unreachable receiver is retried, then given up on', async () => {
   try {
     dispatcher.enqueue('1', deadUrl, message(1), 'E1');
     await until(() => reasons.length === 1);
-    assert.match(reasons[0]!, /after 2 attempts/);
+    assert.match(reasons[0], /after 2 attempts/);
   } finally {
     await dispatcher.close();
   }

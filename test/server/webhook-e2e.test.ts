@@ -107,7 +107,7 @@ test('the webhook receives a signed copy of every published message', async () =
   const bodies = hook.hits.map((h) => JSON.parse(h.body) as { app: string; epoch: string; message: IncomingMessage });
   // Both from one marker sequence: the same epoch, which the receiver keys its copies by together with the marker.
   assert.equal(new Set(bodies.map((b) => b.epoch)).size, 1);
-  assert.match(bodies[0]!.epoch, /^[0-9a-f-]{36}$/);
+  assert.match(bodies[0].epoch, /^[0-9a-f-]{36}$/);
   const byMarker = new Map(bodies.map((b) => [b.message.server_info.marker, b]));
   const fromBrowser = byMarker.get(report.marker!);
   assert.ok(fromBrowser);
@@ -118,17 +118,17 @@ test('the webhook receives a signed copy of every published message', async () =
   assert.ok(fromBackend);
   assert.equal(fromBackend.message.server_info.event, 'userLogin');
   // Another app's secret does not verify it.
-  assert.ok(!signed('not-the-secret', hook.hits[0]!));
+  assert.ok(!signed('not-the-secret', hook.hits[0]));
   // The PHP recipe of docs/http-api.md accepts it, and refuses a wrong secret.
-  assert.equal(phpVerifies(comet.app1Secret, hook.hits[0]!), 'valid');
-  assert.equal(phpVerifies('not-the-secret', hook.hits[0]!), 'invalid');
+  assert.equal(phpVerifies(comet.app1Secret, hook.hits[0]), 'valid');
+  assert.equal(phpVerifies('not-the-secret', hook.hits[0]), 'invalid');
   // A captured request replayed later with a fresh timestamp no longer matches its signature.
   assert.equal(
-    phpVerifies(comet.app1Secret, { ...hook.hits[0]!, timestamp: String(Math.floor(Date.now() / 1000) + 60) }),
+    phpVerifies(comet.app1Secret, { ...hook.hits[0], timestamp: String(Math.floor(Date.now() / 1000) + 60) }),
     'invalid',
   );
   // And an old timestamp is refused by the recipe's freshness check.
-  assert.equal(phpVerifies(comet.app1Secret, hook.hits[0]!, Number(hook.hits[0]!.timestamp) + 600), 'stale');
+  assert.equal(phpVerifies(comet.app1Secret, hook.hits[0], Number(hook.hits[0].timestamp) + 600), 'stale');
 });
 
 /** The verification lines of the documented PHP snippet, fed the raw body on stdin. */
@@ -160,8 +160,8 @@ test('a webhook answering 500 gets the same message again', async () => {
   const { hook, api } = await setup((n) => (n === 1 ? 500 : 200));
   const { marker } = (await api('POST', '/pipes/web_retry/messages', { data: 'again' })).body as { marker: number };
   await hook.hitCount(2);
-  assert.equal(hook.hits[0]!.body, hook.hits[1]!.body);
-  assert.equal((JSON.parse(hook.hits[1]!.body) as { message: IncomingMessage }).message.server_info.marker, marker);
+  assert.equal(hook.hits[0].body, hook.hits[1].body);
+  assert.equal((JSON.parse(hook.hits[1].body) as { message: IncomingMessage }).message.server_info.marker, marker);
 });
 
 test('a webhook given up on is logged without its query, which may hold a token', async () => {
@@ -214,7 +214,7 @@ test("one tenant's hanging webhook does not delay another tenant's", { timeout: 
   for (let i = 1; i <= 8; i++) await comet.core.publish('1', 'web_busy', undefined, i);
   const { marker } = await comet.core.publish('2', 'web_calm', undefined, 'not stuck behind app 1');
   await calm.hitCount(1);
-  assert.equal((JSON.parse(calm.hits[0]!.body) as { message: IncomingMessage }).message.server_info.marker, marker);
+  assert.equal((JSON.parse(calm.hits[0].body) as { message: IncomingMessage }).message.server_info.marker, marker);
   assert.equal(aborted, 0, "app 2's message went before any of app 1's requests timed out");
   assert.ok(requests <= 4, `app 1 holds at most its own 4 requests (${requests})`);
 });
@@ -269,7 +269,7 @@ test('a webhook stored before the address rule is checked again when connecting:
   await Promise.race([logged, hook.hitCount(1)]);
   assert.equal(hook.hits.length, 0, 'nothing reached the receiver');
   assert.match(
-    lines[0]!,
+    lines[0],
     /^webhook of app 1 gave up on http:\/\/localhost:\d+\/hook: refused target: localhost resolves to (127\.0\.0\.1|::1), a loopback address$/,
   );
   assert.match(comet.metrics.render(), /comet_errors_total\{code="webhook_refused"\} 1\n/);

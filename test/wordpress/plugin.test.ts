@@ -69,7 +69,7 @@ describe('the Comet Chat plugin on a real WordPress', () => {
     await page.addInitScript(() => {
       const w = window as unknown as { raws: unknown[] };
       w.raws = [];
-      document.addEventListener('comet-message', (e) => w.raws.push((e as CustomEvent).detail.raw));
+      document.addEventListener('comet-message', (e) => w.raws.push((e as CustomEvent<{ raw: string }>).detail.raw));
     });
     return page;
   }
@@ -271,7 +271,9 @@ describe('the Comet Chat plugin on a real WordPress', () => {
       (token) =>
         new Promise((resolve) => {
           const el = document.querySelector('comet-chat')!;
-          el.addEventListener('comet-connect', (e) => resolve((e as CustomEvent).detail.auth), { once: true });
+          el.addEventListener('comet-connect', (e) => resolve((e as CustomEvent<{ auth: unknown }>).detail.auth), {
+            once: true,
+          });
           el.setAttribute('user-token', token);
         }),
       forged,

@@ -198,7 +198,7 @@ export class ConnectionController implements ReactiveController {
     const first = !this._wasConnectedOnce;
     this._wasConnectedOnce = true;
     const client = this._client;
-    Promise.all(this._targets().map((t) => client?.subscribe(t)))
+    Promise.all(this._targets().map((t) => (client ? client.subscribe(t) : Promise.resolve())))
       .then(() => {
         h._presence._refresh();
         if (first) return this._loadPage(undefined, this._historySize());

@@ -63,7 +63,7 @@ export class LauncherController implements ReactiveController {
   hostDisconnected(): void {
     this._showTitle(0);
     // Browsers cap the audio contexts of a page: one per chat ever added would run out.
-    this._audio?.close();
+    void this._audio?.close();
     this._audio = undefined;
   }
 

@@ -47,7 +47,7 @@ export class WebhookAgents {
       const refused = refusedHost(req.url);
       if (refused !== undefined) return Promise.reject(new RefusedTargetError(refused));
     }
-    const pair = this.agents[req.allowPrivate ? 1 : 0]!;
+    const pair = this.agents[req.allowPrivate ? 1 : 0];
     const https = url.protocol === 'https:';
     const send = https ? httpsRequest : httpRequest;
     return new Promise<number>((resolve, reject) => {

@@ -20,7 +20,7 @@ export function clientAddress(req: IncomingMessage, trustedProxies: readonly str
       .split(',')
       .map((h) => plainAddress(h.trim()));
     for (let i = hops.length - 1; i >= 0; i--) {
-      if (isIP(hops[i]!) === 0) break;
+      if (isIP(hops[i]) === 0) break;
       address = hops[i]!;
       if (!trustedProxies.includes(address)) break;
     }
@@ -37,7 +37,7 @@ export function peerKey(address: string): string {
 /** An address as written by a peer: IPv4-mapped IPv6 (`::ffff:1.2.3.4`) reads as IPv4. */
 export function plainAddress(address: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  return mapped ? mapped[1]! : address;
+  return mapped ? mapped[1] : address;
 }
 
 /** The first four groups of an IPv6 address (`2001:db8:1:2::/64`). */

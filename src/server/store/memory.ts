@@ -96,7 +96,7 @@ export class MemoryStore implements Store {
     app.history.set(msg.pipe, pipe);
     // Publishers take markers before appending, so two of them may append out of marker order.
     let at = pipe.entries.length;
-    while (at > 0 && pipe.entries[at - 1]!.msg.marker > msg.marker) at--;
+    while (at > 0 && pipe.entries[at - 1].msg.marker > msg.marker) at--;
     pipe.entries.splice(at, 0, entry);
     pipe.bytes += entry.size;
     app.historyBytes += entry.size;
@@ -134,8 +134,8 @@ export class MemoryStore implements Store {
     const at = list?.entries.findIndex((e) => e.msg.marker === marker) ?? -1;
     if (at === -1) return false;
     const [gone] = list!.entries.splice(at, 1);
-    list!.bytes -= gone!.size;
-    app.historyBytes -= gone!.size;
+    list!.bytes -= gone.size;
+    app.historyBytes -= gone.size;
     if (list!.entries.length === 0) app.history.delete(pipe);
     return true;
   }

@@ -442,7 +442,7 @@ const formatReceipt = (r: PublishReceipt): string => `${r.marker} ${r.number_mes
 
 function parseReceipt(text: string): PublishReceipt {
   const [marker, count] = text.split(' ').map(Number);
-  return { marker: marker!, number_messages: count! };
+  return { marker: marker, number_messages: count };
 }
 
 function parseMessage(row: string): StoredMessage {

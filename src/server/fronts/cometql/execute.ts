@@ -116,7 +116,7 @@ async function selectFrom(
     });
   }
   const { keys, filters } = splitWhere(table, where, 'SELECT');
-  const handler = HANDLERS[table.name]!;
+  const handler = HANDLERS[table.name];
   const hint = filters.size === 0 ? limit : undefined;
   let rows: Row[] = [];
   for (const key of keys) rows.push(...(await handler.select!(handlerContext(ctx), key, hint)));
@@ -166,7 +166,7 @@ async function insert(ref: TableRef, columnNames: string[], rows: Literal[][], c
     });
     return record;
   });
-  const handler = HANDLERS[table.name]!;
+  const handler = HANDLERS[table.name];
   // Row by row, in order: a failing row leaves the rows before it done (documented).
   const ok: OkInfo = {};
   let affectedRows = 0;
@@ -190,7 +190,7 @@ async function remove(ref: TableRef, where: Condition[], ctx: ExecContext): Prom
       );
     }
   }
-  const handler = HANDLERS[table.name]!;
+  const handler = HANDLERS[table.name];
   let affectedRows = 0;
   for (const key of keys) affectedRows += await handler.delete!(handlerContext(ctx), key, filters);
   return { kind: 'ok', ok: { affectedRows } };

@@ -50,7 +50,7 @@ async function latestHistory(ctx: TableContext, pipe: string, want: number): Pro
     const page = await ctx.core.history(ctx.appId, pipe, before === undefined ? { limit } : { limit, before });
     if (page.length === 0) break;
     out = page.concat(out);
-    before = page[0]!.server_info.marker;
+    before = page[0].server_info.marker;
   }
   return out.slice(-want);
 }

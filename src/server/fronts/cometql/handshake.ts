@@ -12,7 +12,7 @@ const SCRAMBLE_LENGTH = 20;
 /** 20 printable random bytes (never NUL: the greeting NUL-terminates them). */
 export function createScramble(): Buffer {
   const bytes = randomBytes(SCRAMBLE_LENGTH);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = 33 + (bytes[i]! % 94);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = 33 + (bytes[i] % 94);
   return bytes;
 }
 
@@ -85,7 +85,7 @@ const sha1 = (...parts: Buffer[]): Buffer => {
 export function nativePasswordToken(password: string, scramble: Buffer): Buffer {
   const stage1 = sha1(Buffer.from(password, 'utf8'));
   const mask = sha1(scramble, sha1(stage1));
-  for (let i = 0; i < stage1.length; i++) stage1[i]! ^= mask[i]!;
+  for (let i = 0; i < stage1.length; i++) stage1[i] ^= mask[i];
   return stage1;
 }
 

@@ -44,10 +44,10 @@ export function tokenize(sql: string): Token[] {
   let i = 0;
   const n = sql.length;
   while (i < n) {
-    const c = sql[i]!;
+    const c = sql[i];
     if (/\s/.test(c)) {
       i++;
-    } else if (c === '#' || (c === '-' && sql[i + 1] === '-' && (i + 2 >= n || /\s/.test(sql[i + 2]!)))) {
+    } else if (c === '#' || (c === '-' && sql[i + 1] === '-' && (i + 2 >= n || /\s/.test(sql[i + 2])))) {
       while (i < n && sql[i] !== '\n') i++;
     } else if (c === '/' && sql[i + 1] === '*') {
       const close = sql.indexOf('*/', i + 2);
@@ -59,10 +59,10 @@ export function tokenize(sql: string): Token[] {
       i++;
       for (;;) {
         if (i >= n) throw syntaxError('unterminated string', sql, start);
-        const ch = sql[i]!;
+        const ch = sql[i];
         if (ch === '\\') {
           if (i + 1 >= n) throw syntaxError('unterminated string', sql, start);
-          const next = sql[i + 1]!;
+          const next = sql[i + 1];
           value += ESCAPES[next] ?? next;
           i += 2;
         } else if (ch === c) {
@@ -94,7 +94,7 @@ export function tokenize(sql: string): Token[] {
             break;
           }
         } else {
-          value += sql[i]!;
+          value += sql[i];
           i++;
         }
       }
@@ -102,27 +102,27 @@ export function tokenize(sql: string): Token[] {
       tokens.push({ type: 'quoted', value, pos: start, end: i });
     } else if (DIGIT.test(c) || (c === '.' && DIGIT.test(sql[i + 1] ?? ''))) {
       const start = i;
-      while (i < n && DIGIT.test(sql[i]!)) i++;
+      while (i < n && DIGIT.test(sql[i])) i++;
       if (sql[i] === '.') {
         i++;
-        while (i < n && DIGIT.test(sql[i]!)) i++;
+        while (i < n && DIGIT.test(sql[i])) i++;
       }
       if ((sql[i] === 'e' || sql[i] === 'E') && /[-+0-9]/.test(sql[i + 1] ?? '')) {
         i += sql[i + 1] === '-' || sql[i + 1] === '+' ? 2 : 1;
         if (!DIGIT.test(sql[i] ?? '')) throw syntaxError('bad number', sql, start);
-        while (i < n && DIGIT.test(sql[i]!)) i++;
+        while (i < n && DIGIT.test(sql[i])) i++;
       }
-      if (i < n && WORD_CHAR.test(sql[i]!)) throw syntaxError('bad number', sql, start);
+      if (i < n && WORD_CHAR.test(sql[i])) throw syntaxError('bad number', sql, start);
       tokens.push({ type: 'number', value: sql.slice(start, i), pos: start, end: i });
     } else if (WORD_START.test(c)) {
       const start = i;
-      while (i < n && WORD_CHAR.test(sql[i]!)) i++;
+      while (i < n && WORD_CHAR.test(sql[i])) i++;
       tokens.push({ type: 'word', value: sql.slice(start, i), pos: start, end: i });
     } else if (c === '@' && sql[i + 1] === '@') {
       const start = i;
       i += 2;
       const nameStart = i;
-      while (i < n && (WORD_CHAR.test(sql[i]!) || sql[i] === '.')) i++;
+      while (i < n && (WORD_CHAR.test(sql[i]) || sql[i] === '.')) i++;
       if (i === nameStart) throw syntaxError('expected a variable name', sql, start);
       tokens.push({ type: 'sysvar', value: sql.slice(nameStart, i), pos: start, end: i });
     } else if ('<>!'.includes(c)) {

@@ -44,16 +44,16 @@ export class PacketFramer {
     if (length > this.maxPayload) throw new PacketTooLarge(`packet of ${length} bytes`);
     if (this.buffered < 4 + length) return null;
     const all = this.take(4 + length);
-    return { seq: all[3]!, payload: all.subarray(4) };
+    return { seq: all[3], payload: all.subarray(4) };
   }
 
   private peek(n: number): Buffer {
-    if (this.chunks[0]!.length < n) this.chunks = [Buffer.concat(this.chunks)];
-    return this.chunks[0]!.subarray(0, n);
+    if (this.chunks[0].length < n) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0].subarray(0, n);
   }
 
   private take(n: number): Buffer {
-    const joined = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    const joined = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
     const rest = joined.subarray(n);
     this.chunks = rest.length > 0 ? [rest] : [];
     this.buffered = rest.length;
@@ -144,7 +144,7 @@ export class PayloadReader {
   }
 
   int1(): number {
-    return this.bytes(1)[0]!;
+    return this.bytes(1)[0];
   }
 
   int2(): number {

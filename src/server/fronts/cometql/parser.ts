@@ -274,7 +274,7 @@ class Parser {
   private selectItem(): SelectItem {
     const start = this.peek();
     const expr = this.expr();
-    const last = this.tokens[this.i - 1]!;
+    const last = this.tokens[this.i - 1];
     let label =
       expr.kind === 'column'
         ? expr.name
@@ -347,7 +347,7 @@ class Parser {
       return t.value;
     }
     if (t.type === 'punct' && (t.value === '-' || t.value === '+')) {
-      const num = this.tokens[this.i + 1]!;
+      const num = this.tokens[this.i + 1];
       if (num.type !== 'number') throw this.fail('expected a value');
       this.next();
       this.next();
@@ -404,11 +404,11 @@ class Parser {
   /* ---- token helpers ---- */
 
   private peek(): Token {
-    return this.tokens[this.i]!;
+    return this.tokens[this.i];
   }
 
   private next(): Token {
-    const t = this.tokens[this.i]!;
+    const t = this.tokens[this.i];
     if (t.type !== 'end') this.i++;
     return t;
   }

@@ -192,9 +192,8 @@ export class Session {
     } catch (err) {
       if (!(err instanceof SqlError)) {
         this.opts.logger?.warn(`internal error: ${err instanceof Error ? err.message : String(err)}`);
-        err = new SqlError('unsupported', 'Internal error in CometQL');
       }
-      const e = err as SqlError;
+      const e = err instanceof SqlError ? err : new SqlError('unsupported', 'Internal error in CometQL');
       this.send([errPacket(e.errno, e.sqlState, e.message)]);
     }
   }

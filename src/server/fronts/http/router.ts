@@ -55,8 +55,8 @@ function matchSegments(pattern: string[], path: string[]): Record<string, string
   if (pattern.length !== path.length) return null;
   const params: Record<string, string> = {};
   for (let i = 0; i < pattern.length; i++) {
-    const p = pattern[i]!;
-    const s = path[i]!;
+    const p = pattern[i];
+    const s = path[i];
     if (p.startsWith(':')) params[p.slice(1)] = s;
     else if (p !== s) return null;
   }

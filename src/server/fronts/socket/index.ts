@@ -345,7 +345,9 @@ export function attachSocketFront(
       return;
     }
     link.socket = socket;
-    socket.join(conn.user_id > 0 ? [appRoom(conn.appId), userRoom(conn.appId, conn.user_id)] : appRoom(conn.appId));
+    void socket.join(
+      conn.user_id > 0 ? [appRoom(conn.appId), userRoom(conn.appId, conn.user_id)] : appRoom(conn.appId),
+    );
 
     // One listener for every request kind: what a connection holds is paid 18,000 times on a busy node.
     // Packets decoded before a disconnect still reach it (socket.io hands them over a tick later): ignored, as

@@ -97,7 +97,7 @@ export class OutputMeter {
 
   private follow(): void {
     this.transport?.off('drain', onDrain);
-    this.transport = this.conn.transport as unknown as Transport;
+    this.transport = this.conn.transport;
     meterOfTransport.set(this.transport, this);
     this.transport.on('drain', onDrain);
   }

@@ -104,15 +104,15 @@ export class SocketFanout implements Fanout {
   join(connId: string, appId: string, sub: Subscription): void {
     const socket = this.socket(connId);
     if (!socket) return;
-    socket.join([roomOf(appId, sub, socket.data.batch === true), memberRoom(appId, sub.pipe)]);
+    void socket.join([roomOf(appId, sub, socket.data.batch === true), memberRoom(appId, sub.pipe)]);
   }
 
   leave(connId: string, appId: string, sub: Subscription): void {
     const socket = this.socket(connId);
     if (!socket) return;
-    socket.leave(roomOf(appId, sub, socket.data.batch === true));
+    void socket.leave(roomOf(appId, sub, socket.data.batch === true));
     const stillIn = [...socket.rooms].some((room) => isSubscriptionRoomOf(room, appId, sub.pipe));
-    if (!stillIn) socket.leave(memberRoom(appId, sub.pipe));
+    if (!stillIn) void socket.leave(memberRoom(appId, sub.pipe));
   }
 
   deliver(appId: string, msg: IncomingMessage, exceptConnId: string | undefined, receipts: boolean): Promise<number> {
@@ -132,14 +132,14 @@ export class SocketFanout implements Fanout {
   private sendGroup(items: Delivery[]): void {
     const [first] = items;
     if (items.length === 1) {
-      const { pipe, event } = first!.msg.server_info;
-      void this.broadcastCounting(subscriberRooms(first!.appId, pipe, event), first!.except, first!.msg, false).then(
-        first!.resolve,
+      const { pipe, event } = first.msg.server_info;
+      void this.broadcastCounting(subscriberRooms(first.appId, pipe, event), first.except, first.msg, false).then(
+        first.resolve,
       );
       return;
     }
-    const { appId } = first!;
-    const { pipe, event } = first!.msg.server_info;
+    const { appId } = first;
+    const { pipe, event } = first.msg.server_info;
     const single = [pipeRoom(appId, pipe), eventRoom(appId, pipe, event)];
     const batching = single.map(batchingRoom);
     const senders = new Set(items.flatMap((item) => (item.except === undefined ? [] : [item.except])));
@@ -161,7 +161,7 @@ export class SocketFanout implements Fanout {
       const socket = this.socket(id);
       if (!socket || !batching.some((room) => socket.rooms.has(room))) continue;
       const theirs = items.filter((item) => item.except !== id).map((item) => item.msg);
-      if (theirs.length === 1) socket.emit('message', theirs[0]!);
+      if (theirs.length === 1) socket.emit('message', theirs[0]);
       else if (theirs.length > 1) socket.emit('batch', { messages: theirs });
     }
     // Each message reached everyone in the rooms but its sender: one count for the group.
@@ -200,7 +200,7 @@ export class SocketFanout implements Fanout {
     if (!this.clustered && !receipts) {
       // One node and no receipts: count here and send without an ack id, so no client owes an answer.
       const count = this.localCount(rooms, except);
-      adapter.broadcast(packet as never, { rooms, except });
+      adapter.broadcast(packet, { rooms, except });
       return Promise.resolve(count);
     }
     if (!receipts) return this.broadcastAndCount(packet, rooms, except);
@@ -228,7 +228,7 @@ export class SocketFanout implements Fanout {
       const timer = setTimeout(finish, this.ackTimeoutMs);
       const opts = { rooms, except, flags: { timeout: this.ackTimeoutMs } };
       adapter.broadcastWithAck(
-        packet as never,
+        packet,
         opts,
         (count: number) => {
           clients += count;
@@ -255,7 +255,7 @@ export class SocketFanout implements Fanout {
    */
   private async broadcastAndCount(packet: object, rooms: Set<string>, except: Set<string>): Promise<number> {
     const nsp = this.io.of('/');
-    nsp.adapter.broadcast(packet as never, { rooms, except });
+    nsp.adapter.broadcast(packet, { rooms, except });
     const local = this.localCount(rooms, except);
     const remote = await new Promise<number[]>((resolve) => {
       // On timeout the adapter passes on the answers it has.
