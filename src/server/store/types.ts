@@ -8,7 +8,7 @@
  * - Nothing here validates names or sizes: the core has done that before calling.
  *
  * What is NOT here: presence and subscriber counts. Those are derived from Socket.IO rooms
- * (`fetchSockets` / `broadcastWithAck` through the adapter), so with the Redis adapter they are
+ * (`fetchSockets` and broadcasts through the adapter), so with the Redis adapter they are
  * cluster-wide without any store bookkeeping, and a crashed node leaves no stale entries behind.
  */
 

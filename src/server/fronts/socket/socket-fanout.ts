@@ -9,10 +9,9 @@ import { appPipeKey } from '../../core/app-pipe.js';
 import type { Fanout, Member, SettingsChange } from '../../core/fanout-port.js';
 import { Coalescer } from './coalesce.js';
 import { appRoom, batchingRoom, eventRoom, isSubscriptionRoomOf, memberRoom, pipeRoom, userRoom } from './rooms.js';
+import { StaleAckSweep } from './stale-acks.js';
 import type { CometIo } from './types.js';
 
-/** socket.io-parser's EVENT packet type. */
-const EVENT_PACKET = 2;
 /** Between nodes: "how many of your sockets are in these rooms, these excepted?" */
 const COUNT_EVENT = 'comet:count';
 /** Between nodes: "drop your cached copy of this setting". */
@@ -37,17 +36,20 @@ export interface SocketFanoutOptions {
   coalesceMs?: number;
 }
 
-/** socket.io internals the stale-ack sweep reads: the namespace's packet id counter and each socket's pending acks. */
-interface AckInternals {
-  _ids: number;
-  sockets: Map<string, { acks: Map<number, unknown> }>;
+/**
+ * A `message` broadcast that waits for acks. The wire types declare its ack optional (it is sent only in
+ * receipt mode), which Socket.IO's types cannot turn into the many-answers callback of a timed broadcast.
+ */
+interface ReceiptBroadcast {
+  emit(event: 'message', msg: IncomingMessage, done: (err: Error | null, answers: unknown[]) => void): boolean;
 }
 
 export class SocketFanout implements Fanout {
   private readonly ackTimeoutMs: number;
   private readonly clustered: boolean;
   private readonly sweeper: NodeJS.Timeout;
-  private sweptBelow = 0;
+  /** Other nodes' receipt broadcasts leave ack ids behind on this node's sockets (see stale-acks.ts). */
+  private readonly staleAcks: StaleAckSweep | undefined;
   private settingsListener: ((change: SettingsChange) => void) | undefined;
   private readonly coalescer: Coalescer<Delivery> | undefined;
 
@@ -57,7 +59,7 @@ export class SocketFanout implements Fanout {
   ) {
     this.ackTimeoutMs = options.ackTimeoutMs ?? 3000;
     this.clustered = options.clustered ?? false;
-    // Answer the other nodes' count queries (see broadcastAndCount).
+    // Answer the other nodes' count queries (see addRemoteCounts).
     io.on(COUNT_EVENT, (query, reply) => reply(this.localCount(new Set(query.rooms), new Set(query.except))));
     io.on(SETTINGS_EVENT, (change) => this.settingsListener?.(change));
     const coalesceMs = options.coalesceMs ?? DEFAULT_COALESCE_MS;
@@ -65,36 +67,15 @@ export class SocketFanout implements Fanout {
       coalesceMs > 0
         ? new Coalescer({ windowMs: coalesceMs, maxItems: BATCH_MAX_MESSAGES, send: (items) => this.sendGroup(items) })
         : undefined;
-    this.sweeper = setInterval(
-      () => {
-        this.sweepStaleAcks();
-        this.coalescer?.sweep();
-      },
-      Math.max(2 * this.ackTimeoutMs, 1000),
-    ).unref();
+    const sweepMs = Math.max(2 * this.ackTimeoutMs, 1000);
+    this.sweeper = setInterval(() => this.coalescer?.sweep(), sweepMs).unref();
+    this.staleAcks = this.clustered ? new StaleAckSweep(io.of('/'), sweepMs) : undefined;
   }
 
   close(): void {
     this.coalescer?.flushAll();
     clearInterval(this.sweeper);
-  }
-
-  /**
-   * Receipt mode hands each socket an ack id; socket.io keeps it until the client answers, so a client
-   * that never answers would grow the server's memory with every message. Every report has timed out
-   * by the next sweep, so ids handed out before the previous sweep are dropped.
-   */
-  private sweepStaleAcks(): void {
-    const nsp = this.io.of('/') as unknown as AckInternals;
-    const below = this.sweptBelow;
-    this.sweptBelow = nsp._ids;
-    for (const socket of nsp.sockets.values()) {
-      // Ids grow with insertion order, so the stale ones come first.
-      for (const id of socket.acks.keys()) {
-        if (id >= below) break;
-        socket.acks.delete(id);
-      }
-    }
+    this.staleAcks?.close();
   }
 
   private socket(connId: string) {
@@ -186,7 +167,7 @@ export class SocketFanout implements Fanout {
 
   /**
    * One `message` packet to the union of `rooms` (each socket once), counted across nodes: how many
-   * sockets it was handed to, or in receipt mode how many clients called the packet's ack.
+   * sockets it was handed to, or in receipt mode how many clients acknowledged it within the timeout.
    */
   private broadcastCounting(
     rooms: Set<string>,
@@ -194,75 +175,28 @@ export class SocketFanout implements Fanout {
     msg: IncomingMessage,
     receipts: boolean,
   ): Promise<number> {
-    const adapter = this.io.of('/').adapter;
-    const packet = { type: EVENT_PACKET, data: ['message', msg], nsp: '/' };
-    const except = new Set(exceptConnId === undefined ? [] : [exceptConnId]);
-    if (!this.clustered && !receipts) {
-      // One node and no receipts: count here and send without an ack id, so no client owes an answer.
-      const count = this.localCount(rooms, except);
-      adapter.broadcast(packet, { rooms, except });
-      return Promise.resolve(count);
+    const except = exceptConnId === undefined ? [] : [exceptConnId];
+    const target = this.io.to([...rooms]).except(except);
+    if (receipts) {
+      // Socket.IO gathers the acks of every node and, on timeout, passes on those that came.
+      const withReceipts = target.timeout(this.ackTimeoutMs) as unknown as ReceiptBroadcast;
+      return new Promise((resolve) => withReceipts.emit('message', msg, (_err, answers) => resolve(answers.length)));
     }
-    if (!receipts) return this.broadcastAndCount(packet, rooms, except);
-    return this.broadcastCountingReceipts(packet, rooms, except);
-  }
-
-  /** Receipt mode: count the clients, on every node, that acknowledged the packet within the timeout. */
-  private broadcastCountingReceipts(packet: object, rooms: Set<string>, except: Set<string>): Promise<number> {
-    const adapter = this.io.of('/').adapter;
-    return new Promise((resolve) => {
-      let expectedServers = -1;
-      let servers = 0;
-      let clients = 0;
-      let acks = 0;
-      let done = false;
-      const finish = (): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        resolve(acks);
-      };
-      const check = (): void => {
-        if (servers === expectedServers && acks >= clients) finish();
-      };
-      const timer = setTimeout(finish, this.ackTimeoutMs);
-      const opts = { rooms, except, flags: { timeout: this.ackTimeoutMs } };
-      adapter.broadcastWithAck(
-        packet,
-        opts,
-        (count: number) => {
-          clients += count;
-          servers += 1;
-          check();
-        },
-        () => {
-          if (done) return;
-          acks += 1;
-          check();
-        },
-      );
-      Promise.resolve(adapter.serverCount()).then((count) => {
-        expectedServers = count;
-        check();
-      }, finish);
-    });
+    // Without an ack the clients owe no answer (one would cost a Redis message per remote delivery).
+    target.emit('message', msg);
+    const local = this.localCount(rooms, new Set(except));
+    return this.clustered ? this.addRemoteCounts(local, rooms, except) : Promise.resolve(local);
   }
 
   /**
-   * Several nodes, no receipts: broadcast without an ack id (client acks would cost a Redis message
-   * per remote delivery), then ask every other node for its count. The query leaves after the
+   * Asks every other node how many of its sockets the broadcast reached. The query leaves after the
    * broadcast on the same Redis connection, so each node counts right after handing it out.
    */
-  private async broadcastAndCount(packet: object, rooms: Set<string>, except: Set<string>): Promise<number> {
-    const nsp = this.io.of('/');
-    nsp.adapter.broadcast(packet, { rooms, except });
-    const local = this.localCount(rooms, except);
+  private async addRemoteCounts(local: number, rooms: Set<string>, except: string[]): Promise<number> {
     const remote = await new Promise<number[]>((resolve) => {
       // On timeout the adapter passes on the answers it has.
-      nsp.serverSideEmit(
-        COUNT_EVENT,
-        { rooms: [...rooms], except: [...except] },
-        (_err: Error | null, counts: number[]) => resolve(counts ?? []),
+      this.io.serverSideEmit(COUNT_EVENT, { rooms: [...rooms], except }, (_err: Error | null, counts: number[]) =>
+        resolve(counts ?? []),
       );
     });
     return remote.reduce((sum, n) => sum + n, local);
