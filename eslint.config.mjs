@@ -13,6 +13,7 @@ export default tseslint.config(
       '**/lib/',
       '**/dist/',
       'artifacts/',
+      'coverage/',
       '.cache/',
       '.data/',
       'tmp/',

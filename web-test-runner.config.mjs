@@ -138,6 +138,12 @@ export default {
   concurrentBrowsers: 1,
   testFramework: { config: { timeout: 20000 } },
   testsFinishTimeout: 300000,
+  // With --coverage (npm test): V8 coverage of the element's sources, for scripts/check-coverage.mjs.
+  coverageConfig: {
+    include: ['src/element/**/*.ts'],
+    reportDir: 'coverage/element',
+    reporters: ['json'],
+  },
   browsers: [
     chromeLauncher({
       launchOptions: {
