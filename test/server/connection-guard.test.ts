@@ -7,24 +7,15 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect as tcpConnect, type Socket as NetSocket } from 'node:net';
 import type { CometServer } from '../../src/server/index.js';
-import { connect, disconnected, request, startServer, type Client } from './socket-helpers.js';
+import { connect, disconnected, request, serverPerTest, type Client } from './socket-helpers.js';
 
-const opened: { servers: CometServer[]; sockets: NetSocket[]; clients: Client[] } = {
-  servers: [],
-  sockets: [],
-  clients: [],
-};
+const opened: { sockets: NetSocket[]; clients: Client[] } = { sockets: [], clients: [] };
 after(async () => {
   opened.sockets.forEach((s) => s.destroy());
   opened.clients.forEach((c) => c.close());
-  for (const s of opened.servers) await s.close();
 });
 
-async function serve(options: Parameters<typeof startServer>[0]): Promise<CometServer> {
-  const server = await startServer(options);
-  opened.servers.push(server);
-  return server;
-}
+const serve = serverPerTest();
 
 /** A TCP connection from `from` that sends nothing; resolves once connected, with a promise of its close. */
 function rawSocket(server: CometServer, from: string): Promise<{ socket: NetSocket; closed: Promise<void> }> {

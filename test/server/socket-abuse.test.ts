@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket as NetSocket } from 'node:net';
 import type { CometServer } from '../../src/server/index.js';
-import { connect, disconnected, nextEvent, request, startServer, subscribe, type Client } from './socket-helpers.js';
+import { connect, disconnected, nextEvent, request, serverPerTest, subscribe, type Client } from './socket-helpers.js';
 
 /** A clock the test moves by hand. */
 function testClock() {
@@ -18,17 +18,12 @@ function testClock() {
   return { now: () => t, advance: (ms: number) => void (t += ms) };
 }
 
-const opened: { clients: Client[]; servers: CometServer[] } = { clients: [], servers: [] };
+const opened: { clients: Client[] } = { clients: [] };
 after(async () => {
   opened.clients.forEach((c) => c.close());
-  for (const s of opened.servers) await s.close();
 });
 
-async function serve(options: Parameters<typeof startServer>[0]): Promise<CometServer> {
-  const server = await startServer(options);
-  opened.servers.push(server);
-  return server;
-}
+const serve = serverPerTest();
 
 async function client(server: CometServer, from?: string): Promise<Client> {
   const c = await connect(server, { dev_id: '1' }, from ? { from } : {});

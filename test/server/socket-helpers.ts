@@ -17,6 +17,22 @@ export function startServer(options: CometServerOptions = {}): Promise<CometServ
   });
 }
 
+/**
+ * For files whose tests each start a server of their own: returns the starter; every server it started
+ * is closed after the file's tests (after-hooks registered earlier, e.g. closing clients, run first).
+ */
+export function serverPerTest(): (options?: CometServerOptions) => Promise<CometServer> {
+  const servers: CometServer[] = [];
+  after(async () => {
+    for (const s of servers) await s.close();
+  });
+  return async (options = {}) => {
+    const server = await startServer(options);
+    servers.push(server);
+    return server;
+  };
+}
+
 export interface ConnectExtra {
   origin?: string;
   /** The local address to connect from. */
