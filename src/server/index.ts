@@ -203,6 +203,8 @@ export async function createCometServer(options: CometServerOptions = {}): Promi
     // A request's headers within 10 s and the whole request within 30 s (bodies are at most a few MB).
     httpServer.headersTimeout = 10_000;
     httpServer.requestTimeout = 30_000;
+    // Requests pipelined on one socket are each answered (a file opened) before the client reads: bound them.
+    httpServer.maxRequestsPerSocket = 100;
     const socketCapOptions = {
       perAddress: limits.socketsPerAddress,
       exempt: o.trustedProxies ?? DEFAULT_TRUSTED_PROXIES,

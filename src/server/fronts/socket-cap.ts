@@ -6,7 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Metrics } from '../metrics.js';
-import { peerKey } from './address.js';
+import { peerKey, plainAddress } from './address.js';
 
 export interface SocketCapOptions {
   perAddress: number;
@@ -20,11 +20,13 @@ export interface SocketCapOptions {
  * thing, before anything is written to the socket.
  */
 export function socketCap(options: SocketCapOptions): (socket: Socket) => boolean {
-  const exempt = new Set(options.exempt.map(peerKey));
+  // Exempt peers by exact address: a trusted proxy does not free its whole /64.
+  const exempt = new Set(options.exempt.map(plainAddress));
   const open = new Map<string, number>();
   return (socket) => {
-    const key = peerKey(socket.remoteAddress ?? '');
-    if (exempt.has(key)) return true;
+    const peer = socket.remoteAddress ?? '';
+    if (exempt.has(plainAddress(peer))) return true;
+    const key = peerKey(peer);
     const count = (open.get(key) ?? 0) + 1;
     if (count > options.perAddress) {
       options.metrics.error('address_sockets');

@@ -78,6 +78,11 @@ export function createHttpFront(deps: HttpFrontDeps): HttpHandler {
         store: store ? 'ok' : 'unavailable',
       });
     }
+    // The raw target too: a proxy in front matches paths as sent, and `/x\..\metrics` or `/%2e%2e/metrics`
+    // only becomes /metrics in URL parsing here, after it passed the proxy's rules for /metrics.
+    if (path === '/metrics' && req.url?.split('?')[0] !== '/metrics') {
+      throw new HttpError(404, 'not_found', `no route ${method} ${path}`);
+    }
     if (path === '/metrics') {
       readOnly(method);
       if (!metricsFrom.has(plainAddress(req.socket.remoteAddress ?? ''))) {

@@ -5,6 +5,7 @@
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -94,9 +95,11 @@ export async function serveFile(
     res.end();
     return true;
   }
+  // pipeline, not pipe: when the client goes away the file is closed too (pipe kept it open for good).
+  // A pipelined request still queued behind others gets no close of its response: its request's close.
   const stream = createReadStream(file);
-  stream.on('error', () => res.destroy());
-  stream.pipe(res);
+  req.once('close', () => stream.destroy());
+  pipeline(stream, res, () => undefined);
   return true;
 }
 
