@@ -35,3 +35,17 @@ export const MESSAGE_ID_MIN = 8;
 export const MESSAGE_ID_MAX = 64;
 /** Most messages one `batch` event carries (a busy pipe's messages coalesced for one frame). */
 export const BATCH_MAX_MESSAGES = 32;
+/** Characters of the original's text quoted with a reply. */
+export const REPLY_EXCERPT_MAX = 120;
+/** Longest reaction (one emoji, possibly with modifiers and joiners), in UTF-16 code units. */
+export const REACTION_MAX = 16;
+/** Most emojis an app may offer as reactions. */
+export const REACTION_SET_MAX = 12;
+/** Reactions offered when an app sets none. */
+export const DEFAULT_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏'] as const;
+/** Most users listed per emoji in a `reactors` answer (the counts are always whole). */
+export const REACTORS_LIST_MAX = 100;
+/** Most readers in a `readers` answer. */
+export const READERS_LIST_MAX = 200;
+/** Default edit window of an app: authors may edit or delete their messages this long after sending (0 = never). */
+export const DEFAULT_EDIT_WINDOW_SECONDS = 15 * 60;

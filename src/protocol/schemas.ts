@@ -3,7 +3,14 @@
  * kept apart from index.ts so that browser bundles never pull in zod.
  */
 import { z } from 'zod';
-import { HISTORY_PAGE_MAX, MAX_PIPES_PER_CONNECTION, TOKEN_MAX, USER_KEY_MAX, USER_NAME_MAX } from './limits.js';
+import {
+  HISTORY_PAGE_MAX,
+  MAX_PIPES_PER_CONNECTION,
+  REACTION_MAX,
+  TOKEN_MAX,
+  USER_KEY_MAX,
+  USER_NAME_MAX,
+} from './limits.js';
 import { isValidEventName, isValidMessageId, isValidPipeName, parseSubscription } from './names.js';
 
 export const pipeName = z.string().refine(isValidPipeName, 'pipe names are 3-64 characters of [A-Za-z0-9_-]');
@@ -12,6 +19,7 @@ export const subscriptionTarget = z
   .string()
   .refine((s) => parseSubscription(s) !== null, 'expected "pipe" or "pipe.event" with valid names');
 const marker = z.number().int().nonnegative();
+const messageMarker = z.number().int().positive();
 
 export const handshakeAuthSchema = z.object({
   dev_id: z.union([z.string().min(1).max(64), z.number().int().nonnegative()]),
@@ -32,7 +40,20 @@ export const publishSchema = z.object({
   event: eventName.optional(),
   data: z.unknown(),
   id: messageId.optional(),
+  reply_to: messageMarker.optional(),
 });
+
+export const editSchema = z.object({ pipe: pipeName, marker: messageMarker, data: z.unknown() });
+export const deleteSchema = z.object({ pipe: pipeName, marker: messageMarker });
+export const reactSchema = z.object({
+  pipe: pipeName,
+  marker: messageMarker,
+  emoji: z.string().min(1).max(REACTION_MAX),
+  on: z.boolean(),
+});
+export const reactorsSchema = z.object({ pipe: pipeName, marker: messageMarker });
+export const readSchema = z.object({ pipe: pipeName, marker: messageMarker });
+export const readersSchema = z.object({ pipe: pipeName });
 
 export const historySchema = z.object({
   pipe: pipeName,
@@ -52,6 +73,12 @@ export const clientEventSchemas = {
   history: historySchema,
   presence: presenceSchema,
   typing: typingSchema,
+  edit: editSchema,
+  delete: deleteSchema,
+  react: reactSchema,
+  reactors: reactorsSchema,
+  read: readSchema,
+  readers: readersSchema,
 } as const;
 
 /** Formats a zod error as one readable line: each issue's path (`root` for the value itself) and message. */

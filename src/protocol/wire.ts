@@ -38,6 +38,33 @@ export interface ServerInfo {
   marker: number;
   /** Server time, milliseconds since the epoch. */
   time: number;
+  /** The message this one answers, quoted as it was when the reply was sent. */
+  reply?: ReplyQuote;
+  /** When the author (or the backend) last changed `data`. */
+  edited?: number;
+  /** Deleted by its author and kept as a tombstone: `data` is null. */
+  deleted?: boolean;
+  /** Reaction counts by emoji; absent when there are none. */
+  reactions?: Record<string, number>;
+  /** History answers only: the emojis the asking user (a guest: the asking connection) reacted with. */
+  my_reactions?: string[];
+  /** History answers only: the asking user (a guest: the asking connection) wrote this message and may edit or delete it. */
+  mine?: boolean;
+}
+
+/**
+ * The message a reply answers, filled in by the server when the reply is published (never taken from
+ * the sender): its author and the start of its text, so subscribers can show the quote without a lookup.
+ */
+export interface ReplyQuote {
+  marker: number;
+  user_id: number;
+  /** The name the server stamped on the original (authorized authors only). */
+  user_name?: string;
+  /** A guest author's own name from the original's `data.name`: never stamped, never trusted. */
+  guest_name?: string;
+  /** The first REPLY_EXCERPT_MAX characters of the original's text (`data` when a string, else `data.text`); "" when it has none or was deleted. */
+  excerpt: string;
 }
 
 /** What subscribers receive (the seed's shape). `data` is whatever the sender sent. */
@@ -89,6 +116,8 @@ export interface AuthInfo {
   reason?: 'bad_key' | 'bad_token' | 'expired_token' | 'revoked_token' | 'unknown_app' | 'origin';
   /** The app's marker epoch (see EpochNotice); absent when the server could not read it. */
   epoch?: string;
+  /** This connection's reader name in read positions (see ReadPosition): its own position is not "seen by" anyone else. */
+  reader?: string;
 }
 
 export interface PresenceUser {
@@ -110,6 +139,40 @@ export interface PublishRequest {
    * gets the first one's report and is stored and delivered once. Optional: without it every publish is new.
    */
   id?: string;
+  /** The marker of the message this one answers (in the same pipe): subscribers get it quoted in `server_info.reply`. */
+  reply_to?: number;
+}
+/** The author changes the `data` of a message (within the app's edit window); backends may change any. */
+export interface EditRequest {
+  pipe: string;
+  marker: number;
+  data: unknown;
+}
+/** The author deletes a message (within the app's edit window): a tombstone or nothing stays, per the app's setting. */
+export interface DeleteRequest {
+  pipe: string;
+  marker: number;
+}
+/** Adds (`on: true`) or takes back (`on: false`) the sender's reaction: one per user and emoji, from the app's set. */
+export interface ReactRequest {
+  pipe: string;
+  marker: number;
+  emoji: string;
+  on: boolean;
+}
+/** Who reacted to a message. */
+export interface ReactorsRequest {
+  pipe: string;
+  marker: number;
+}
+/** The reader has seen the pipe up to this marker (the element sends it when the feed is visible and at its end). */
+export interface ReadRequest {
+  pipe: string;
+  marker: number;
+}
+/** Every reader's position in a pipe (to count "seen by"). */
+export interface ReadersRequest {
+  pipe: string;
 }
 export interface HistoryRequest {
   pipe: string;
@@ -133,6 +196,41 @@ export interface TypingRequest {
 export interface DeleteNotice {
   pipe: string;
   marker: number;
+  /** The message stays as a tombstone ("message deleted"); absent: it is gone. */
+  tombstone?: boolean;
+}
+/** A message's `data` changed. */
+export interface EditNotice {
+  pipe: string;
+  marker: number;
+  data: unknown;
+  /** Time of the edit. */
+  edited: number;
+}
+/** Someone added or took back a reaction; `count` is the emoji's count on the message afterwards. */
+export interface ReactionNotice {
+  pipe: string;
+  marker: number;
+  emoji: string;
+  count: number;
+  on: boolean;
+  /** Who: 0 for a guest. */
+  user_id: number;
+  user_name?: string;
+}
+/**
+ * How far one reader has seen a pipe. `reader` names the reader without revealing a connection id:
+ * `u<user_id>` for an authorized user (all their tabs are one reader), a random `g…` per guest connection.
+ */
+export interface ReadPosition {
+  reader: string;
+  user_id: number;
+  user_name?: string;
+  marker: number;
+}
+/** A reader's position moved forward. */
+export interface ReadNotice extends ReadPosition {
+  pipe: string;
 }
 /**
  * The node is shutting down (it no longer takes connections): reconnect, through the balancer, to
@@ -181,6 +279,17 @@ export interface ClientToServerEvents {
   history: (req: HistoryRequest, ack: (res: Result<{ messages: IncomingMessage[]; more?: boolean }>) => void) => void;
   presence: (req: PresenceRequest, ack: (res: Result<{ count: number; users: PresenceUser[] }>) => void) => void;
   typing: (req: TypingRequest, ack?: (res: Result) => void) => void;
+  edit: (req: EditRequest, ack: (res: Result<{ edited: number }>) => void) => void;
+  delete: (req: DeleteRequest, ack: (res: Result) => void) => void;
+  react: (req: ReactRequest, ack: (res: Result<{ count: number }>) => void) => void;
+  /** Who reacted with each emoji: at most REACTORS_LIST_MAX each (guests as user_id 0), and every count. */
+  reactors: (
+    req: ReactorsRequest,
+    ack: (res: Result<{ reactors: Record<string, PresenceUser[]>; reactions: Record<string, number> }>) => void,
+  ) => void;
+  read: (req: ReadRequest, ack?: (res: Result) => void) => void;
+  /** The furthest READERS_LIST_MAX readers of the pipe, furthest first. */
+  readers: (req: ReadersRequest, ack: (res: Result<{ readers: ReadPosition[] }>) => void) => void;
 }
 
 export interface ServerToClientEvents {
@@ -190,6 +299,9 @@ export interface ServerToClientEvents {
   /** Several live messages of one pipe in one frame, in order: sent only to clients that asked (`HandshakeAuth.batch`). */
   batch: (batch: MessageBatch) => void;
   delete: (notice: DeleteNotice) => void;
+  edit: (notice: EditNotice) => void;
+  reaction: (notice: ReactionNotice) => void;
+  read: (notice: ReadNotice) => void;
   typing: (notice: TypingNotice) => void;
   goaway: (notice: GoAwayNotice) => void;
   epoch: (notice: EpochNotice) => void;
