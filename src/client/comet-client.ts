@@ -9,7 +9,6 @@ import { MSG_PIPE, isValidEventName, isValidPipeName } from '../protocol/names.j
 import type {
   AuthInfo,
   ClientToServerEvents,
-  DeleteNotice,
   DeliveryReport,
   GoAwayNotice,
   HandshakeAuth,
@@ -17,12 +16,12 @@ import type {
   PresenceUser,
   PublishRequest,
   ServerToClientEvents,
-  TypingNotice,
 } from '../protocol/wire.js';
 import { MarkerWindow } from './dedupe.js';
 import { CometClientError, asClientError } from './errors.js';
 import { SubscriptionSet } from './subscriptions.js';
 import { allowPolling } from './transport-fallback.js';
+import { NOTICE_EVENTS } from './types.js';
 import type { CometClientEventMap, CometClientOptions, ConnectionStatus, HistoryPage } from './types.js';
 
 type WireSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -201,18 +200,13 @@ export class CometClient extends EventTarget {
     socket.on('batch', (batch) => {
       if (Array.isArray(batch?.messages)) for (const msg of batch.messages) this._onLive(msg);
     });
-    socket.on('delete', (notice: DeleteNotice) => this._emit('delete', notice));
-    socket.on('typing', (notice: TypingNotice) => this._emit('typing', notice));
     socket.on('goaway', (notice: GoAwayNotice) => this._onGoAway(socket, notice));
     socket.on('epoch', (notice) => this._onEpoch(notice.epoch));
-    socket.on('availability', (notice) => {
-      this._available = notice.available;
-      this._emit('availability', notice);
-    });
-    socket.on('closing', (notice) => {
-      this._closingRetryMs = notice.retry_after_ms;
-      this._emit('closing', notice);
-    });
+    // Registered before the notices are handed on, so listeners see the state they change.
+    socket.on('availability', (notice) => (this._available = notice.available));
+    socket.on('closing', (notice) => (this._closingRetryMs = notice.retry_after_ms));
+    for (const type of NOTICE_EVENTS)
+      socket.on(type, (notice: CometClientEventMap[typeof type]) => this._emit(type, notice));
     socket.on('disconnect', () => {
       this._session++;
       this._synced = false;

@@ -16,6 +16,7 @@
 import type { CometClient, HistoryOptions, PresenceInfo } from './comet-client.js';
 import type { ClientErrorCode, CometClientError } from './errors.js';
 import { SubscriptionSet } from './subscriptions.js';
+import { NOTICE_EVENTS } from './types.js';
 import type {
   AuthInfo,
   CometClientEventMap,
@@ -27,17 +28,7 @@ import type {
 
 type EventType = keyof CometClientEventMap;
 /** What the leader hands on from its client to every tab. */
-const EVENTS: EventType[] = [
-  'status',
-  'auth',
-  'message',
-  'delete',
-  'typing',
-  'error',
-  'availability',
-  'reset',
-  'closing',
-];
+const EVENTS: EventType[] = ['status', 'auth', 'message', 'error', 'reset', ...NOTICE_EVENTS];
 
 type Op = 'subscribe' | 'publish' | 'history' | 'presence' | 'typing';
 

@@ -7,6 +7,7 @@ import type {
   DeleteNotice,
   IncomingMessage,
   PresenceUser,
+  ServerToClientEvents,
   TypingNotice,
 } from '../protocol/wire.js';
 
@@ -29,27 +30,39 @@ export interface CometClientOptions {
 
 export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
 
-/** Events a CometClient emits (it is an EventTarget; `detail` carries the payload). */
-export interface CometClientEventMap {
+/**
+ * The server's notices a CometClient hands to its listeners as they came, as events of the same name: the
+ * one list of them. The client's handlers, the shared connection's forwarding and CometClientEventMap
+ * follow it, so a notice added here reaches listeners everywhere.
+ */
+export const NOTICE_EVENTS = [
+  'delete',
+  'typing',
+  'availability',
+  'closing',
+] as const satisfies readonly (keyof ServerToClientEvents)[];
+export type NoticeEvent = (typeof NOTICE_EVENTS)[number];
+
+/** The events a CometClient makes itself, not one notice each. */
+interface ClientOwnEvents {
   status: ConnectionStatus;
   auth: AuthInfo;
   /** After each (re)connect, once every subscription is re-sent and the missed messages are emitted. */
   ready: AuthInfo;
   /** Every live message, history catch-up included, once per marker, per subscribed target. */
   message: IncomingMessage;
-  delete: DeleteNotice;
-  typing: TypingNotice;
   error: { error: string; message: string };
   /**
    * The app's markers started again on the server (its store lost them): markers seen before mean
    * nothing now and history may be gone. Whoever shows messages should clear and load them anew.
    */
   reset: { epoch: string };
-  /** The server can or cannot serve requests now (its store unreachable); see CometClient.available. */
-  availability: AvailabilityNotice;
-  /** The server is closing this connection on purpose (it kept hitting limits, or did not read). */
-  closing: ClosingNotice;
 }
+
+/** Events a CometClient emits (it is an EventTarget; `detail` carries the payload). */
+export type CometClientEventMap = ClientOwnEvents & {
+  [K in NoticeEvent]: Parameters<ServerToClientEvents[K]>[0];
+};
 
 /** A page of history: the messages, oldest first, and `more` when the server cut it short by size (ask again from its edge). */
 export type HistoryPage = IncomingMessage[] & { more: boolean };
