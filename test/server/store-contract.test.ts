@@ -310,6 +310,115 @@ for (const backend of backends) {
       }
     });
 
+    describe('history updates', () => {
+      beforeEach(async () => {
+        for (const m of [10, 20]) await store.appendHistory('1', message(m), keep(100));
+      });
+
+      it('changes one entry in place, keeping its place, and counts its new size', async () => {
+        const changed = message(10, 'web_chat', { data: { text: 'longer text now' }, edited: 1_700_000_001_000 });
+        const update = await store.updateHistory('1', 'web_chat', 10, (m) => ({ ...m, ...changed }));
+        assert.deepEqual(update, { before: message(10), after: changed });
+        const page = await store.readHistory('1', 'web_chat', { limit: 10 });
+        assert.deepEqual(page.messages, [changed, message(20)]);
+        assert.deepEqual(await store.historyUsage('1'), { bytes: sizeOf(changed) + sizeOf(message(20)), pipes: 1 });
+        await store.appendHistory('1', message(30), keep(2));
+        assert.deepEqual(await store.historyUsage('1'), { bytes: sizeOf(message(20)) + sizeOf(message(30)), pipes: 1 });
+      });
+
+      it('keeps the fields of a lifecycle: author connection, reply quote, tombstone, reactions', async () => {
+        const full = message(20, 'web_chat', {
+          conn: 'conn-1',
+          reply: { marker: 10, user_id: 0, guest_name: 'Ann', excerpt: 'm10' },
+          deleted: true,
+          data: null,
+          reactions: { '👍': { u7: 'Bob', gAbc: '' } },
+        });
+        await store.updateHistory('1', 'web_chat', 20, () => full);
+        assert.deepEqual((await store.readHistory('1', 'web_chat', { limit: 1 })).messages, [full]);
+      });
+
+      it('answers null for an entry that is not there, and leaves an entry the change declines', async () => {
+        assert.equal(await store.updateHistory('1', 'web_chat', 15, (m) => m), null);
+        assert.equal(await store.updateHistory('1', 'web_other', 10, (m) => m), null);
+        assert.equal(await store.updateHistory('2', 'web_chat', 10, (m) => m), null);
+        assert.deepEqual(await store.updateHistory('1', 'web_chat', 10, () => undefined), {
+          before: message(10),
+          after: message(10),
+        });
+      });
+
+      it('writes nothing when the change throws', async () => {
+        await assert.rejects(
+          store.updateHistory('1', 'web_chat', 10, () => {
+            throw new Error('refused');
+          }),
+          /refused/,
+        );
+        assert.deepEqual((await store.readHistory('1', 'web_chat', { limit: 10 })).messages, [
+          message(10),
+          message(20),
+        ]);
+      });
+
+      it('loses no change when several handles change one entry at once', async () => {
+        const handles = [store, opened.openSibling?.() ?? store, opened.openSibling?.() ?? store];
+        const react = (s: Store, who: string) =>
+          s.updateHistory('1', 'web_chat', 10, (m) => ({
+            ...m,
+            reactions: { '👍': { ...m.reactions?.['👍'], [who]: '' } },
+          }));
+        await Promise.all(handles.flatMap((s, i) => [react(s, `u${i}`), react(s, `g${i}`)]));
+        const [got] = (await store.readHistory('1', 'web_chat', { limit: 1, before: 11 })).messages;
+        assert.deepEqual(Object.keys(got.reactions!['👍']).sort(), ['g0', 'g1', 'g2', 'u0', 'u1', 'u2']);
+        assert.equal((await store.historyUsage('1')).bytes, sizeOf(got) + sizeOf(message(20)));
+      });
+    });
+
+    describe('read positions', () => {
+      const at = (reader: string, marker: number, user_id = 0) => ({ reader, user_id, marker });
+
+      it('moves a reader only forward and says when it moved', async () => {
+        assert.equal(await store.advanceReader('1', 'web_chat', at('u7', 20, 7), 1000, 10), true);
+        assert.equal(await store.advanceReader('1', 'web_chat', at('u7', 20, 7), 1001, 10), false);
+        assert.equal(await store.advanceReader('1', 'web_chat', at('u7', 10, 7), 1002, 10), false);
+        assert.equal(
+          await store.advanceReader('1', 'web_chat', { ...at('u7', 30, 7), user_name: 'Вика' }, 1003, 10),
+          true,
+        );
+        assert.deepEqual(await store.readers('1', 'web_chat', 10), [
+          { reader: 'u7', user_id: 7, user_name: 'Вика', marker: 30 },
+        ]);
+        assert.deepEqual(await store.readers('1', 'web_other', 10), []);
+        assert.deepEqual(await store.readers('2', 'web_chat', 10), []);
+      });
+
+      it('lists the furthest readers first, at most `limit`', async () => {
+        await store.advanceReader('1', 'web_chat', at('gA', 20), 1000, 10);
+        await store.advanceReader('1', 'web_chat', at('u1', 40, 1), 1001, 10);
+        await store.advanceReader('1', 'web_chat', at('gB', 30), 1002, 10);
+        assert.deepEqual(await store.readers('1', 'web_chat', 10), [at('u1', 40, 1), at('gB', 30), at('gA', 20)]);
+        assert.deepEqual(await store.readers('1', 'web_chat', 2), [at('u1', 40, 1), at('gB', 30)]);
+      });
+
+      it('keeps at most `max` readers per pipe, dropping the one that moved longest ago', async () => {
+        await store.advanceReader('1', 'web_chat', at('gA', 50), 1000, 2);
+        await store.advanceReader('1', 'web_chat', at('gB', 10), 1001, 2);
+        await store.advanceReader('1', 'web_chat', at('gA', 60), 1002, 2);
+        await store.advanceReader('1', 'web_chat', at('gC', 20), 1003, 2);
+        assert.deepEqual(await store.readers('1', 'web_chat', 10), [at('gA', 60), at('gC', 20)]);
+      });
+
+      if (backend.shared) {
+        it('is shared with a second handle on the same backing', async () => {
+          const other = opened.openSibling!();
+          await other.advanceReader('1', 'web_chat', at('u1', 40, 1), 1000, 10);
+          assert.equal(await store.advanceReader('1', 'web_chat', at('u1', 30, 1), 1001, 10), false);
+          assert.deepEqual(await store.readers('1', 'web_chat', 10), [at('u1', 40, 1)]);
+        });
+      }
+    });
+
     describe('pipe settings', () => {
       it('stores, replaces and forgets a pipe length per app', async () => {
         assert.equal(await store.getPipeLength('1', 'web_chat'), undefined);
@@ -571,6 +680,34 @@ describe('RedisStore specifics', () => {
 });
 
 describe('SqliteStore specifics', () => {
+  it('upgrades a file written before message lifecycles: updates count their bytes, read positions are kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'comet-upgrade-'));
+    const file = join(dir, 'comet.db');
+    try {
+      const first = new SqliteStore(file);
+      await first.appendHistory('1', message(1), keep(10));
+      await first.close();
+      // What that release did not have.
+      const { default: Database } = await import('better-sqlite3');
+      const old = new Database(file);
+      old.exec(`DROP TRIGGER history_resized; DROP TABLE read_positions;`);
+      old.close();
+
+      const store = new SqliteStore(file);
+      try {
+        const edited = message(1, 'web_chat', { data: { text: 'a good deal longer than before' }, edited: 5 });
+        await store.updateHistory('1', 'web_chat', 1, () => edited);
+        assert.deepEqual(await store.historyUsage('1'), { bytes: sizeOf(edited), pipes: 1 });
+        assert.equal(await store.advanceReader('1', 'web_chat', { reader: 'u1', user_id: 1, marker: 1 }, 1, 10), true);
+        assert.deepEqual(await store.readers('1', 'web_chat', 10), [{ reader: 'u1', user_id: 1, marker: 1 }]);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('upgrades a file written by the first release: sizes, usage and epochs are filled in, nothing is lost', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'comet-upgrade-'));
     const file = join(dir, 'comet.db');

@@ -7,9 +7,11 @@ import type {
   HistoryLimits,
   HistoryPage,
   HistoryRange,
+  HistoryUpdate,
   HistoryUsage,
   MarkerTicket,
   PublishReceipt,
+  ReaderPosition,
   Store,
   StoredMessage,
   UserKeyRecord,
@@ -50,6 +52,8 @@ class AppData {
   /** Publish id → receipt and expiry, in claim order: the core claims with one window, so that is expiry order. */
   readonly publishIds = new Map<string, { receipt: PublishReceipt; expiresAt: number }>();
   readonly lastSeen = new Map<number, number>();
+  /** Pipe → reader → position; each pipe's map in the order readers last moved (least recent first). */
+  readonly readers = new Map<string, Map<string, ReaderPosition>>();
   webhook: string | null = null;
   secret: string | undefined;
 }
@@ -146,6 +150,57 @@ export class MemoryStore implements Store {
     if (!list) return;
     while (list.entries.length > Math.max(keep, 0)) app.historyBytes -= list.dropOldest();
     if (list.entries.length === 0) app.history.delete(pipe);
+  }
+
+  async updateHistory(
+    appId: string,
+    pipe: string,
+    marker: number,
+    change: (msg: StoredMessage) => StoredMessage | undefined,
+  ): Promise<HistoryUpdate | null> {
+    const app = this.app(appId);
+    const list = app.history.get(pipe);
+    const entry = list?.entries.find((e) => e.msg.marker === marker);
+    if (!entry) return null;
+    const changed = change(copy(entry.msg));
+    if (changed === undefined) return { before: copy(entry.msg), after: copy(entry.msg) };
+    const body = JSON.stringify(changed);
+    const before = entry.msg;
+    const size = sizeOf(body);
+    list!.bytes += size - entry.size;
+    app.historyBytes += size - entry.size;
+    entry.msg = JSON.parse(body) as StoredMessage;
+    entry.size = size;
+    return { before, after: copy(entry.msg) };
+  }
+
+  async advanceReader(
+    appId: string,
+    pipe: string,
+    position: ReaderPosition,
+    _now: number,
+    max: number,
+  ): Promise<boolean> {
+    const all = this.app(appId).readers;
+    const readers = all.get(pipe) ?? new Map<string, ReaderPosition>();
+    all.set(pipe, readers);
+    if ((readers.get(position.reader)?.marker ?? 0) >= position.marker) return false;
+    // Moved now: to the end of the least-recently-moved order.
+    readers.delete(position.reader);
+    readers.set(position.reader, { ...position });
+    for (const reader of readers.keys()) {
+      if (readers.size <= max) break;
+      readers.delete(reader);
+    }
+    return true;
+  }
+
+  async readers(appId: string, pipe: string, limit: number): Promise<ReaderPosition[]> {
+    const readers = [...(this.app(appId).readers.get(pipe)?.values() ?? [])];
+    return readers
+      .sort((a, b) => b.marker - a.marker)
+      .slice(0, limit)
+      .map((r) => ({ ...r }));
   }
 
   async getPipeLength(appId: string, pipe: string): Promise<number | undefined> {

@@ -18,6 +18,9 @@
  *   seen               hash user id → unix s  — last-seen times
  *   pubids             sorted set             — publish ids (sender and id): score = when they may be forgotten (ms)
  *   pubrec             hash publish id → "marker count" — their receipts; both keys expire once nothing is claimed
+ *   rd:<pipe>          hash reader → JSON     — read positions of a pipe
+ *   rdm:<pipe>         sorted set             — their readers by marker (furthest last)
+ *   rdt:<pipe>         sorted set             — their readers by when they last moved (ms)
  *   webhook, secret    strings
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -29,9 +32,11 @@ import type {
   HistoryLimits,
   HistoryPage,
   HistoryRange,
+  HistoryUpdate,
   HistoryUsage,
   MarkerTicket,
   PublishReceipt,
+  ReaderPosition,
   Store,
   StoredMessage,
   UserKeyRecord,
@@ -104,6 +109,40 @@ if redis.call('ZREMRANGEBYSCORE', KEYS[1], ARGV[2], ARGV[2]) == 0 then return 0 
 settle(removed)
 return 1`,
   },
+  /**
+   * ARGV: pipe, marker, the entry as read, the entry changed. Replaces it only when it is still as read
+   * (compare and set): 1 done, 0 changed meanwhile (read again), -1 gone.
+   */
+  cometReplace: {
+    numberOfKeys: 4,
+    lua: `local current = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[2], ARGV[2])[1]
+if not current then return -1 end
+if current ~= ARGV[3] then return 0 end
+redis.call('ZREM', KEYS[1], current); redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
+local delta = #ARGV[4] - #current
+redis.call('HINCRBY', KEYS[2], ARGV[1], delta); redis.call('INCRBY', KEYS[4], delta)
+return 1`,
+  },
+  /**
+   * KEYS: rd, rdm, rdt of the pipe. ARGV: reader, marker, position JSON, now, most readers kept.
+   * Returns 1 when the position moved forward.
+   */
+  cometAdvanceReader: {
+    numberOfKeys: 3,
+    lua: `local at = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if at and tonumber(at) >= tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]); redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
+local n = redis.call('ZCARD', KEYS[3])
+while n > tonumber(ARGV[5]) do
+  local victim = redis.call('ZRANGE', KEYS[3], 0, 1)
+  local gone = victim[1]
+  if gone == ARGV[1] then gone = victim[2] end
+  redis.call('ZREM', KEYS[3], gone); redis.call('ZREM', KEYS[2], gone); redis.call('HDEL', KEYS[1], gone)
+  n = n - 1
+end
+return 1`,
+  },
   /** ARGV: pipe, entries to keep. */
   cometTrim: {
     numberOfKeys: 4,
@@ -137,6 +176,9 @@ return false`,
     lua: `if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end`,
   },
 } as const;
+
+/** Tries of one history update while other nodes keep changing the same entry. */
+const UPDATE_ATTEMPTS = 20;
 
 type ScriptArg = string | number;
 type Scripted = { [name in keyof typeof SCRIPTS]: (...args: ScriptArg[]) => Promise<unknown> };
@@ -253,6 +295,60 @@ export class RedisStore implements Store {
 
   async trimHistory(appId: string, pipe: string, keep: number): Promise<void> {
     await this.scripts.cometTrim(...this.historyKeys(appId, pipe), pipe, Math.max(keep, 0));
+  }
+
+  async updateHistory(
+    appId: string,
+    pipe: string,
+    marker: number,
+    change: (msg: StoredMessage) => StoredMessage | undefined,
+  ): Promise<HistoryUpdate | null> {
+    const k = this.key(appId, 'h', pipe);
+    // Optimistic: read, change, and write only if nobody wrote in between; else read again.
+    for (let attempt = 1; ; attempt++) {
+      const [row] = await this.redis.zrange(k, marker, marker, 'BYSCORE');
+      if (row === undefined) return null;
+      const changed = change(parseMessage(row));
+      if (changed === undefined) return { before: parseMessage(row), after: parseMessage(row) };
+      const body = JSON.stringify(changed);
+      const done = await this.scripts.cometReplace(...this.historyKeys(appId, pipe), pipe, marker, row, body);
+      if (done === 1) return { before: parseMessage(row), after: parseMessage(body) };
+      if (done === -1) return null;
+      if (attempt >= UPDATE_ATTEMPTS) throw new Error(`history entry ${marker} keeps changing; gave up`);
+    }
+  }
+
+  /* ---- read positions ---- */
+
+  private readerKeys(appId: string, pipe: string): string[] {
+    return [this.key(appId, 'rd', pipe), this.key(appId, 'rdm', pipe), this.key(appId, 'rdt', pipe)];
+  }
+
+  async advanceReader(
+    appId: string,
+    pipe: string,
+    position: ReaderPosition,
+    now: number,
+    max: number,
+  ): Promise<boolean> {
+    const moved = await this.scripts.cometAdvanceReader(
+      ...this.readerKeys(appId, pipe),
+      position.reader,
+      position.marker,
+      JSON.stringify(position),
+      now,
+      max,
+    );
+    return moved === 1;
+  }
+
+  async readers(appId: string, pipe: string, limit: number): Promise<ReaderPosition[]> {
+    const [rd, rdm] = this.readerKeys(appId, pipe);
+    const names = await this.redis.zrange(rdm, 0, limit - 1, 'REV');
+    if (names.length === 0) return [];
+    // A reader dropped between the two reads is left out.
+    const rows = await this.redis.hmget(rd, ...names);
+    return rows.flatMap((row) => (row === null ? [] : [JSON.parse(row) as ReaderPosition]));
   }
 
   /* ---- pipe settings ---- */

@@ -12,9 +12,11 @@ import type {
   HistoryLimits,
   HistoryPage,
   HistoryRange,
+  HistoryUpdate,
   HistoryUsage,
   MarkerTicket,
   PublishReceipt,
+  ReaderPosition,
   Store,
   StoredMessage,
   UserKeyRecord,
@@ -44,6 +46,13 @@ CREATE TABLE IF NOT EXISTS publish_ids (
   PRIMARY KEY (app, key)
 );
 CREATE INDEX IF NOT EXISTS publish_ids_by_expiry ON publish_ids (app, expires_at);
+CREATE TABLE IF NOT EXISTS read_positions (
+  app TEXT NOT NULL, pipe TEXT NOT NULL, reader TEXT NOT NULL, user_id INTEGER NOT NULL, user_name TEXT,
+  marker INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+  PRIMARY KEY (app, pipe, reader)
+);
+CREATE INDEX IF NOT EXISTS read_positions_by_marker ON read_positions (app, pipe, marker);
+CREATE INDEX IF NOT EXISTS read_positions_by_age ON read_positions (app, pipe, updated_at);
 `;
 
 /** history_pipes follows every row that enters or leaves history, whichever statement moves it. */
@@ -56,9 +65,12 @@ CREATE TRIGGER IF NOT EXISTS history_removed AFTER DELETE ON history BEGIN
   UPDATE history_pipes SET bytes = bytes - OLD.size, entries = entries - 1 WHERE app = OLD.app AND pipe = OLD.pipe;
   DELETE FROM history_pipes WHERE app = OLD.app AND pipe = OLD.pipe AND entries <= 0;
 END;
+CREATE TRIGGER IF NOT EXISTS history_resized AFTER UPDATE OF size ON history BEGIN
+  UPDATE history_pipes SET bytes = bytes - OLD.size + NEW.size WHERE app = NEW.app AND pipe = NEW.pipe;
+END;
 `;
 
-/** Files written by the first release lack the columns and tables of history quotas and marker epochs. */
+/** Files written by earlier releases lack the columns and tables of history quotas and marker epochs. */
 function upgrade(db: Database.Database): void {
   const columns = (table: string) =>
     new Set(
@@ -152,6 +164,55 @@ export class SqliteStore implements Store {
   async trimHistory(appId: string, pipe: string, keep: number): Promise<void> {
     if (keep <= 0) this.q.clear.run(appId, pipe);
     else this.q.trim.run(appId, pipe, appId, pipe, keep - 1);
+  }
+
+  private readonly updateTx = (
+    appId: string,
+    pipe: string,
+    marker: number,
+    change: (msg: StoredMessage) => StoredMessage | undefined,
+  ): HistoryUpdate | null =>
+    this.db.transaction(() => {
+      const row = this.q.one.get(appId, pipe, marker);
+      if (!row) return null;
+      const changed = change(parse(row));
+      if (changed === undefined) return { before: parse(row), after: parse(row) };
+      const body = JSON.stringify(changed);
+      this.q.replace.run(body, sizeOf(body), appId, pipe, marker);
+      return { before: parse(row), after: parse({ body }) };
+    })();
+
+  async updateHistory(
+    appId: string,
+    pipe: string,
+    marker: number,
+    change: (msg: StoredMessage) => StoredMessage | undefined,
+  ): Promise<HistoryUpdate | null> {
+    return this.updateTx(appId, pipe, marker, change);
+  }
+
+  private readonly advanceTx = (appId: string, pipe: string, p: ReaderPosition, now: number, max: number): boolean =>
+    this.db.transaction(() => {
+      const moved = this.q.advanceReader.run(appId, pipe, p.reader, p.user_id, p.user_name ?? null, p.marker, now);
+      if (moved.changes === 0) return false;
+      this.q.dropOldReaders.run({ app: appId, pipe, reader: p.reader, keep: max });
+      return true;
+    })();
+
+  async advanceReader(
+    appId: string,
+    pipe: string,
+    position: ReaderPosition,
+    now: number,
+    max: number,
+  ): Promise<boolean> {
+    return this.advanceTx(appId, pipe, position, now, max);
+  }
+
+  async readers(appId: string, pipe: string, limit: number): Promise<ReaderPosition[]> {
+    return this.q.readers
+      .all(appId, pipe, limit)
+      .map(({ user_name, ...r }) => (user_name === null ? r : { ...r, user_name }));
   }
 
   async getPipeLength(appId: string, pipe: string): Promise<number | undefined> {
@@ -349,6 +410,30 @@ function prepare(db: Database.Database) {
        ORDER BY marker ASC LIMIT ?`,
     ),
     deleteOne: db.prepare(`DELETE FROM history WHERE app = ? AND pipe = ? AND marker = ?`),
+    one: db.prepare<[string, string, number], { body: string }>(
+      `SELECT body FROM history WHERE app = ? AND pipe = ? AND marker = ?`,
+    ),
+    replace: db.prepare(`UPDATE history SET body = ?, size = ? WHERE app = ? AND pipe = ? AND marker = ?`),
+    /** Only forward: a position at or past the given marker stays as it is (no change reported). */
+    advanceReader: db.prepare(
+      `INSERT INTO read_positions (app, pipe, reader, user_id, user_name, marker, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (app, pipe, reader) DO UPDATE SET user_id = excluded.user_id, user_name = excluded.user_name,
+         marker = excluded.marker, updated_at = excluded.updated_at
+       WHERE excluded.marker > read_positions.marker`,
+    ),
+    /** Keeps the reader that just moved and the `keep` - 1 others moved most recently. */
+    dropOldReaders: db.prepare<{ app: string; pipe: string; reader: string; keep: number }>(
+      `DELETE FROM read_positions WHERE app = :app AND pipe = :pipe AND reader != :reader AND rowid NOT IN
+         (SELECT rowid FROM read_positions WHERE app = :app AND pipe = :pipe AND reader != :reader
+          ORDER BY updated_at DESC, rowid DESC LIMIT :keep - 1)`,
+    ),
+    readers: db.prepare<
+      [string, string, number],
+      { reader: string; user_id: number; user_name: string | null; marker: number }
+    >(
+      `SELECT reader, user_id, user_name, marker FROM read_positions WHERE app = ? AND pipe = ?
+       ORDER BY marker DESC LIMIT ?`,
+    ),
     getLength: db.prepare<[string, string], { length: number }>(
       `SELECT length FROM pipe_settings WHERE app = ? AND pipe = ?`,
     ),

@@ -12,6 +12,8 @@
  * cluster-wide without any store bookkeeping, and a crashed node leaves no stale entries behind.
  */
 
+import type { ReplyQuote } from '../../protocol/wire.js';
+
 /** One message as kept in pipe history or a personal-message queue. */
 export interface StoredMessage {
   /** From `nextMarker(appId)`: unique and increasing within the app. */
@@ -23,6 +25,33 @@ export interface StoredMessage {
   user_name?: string;
   time: number;
   data: unknown;
+  /** The connection that sent it (browser messages only): how a guest author is known. Never sent to clients. */
+  conn?: string;
+  /** The message this one answers, quoted when it was sent. */
+  reply?: ReplyQuote;
+  /** When `data` was last changed. */
+  edited?: number;
+  /** Deleted by its author, kept as a tombstone (`data` null). */
+  deleted?: boolean;
+  /**
+   * Reactions: emoji → reader (see ReaderPosition.reader) → the reactor's stamped name, or "" without one.
+   * Kept inside the entry, so they count in its bytes and against the history quotas.
+   */
+  reactions?: Record<string, Record<string, string>>;
+}
+
+/** How far one reader has seen a pipe (see ReadPosition in the wire protocol). */
+export interface ReaderPosition {
+  reader: string;
+  user_id: number;
+  user_name?: string;
+  marker: number;
+}
+
+/** A history entry before and after `updateHistory` changed it. */
+export interface HistoryUpdate {
+  before: StoredMessage;
+  after: StoredMessage;
 }
 
 /** Which page of a pipe's history to read. Results always come back oldest first (ascending marker). */
@@ -130,6 +159,29 @@ export interface Store {
   deleteHistory(appId: string, pipe: string, marker: number): Promise<boolean>;
   /** Keeps only the newest `keep` entries of a pipe (0 = clear). */
   trimHistory(appId: string, pipe: string, keep: number): Promise<void>;
+  /**
+   * Changes one entry atomically across nodes: `change` gets the entry as stored and returns it changed
+   * (same pipe and marker), or undefined to leave it; what it throws is thrown here, nothing written. It
+   * may run more than once (Redis runs it again when another node changed the entry meanwhile), so it
+   * only computes. The pipe's and the app's bytes follow the entry's new size (eviction waits for the
+   * next append). Resolves with the entry before and after, or null when the pipe has no such entry.
+   */
+  updateHistory(
+    appId: string,
+    pipe: string,
+    marker: number,
+    change: (msg: StoredMessage) => StoredMessage | undefined,
+  ): Promise<HistoryUpdate | null>;
+
+  /* ---- read positions ("seen by") ---- */
+
+  /**
+   * Moves a reader's position in a pipe forward (never back), atomically across nodes; true when it
+   * moved. `now` is when, for `max`: a pipe keeps at most that many readers, the least recently moved go.
+   */
+  advanceReader(appId: string, pipe: string, position: ReaderPosition, now: number, max: number): Promise<boolean>;
+  /** The `limit` furthest readers of a pipe, furthest first. */
+  readers(appId: string, pipe: string, limit: number): Promise<ReaderPosition[]>;
 
   /* ---- pipe settings (CppComet `pipes_settings`) ---- */
 
