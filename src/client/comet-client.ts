@@ -15,6 +15,7 @@ import type {
   IncomingMessage,
   PresenceUser,
   PublishRequest,
+  ReadPosition,
   ServerToClientEvents,
 } from '../protocol/wire.js';
 import { MarkerWindow } from './dedupe.js';
@@ -22,7 +23,14 @@ import { CometClientError, asClientError } from './errors.js';
 import { SubscriptionSet } from './subscriptions.js';
 import { allowPolling } from './transport-fallback.js';
 import { NOTICE_EVENTS } from './types.js';
-import type { CometClientEventMap, CometClientOptions, ConnectionStatus, HistoryPage } from './types.js';
+import type {
+  CometClientEventMap,
+  CometClientOptions,
+  ConnectionStatus,
+  HistoryPage,
+  PublishOptions,
+  ReactorsInfo,
+} from './types.js';
 
 type WireSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -52,6 +60,12 @@ interface Answers {
   publish: DeliveryReport;
   history: { messages: IncomingMessage[]; more?: boolean };
   presence: PresenceInfo;
+  edit: { edited: number };
+  delete: object;
+  react: { count: number };
+  reactors: ReactorsInfo;
+  read: object;
+  readers: { readers: ReadPosition[] };
 }
 
 const DEFAULT_REQUEST_TIMEOUT = 10_000;
@@ -106,11 +120,10 @@ export interface CometClient {
 }
 
 /**
- * Events (CustomEvent, payload in `detail`): `status`, `auth`, `ready`, `message`, `delete`,
- * `typing`, `error` (see CometClientEventMap).
+ * Events: CustomEvents named and typed by CometClientEventMap, payload in `detail`.
  *
- * Requests (`publish`, `history`, `presence`, `subscribe`, `unsubscribe`) return promises that
- * reject with a CometClientError whose `code` is a wire ErrorCode, `disconnected` or `timeout`.
+ * Requests return promises that reject with a CometClientError whose `code` is a wire ErrorCode,
+ * `disconnected` or `timeout`.
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class CometClient extends EventTarget {
@@ -358,16 +371,20 @@ export class CometClient extends EventTarget {
    * publish waits in the outbox and goes (again) once connected: `id` lets the server take it once. The
    * outbox lives in memory: a page reload loses it. Rejects when the server refuses the message, when it
    * does not answer in time (`timeout`: publish again with the same `id` to retry without a copy), and
-   * with `disconnected` when the client is not connecting at all or disconnect() is called.
+   * with `disconnected` when the client is not connecting at all or disconnect() is called. The third
+   * argument is the event name, or the options `{event, id, replyTo}` (`replyTo`: the marker this answers).
    */
-  async publish(pipe: string, data: unknown, event?: string, id = newMessageId()): Promise<DeliveryReport> {
+  async publish(pipe: string, data: unknown, options?: string | PublishOptions, id?: string): Promise<DeliveryReport> {
+    const { event, replyTo } = (options = typeof options === 'object' ? options : { event: options, id });
     if (!isValidPipeName(pipe)) throw new CometClientError('invalid_pipe', `not a valid pipe name: ${String(pipe)}`);
     if (event !== undefined && !isValidEventName(event)) {
       throw new CometClientError('invalid_pipe', `not a valid event name: ${String(event)}`);
     }
     if (!this._socket) throw new CometClientError('disconnected', 'not connected to the comet server');
     // The server checks the id (8-64 characters of [A-Za-z0-9_-]) and refuses a bad one as `invalid`.
-    const _req = event === undefined ? { pipe, data, id } : { pipe, event, data, id };
+    const _req: Outgoing['_req'] = { pipe, data, id: options.id ?? newMessageId() };
+    if (event !== undefined) _req.event = event;
+    if (replyTo !== undefined) _req.reply_to = replyTo;
     const report = await new Promise<DeliveryReport>((_done, _fail) => {
       this._outbox.push({ _req, _done, _fail });
       void this._send();
@@ -426,6 +443,37 @@ export class CometClient extends EventTarget {
     if (!isValidPipeName(pipe)) throw new CometClientError('invalid_pipe', `not a valid pipe name: ${String(pipe)}`);
     const res = await this._request('presence', { pipe });
     return { count: res.count, users: res.users };
+  }
+
+  /** Changes the `data` of my message (within the app's edit window); resolves with the time of the edit. */
+  async edit(pipe: string, marker: number, data: unknown): Promise<number> {
+    return (await this._request('edit', { pipe, marker, data })).edited;
+  }
+
+  /** Deletes my message (within the app's edit window): a tombstone or nothing stays, per the app's setting. */
+  async deleteMessage(pipe: string, marker: number): Promise<void> {
+    await this._request('delete', { pipe, marker });
+  }
+
+  /** Adds (`on`) or takes back my reaction to a message; resolves with the emoji's count afterwards. */
+  async react(pipe: string, marker: number, emoji: string, on: boolean): Promise<number> {
+    return (await this._request('react', { pipe, marker, emoji, on })).count;
+  }
+
+  /** Who reacted to a message, per emoji, with every count. */
+  async reactors(pipe: string, marker: number): Promise<ReactorsInfo> {
+    const { reactors, reactions } = await this._request('reactors', { pipe, marker });
+    return { reactors, reactions };
+  }
+
+  /** Tells the pipe that this reader has seen it up to `marker` (its subscribers get a `read` event). */
+  async markRead(pipe: string, marker: number): Promise<void> {
+    await this._request('read', { pipe, marker });
+  }
+
+  /** The furthest readers' positions in a pipe, furthest first (to count "seen by"). */
+  async readers(pipe: string): Promise<ReadPosition[]> {
+    return (await this._request('readers', { pipe })).readers;
   }
 
   /**

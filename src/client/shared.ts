@@ -24,13 +24,18 @@ import type {
   DeliveryReport,
   HistoryPage,
   IncomingMessage,
+  PublishOptions,
+  ReactorsInfo,
+  ReadPosition,
 } from './types.js';
 
 type EventType = keyof CometClientEventMap;
 /** What the leader hands on from its client to every tab. */
 const EVENTS: EventType[] = ['status', 'auth', 'message', 'error', 'reset', ...NOTICE_EVENTS];
 
-type Op = 'subscribe' | 'publish' | 'history' | 'presence' | 'typing';
+/** Requests the leader sends with its client as they are, its answer going back to the tab that asked. */
+type Plain = 'edit' | 'deleteMessage' | 'react' | 'reactors' | 'markRead' | 'readers';
+type Op = 'subscribe' | 'publish' | 'history' | 'presence' | 'typing' | Plain;
 
 /** What goes over the channel. `to` addresses one tab; `skip` leaves one out. */
 type Post =
@@ -50,7 +55,17 @@ interface Call {
 /** What the element asks of a client: a CometClient of its own, or a SharedClient. */
 export type ChatClient = Pick<
   CometClient,
-  'on' | 'subscribe' | 'connect' | 'disconnect' | 'publish' | 'history' | 'presence' | 'typing' | 'status' | 'auth'
+  | 'on'
+  | 'subscribe'
+  | 'connect'
+  | 'disconnect'
+  | 'publish'
+  | 'history'
+  | 'presence'
+  | 'typing'
+  | 'status'
+  | 'auth'
+  | Plain
 >;
 
 export interface SharedClientDeps {
@@ -130,8 +145,33 @@ export class SharedClient extends EventTarget {
     this._subs.delete(target);
   }
 
-  publish(pipe: string, data: unknown, event?: string, id?: string): Promise<DeliveryReport> {
-    return this._call('publish', [pipe, data, event, id]) as Promise<DeliveryReport>;
+  publish(pipe: string, data: unknown, options?: string | PublishOptions, id?: string): Promise<DeliveryReport> {
+    const o = typeof options === 'object' ? options : { event: options, id };
+    return this._call('publish', [pipe, data, o]) as Promise<DeliveryReport>;
+  }
+
+  edit(pipe: string, marker: number, data: unknown): Promise<number> {
+    return this._call('edit', [pipe, marker, data]) as Promise<number>;
+  }
+
+  deleteMessage(pipe: string, marker: number): Promise<void> {
+    return this._call('deleteMessage', [pipe, marker]) as Promise<void>;
+  }
+
+  react(pipe: string, marker: number, emoji: string, on: boolean): Promise<number> {
+    return this._call('react', [pipe, marker, emoji, on]) as Promise<number>;
+  }
+
+  reactors(pipe: string, marker: number): Promise<ReactorsInfo> {
+    return this._call('reactors', [pipe, marker]) as Promise<ReactorsInfo>;
+  }
+
+  markRead(pipe: string, marker: number): Promise<void> {
+    return this._call('markRead', [pipe, marker]) as Promise<void>;
+  }
+
+  readers(pipe: string): Promise<ReadPosition[]> {
+    return this._call('readers', [pipe]) as Promise<ReadPosition[]>;
   }
 
   async history(pipe: string, options: HistoryOptions = {}): Promise<HistoryPage> {
@@ -190,8 +230,10 @@ export class SharedClient extends EventTarget {
       const page = await client.history(args[0] as string, args[1] as HistoryOptions);
       return { list: [...page], more: page.more };
     }
-    const [pipe, data, event, id] = args as [string, unknown, string | undefined, string | undefined];
-    const report = await client.publish(pipe, data, event, id);
+    if (op !== 'publish') return (client[op] as (...a: unknown[]) => Promise<unknown>)(...args);
+    const [pipe, data, options] = args as [string, unknown, PublishOptions];
+    const report = await client.publish(pipe, data, options);
+    const event = options.event;
     const auth = client.auth;
     if (report.marker !== undefined && auth) {
       const detail: IncomingMessage = {

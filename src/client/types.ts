@@ -5,8 +5,13 @@ import type {
   ClosingNotice,
   DeliveryReport,
   DeleteNotice,
+  EditNotice,
   IncomingMessage,
   PresenceUser,
+  ReactionNotice,
+  ReadNotice,
+  ReadPosition,
+  ReplyQuote,
   ServerToClientEvents,
   TypingNotice,
 } from '../protocol/wire.js';
@@ -37,6 +42,9 @@ export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecti
  */
 export const NOTICE_EVENTS = [
   'delete',
+  'edit',
+  'reaction',
+  'read',
   'typing',
   'availability',
   'closing',
@@ -67,13 +75,33 @@ export type CometClientEventMap = ClientOwnEvents & {
 /** A page of history: the messages, oldest first, and `more` when the server cut it short by size (ask again from its edge). */
 export type HistoryPage = IncomingMessage[] & { more: boolean };
 
+/** publish()'s options, in place of its `event` argument. */
+export interface PublishOptions {
+  event?: string;
+  /** The message's id (see publish); a fresh one when absent. */
+  id?: string;
+  /** The marker of the message this one answers: subscribers get it quoted in `server_info.reply`. */
+  replyTo?: number;
+}
+
+/** Who reacted to a message: at most REACTORS_LIST_MAX users per emoji (guests as user_id 0), and every count. */
+export interface ReactorsInfo {
+  reactors: Record<string, PresenceUser[]>;
+  reactions: Record<string, number>;
+}
+
 export type {
   AuthInfo,
   AvailabilityNotice,
   ClosingNotice,
   DeliveryReport,
   DeleteNotice,
+  EditNotice,
   IncomingMessage,
   PresenceUser,
+  ReactionNotice,
+  ReadNotice,
+  ReadPosition,
+  ReplyQuote,
   TypingNotice,
 };
