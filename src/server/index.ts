@@ -164,6 +164,7 @@ export async function createCometServer(options: CometServerOptions = {}): Promi
 
     const metrics = new Metrics();
     const webhooks = new WebhookDispatcher((id) => registry.get(id), metrics, {
+      ...(o.clock ? { clock: o.clock } : {}),
       onGiveUp: (appId, url, reason) => log.info(`webhook of app ${appId} gave up on ${urlForLog(url)}: ${reason}`),
     });
     const core = new Core({

@@ -119,12 +119,12 @@ describe('the PHP kit against a real server', () => {
         calls: [['userToken', [42, 'Ольга «admin»', 600]]],
       }),
     );
-    const check = await verifyToken(env.server.app1Secret, token);
+    const check = await verifyToken(env.server.app1Secret, token, before);
     assert.ok(check.ok);
     assert.equal(check.claims.user_id, 42);
     assert.equal(check.claims.name, 'Ольга «admin»');
     assert.ok(check.claims.exp >= before + 600 && check.claims.exp <= before + 602);
-    assert.equal((await verifyToken(APP2_SECRET, token)).ok, false, "another app's secret does not verify it");
+    assert.equal((await verifyToken(APP2_SECRET, token, before)).ok, false, "another app's secret does not verify it");
 
     const olga = await env.client({ dev_id: '1', token });
     assert.deepEqual(olga.auth, { authorized: true, user_id: 42, user_name: 'Ольга «admin»' });

@@ -10,13 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket as NetSocket } from 'node:net';
 import type { CometServer } from '../../src/server/index.js';
+import { testClock, type TestClock } from '../fixtures/test-clock.js';
 import { connect, disconnected, nextEvent, request, serverPerTest, subscribe, type Client } from './socket-helpers.js';
-
-/** A clock the test moves by hand. */
-function testClock() {
-  let t = Date.now();
-  return { now: () => t, advance: (ms: number) => void (t += ms) };
-}
 
 const opened: { clients: Client[] } = { clients: [] };
 after(async () => {
@@ -95,7 +90,7 @@ describe('history is priced by bytes', { timeout: 30_000 }, () => {
 
 describe('a connection that does not read', { timeout: 30_000 }, () => {
   /** A server whose clock the test moves, with a small output budget and nothing else in the way. */
-  async function budgetServer(clock: ReturnType<typeof testClock>) {
+  async function budgetServer(clock: TestClock) {
     return serve({
       clock: clock.now,
       limits: {

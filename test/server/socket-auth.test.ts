@@ -1,7 +1,8 @@
 /** Who a connection is: user keys, tokens, revocation, origins, and what gets stamped on its messages. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { signToken } from '../../src/server/core/tokens.js';
+import { signToken, TOKEN_CLOCK_TOLERANCE_S } from '../../src/server/core/tokens.js';
+import { testClock } from '../fixtures/test-clock.js';
 import { disconnected, request, subscribe, useServer, waitForMessage } from './socket-helpers.js';
 
 describe('authorization', () => {
@@ -124,5 +125,20 @@ describe('authorization', () => {
     // A configured URL is compared as the origin a browser sends for it.
     assert.equal((await client({ dev_id: 'blog' }, { origin: 'https://blog.example' })).socket.connected, true);
     await assert.rejects(client({ dev_id: 'blog' }, { origin: 'http://blog.example' }), /origin/);
+  });
+});
+
+describe('authorization by the server clock', () => {
+  const clock = testClock();
+  const env = useServer({ clock: clock.now });
+
+  it('a token expires by the server clock, past the tolerance between signer and server', async () => {
+    const { token, expires } = await env.server.core.issueToken('1', { user_id: 12, ttl_seconds: 60 });
+    assert.equal(expires, Math.floor(clock.now() / 1000) + 60);
+    assert.equal((await env.client({ dev_id: '1', token })).auth.authorized, true);
+    clock.advance((60 + TOKEN_CLOCK_TOLERANCE_S - 1) * 1000);
+    assert.equal((await env.client({ dev_id: '1', token })).auth.authorized, true);
+    clock.advance(1000);
+    assert.equal((await env.client({ dev_id: '1', token })).auth.reason, 'expired_token');
   });
 });

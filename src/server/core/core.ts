@@ -152,7 +152,7 @@ export class Core implements BackendApi {
     const auth: AuthInfo =
       typeof creds === 'string'
         ? { authorized: false, user_id: 0, reason: creds }
-        : await authenticateUser(this.store, app, creds);
+        : await authenticateUser(this.store, app, creds, this.now());
     // Without it the client keeps the epoch it knows: a store that cannot be read must not refuse the connection.
     const epoch = await this.epochOf(app.id).catch(() => undefined);
     if (epoch !== undefined) auth.epoch = epoch;
@@ -420,7 +420,7 @@ export class Core implements BackendApi {
     const count = await this.out.deliver(appId, live, sender.connId, app.receipts);
     if (app.receipts) this.metrics.delivered(count);
     else this.metrics.messagesOut(count);
-    const webhook = await this.webhookUrls.get(appId, () => this.store.getWebhook(appId));
+    const webhook = await this.webhookUrls.get(appId, () => this.store.getWebhook(appId), this.now());
     if (webhook && this.webhooks) this.webhooks.enqueue(appId, webhook, live, epoch);
     return { marker, number_messages: count };
   }
@@ -461,7 +461,11 @@ export class Core implements BackendApi {
   }
 
   private async pipeLength(appId: string, pipe: string): Promise<number> {
-    const set = await this.pipeLengths.get(appPipeKey(appId, pipe), () => this.store.getPipeLength(appId, pipe));
+    const set = await this.pipeLengths.get(
+      appPipeKey(appId, pipe),
+      () => this.store.getPipeLength(appId, pipe),
+      this.now(),
+    );
     if (set !== undefined) return set;
     return isWebPipe(pipe) ? this.webHistoryLength : 0;
   }

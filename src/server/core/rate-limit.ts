@@ -6,28 +6,28 @@ export class TokenBucket {
   constructor(
     private readonly burst: number,
     private readonly perSecond: number,
-    now = Date.now(),
+    now: number,
   ) {
     this.tokens = burst;
     this.last = now;
   }
 
   /** What may be taken now. */
-  available(now = Date.now()): number {
+  available(now: number): number {
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
     this.last = now;
     return this.tokens;
   }
 
   /** Takes `cost` tokens (default one); false, and nothing taken, when fewer are left. */
-  take(now = Date.now(), cost = 1): boolean {
+  take(now: number, cost = 1): boolean {
     if (this.available(now) < cost) return false;
     this.tokens -= cost;
     return true;
   }
 
   /** Takes `cost` even when that leaves the bucket in debt: for costs known only after the work was done. */
-  charge(cost: number, now = Date.now()): void {
+  charge(cost: number, now: number): void {
     this.available(now);
     this.tokens -= cost;
   }
@@ -45,11 +45,11 @@ export class TokenBucket {
 export class StrikeCounter {
   private readonly forgiven: TokenBucket;
 
-  constructor(limit: number, windowMs: number, now = Date.now()) {
+  constructor(limit: number, windowMs: number, now: number) {
     this.forgiven = new TokenBucket(limit - 1, ((limit - 1) * 1000) / windowMs, now);
   }
 
-  add(now = Date.now()): boolean {
+  add(now: number): boolean {
     return !this.forgiven.take(now);
   }
 }

@@ -16,7 +16,7 @@ export class SettingsCache<V> {
   constructor(private readonly ttlMs = SETTINGS_TTL_MS) {}
 
   /** The cached value, or `load()`'s (shared by concurrent callers; a failed load is not kept). */
-  get(key: string, load: () => Promise<V>, now = Date.now()): Promise<V> {
+  get(key: string, load: () => Promise<V>, now: number): Promise<V> {
     const hit = this.entries.get(key);
     if (hit && hit.until > now) return hit.value;
     this.entries.delete(key);

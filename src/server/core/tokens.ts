@@ -30,11 +30,7 @@ export function signToken(secret: string, claims: TokenClaims): string {
 }
 
 /** Checks signature, algorithm, `exp`/`nbf` and the claims' types (not revocation: that needs the store). */
-export async function verifyToken(
-  secret: string,
-  token: string,
-  nowSeconds = Math.floor(Date.now() / 1000),
-): Promise<TokenCheck> {
+export async function verifyToken(secret: string, token: string, nowSeconds: number): Promise<TokenCheck> {
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtVerify(token, new TextEncoder().encode(secret), {

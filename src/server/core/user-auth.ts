@@ -14,9 +14,10 @@ export interface Credentials {
 
 const ANONYMOUS: AuthInfo = { authorized: false, user_id: 0 };
 
-export async function authenticateUser(store: Store, app: App, creds: Credentials): Promise<AuthInfo> {
+/** `nowMs`: the core's clock. */
+export async function authenticateUser(store: Store, app: App, creds: Credentials, nowMs: number): Promise<AuthInfo> {
   if (creds.token !== undefined) {
-    const check = await verifyToken(app.secret, creds.token);
+    const check = await verifyToken(app.secret, creds.token, Math.floor(nowMs / 1000));
     if (!check.ok) return { ...ANONYMOUS, reason: check.reason };
     if (await store.isTokenRevoked(app.id, creds.token)) return { ...ANONYMOUS, reason: 'revoked_token' };
     const { user_id, name } = check.claims;

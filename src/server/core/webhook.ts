@@ -55,6 +55,8 @@ export interface WebhookOptions {
   breakerCooldownMs?: number;
   /** Timers (retries, timeouts, cool-downs); default the real ones. */
   timers?: WebhookTimers;
+  /** Milliseconds since the epoch, for the signed timestamp: the server passes its core's clock. */
+  clock?: () => number;
   /** Told about deliveries given up on (for logging). */
   onGiveUp?: (appId: string, url: string, reason: string) => void;
 }
@@ -137,7 +139,8 @@ export class WebhookDispatcher {
   private readonly aborter = new AbortController();
   private readonly agents: WebhookAgents;
   private readonly timers: WebhookTimers;
-  private readonly o: Required<Omit<WebhookOptions, 'timers' | 'onGiveUp'>>;
+  private readonly now: () => number;
+  private readonly o: Required<Omit<WebhookOptions, 'timers' | 'clock' | 'onGiveUp'>>;
   private closed = false;
 
   constructor(
@@ -159,6 +162,7 @@ export class WebhookDispatcher {
       breakerCooldownMs: options.breakerCooldownMs ?? d.breakerCooldownMs,
     };
     this.timers = options.timers ?? realTimers;
+    this.now = options.clock ?? Date.now;
     this.agents = new WebhookAgents();
     metrics?.watchWebhooks(() => this.backlog());
   }
@@ -365,7 +369,7 @@ export class WebhookDispatcher {
       return 'refused';
     }
     job.attempt += 1;
-    const timestamp = String(Math.floor(Date.now() / 1000));
+    const timestamp = String(Math.floor(this.now() / 1000));
     const timeout = new AbortController();
     const cancelTimeout = this.timers.after(this.o.timeoutMs, () => timeout.abort());
     let failure: string;
