@@ -2,10 +2,12 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DeleteNotice, IncomingMessage } from '../../src/protocol/wire.js';
+import { testClock } from '../fixtures/test-clock.js';
 import { disconnected, nextEvent, request, subscribe, useServer, waitForMessage } from './socket-helpers.js';
 
 describe('moderation and personal messages', () => {
-  const env = useServer();
+  const clock = testClock();
+  const env = useServer({ clock: clock.now });
   const { client } = env;
   const user = (id: number) => client({ dev_id: '1', user_id: id, user_key: `key${id}` });
 
@@ -33,9 +35,11 @@ describe('moderation and personal messages', () => {
     assert.equal((await request(u, 'publish', { pipe: 'web_quiet', data: 1 })).error, 'banned');
     assert.equal((await request(u, 'publish', { pipe: 'web_loud', data: 1 })).error, '');
     await env.server.core.unban('1', { user_id: 33, pipe: 'web_quiet' });
-    await env.server.core.ban('1', { user_id: 33, seconds: 0.05 });
+    await env.server.core.ban('1', { user_id: 33, seconds: 60 });
     assert.equal((await request(u, 'publish', { pipe: 'web_loud', data: 2 })).error, 'banned');
-    await new Promise((r) => setTimeout(r, 80));
+    clock.advance(59_999);
+    assert.equal((await request(u, 'publish', { pipe: 'web_loud', data: 2 })).error, 'banned');
+    clock.advance(1);
     assert.equal((await request(u, 'publish', { pipe: 'web_loud', data: 3 })).error, '');
   });
 

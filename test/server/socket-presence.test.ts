@@ -3,10 +3,12 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TYPING_INTERVAL_MS } from '../../src/protocol/limits.js';
 import type { TypingNotice } from '../../src/protocol/wire.js';
+import { testClock } from '../fixtures/test-clock.js';
 import { nextEvent, request, subscribe, useServer, waitForMessage } from './socket-helpers.js';
 
 describe('presence', () => {
-  const env = useServer();
+  const clock = testClock();
+  const env = useServer({ clock: clock.now });
   const { client } = env;
 
   before(async () => {
@@ -104,7 +106,7 @@ describe('presence', () => {
     try {
       for (let i = 0; i < 40; i++) assert.equal((await env.server.core.connTyping(conn, `web_t${i}`)).error, '');
       assert.equal(conn.typingAt?.size, 40);
-      await new Promise((resolve) => setTimeout(resolve, TYPING_INTERVAL_MS + 50));
+      clock.advance(TYPING_INTERVAL_MS);
       assert.equal((await env.server.core.connTyping(conn, 'web_t_last')).error, '');
       assert.deepEqual([...(conn.typingAt?.keys() ?? [])], ['web_t_last']);
     } finally {
