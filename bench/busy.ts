@@ -33,6 +33,8 @@ export interface BusyRow {
   p99: number;
   lost: number;
   deliveries: number;
+  /** Messages a subscriber got per event frame: 1 without batches. */
+  messagesPerFrame: number;
 }
 
 interface Target {
@@ -55,7 +57,7 @@ async function measureTarget(target: Target, options: BusyOptions): Promise<Busy
   const loads: LoadChild[] = [];
   const publishers: BenchClient[] = [];
   try {
-    server = await startServer(target.kind);
+    server = await startServer(target.kind, { cpuProfDir: process.env.BENCH_CPU_PROF });
     const processes = Math.ceil(options.subscribers / PER_LOAD_PROCESS);
     loads.push(...(await Promise.all(Array.from({ length: processes }, startLoadChild))));
     await withTimeout(
@@ -76,12 +78,16 @@ async function measureTarget(target: Target, options: BusyOptions): Promise<Busy
     );
     for (let i = 0; i < options.publishers; i++)
       publishers.push(await connectClient(target.dialect, server.url, BENCH_APP));
-    const received = async () => (await Promise.all(loads.map((l) => l.counts()))).reduce((n, c) => n + c.received, 0);
+    const tally = async () => {
+      const counts = await Promise.all(loads.map((l) => l.counts()));
+      return { received: counts.reduce((n, c) => n + c.received, 0), frames: counts.reduce((n, c) => n + c.frames, 0) };
+    };
+    const received = async () => (await tally()).received;
     const rows: BusyRow[] = [];
     let seq = 0;
     for (const rate of options.rates) {
       const messages = Math.round(rate * options.seconds);
-      const before = await received();
+      const { received: before, frames: framesBefore } = await tally();
       await Promise.all(loads.map((l) => l.latencies()));
       const cpuBefore = await server.cpu();
       // On schedule: each tick sends what the elapsed time calls for, so a late timer does not lower the rate.
@@ -106,7 +112,8 @@ async function measureTarget(target: Target, options: BusyOptions): Promise<Busy
         await sleep(2000);
       }
       const cpu = (await server.cpu()) - cpuBefore;
-      const got = (await received()) - before;
+      const after = await tally();
+      const got = after.received - before;
       const latencies = (await Promise.all(loads.map((l) => l.latencies()))).flat();
       if (failed > 0) throw new Error(`${target.name}: ${failed} publishes failed`);
       rows.push({
@@ -117,6 +124,7 @@ async function measureTarget(target: Target, options: BusyOptions): Promise<Busy
         p99: percentile(latencies, 99),
         lost: messages * options.subscribers - got,
         deliveries: got,
+        messagesPerFrame: got / Math.max(1, after.frames - framesBefore),
       });
     }
     return rows;
@@ -129,12 +137,14 @@ async function measureTarget(target: Target, options: BusyOptions): Promise<Busy
 
 export async function measureBusy(options: BusyOptions, log: (line: string) => void): Promise<BusyRow[]> {
   const rows: BusyRow[] = [];
-  for (const target of TARGETS) {
+  // BENCH_ONLY=text: the baseline and the rows whose name contains the text.
+  const only = process.env.BENCH_ONLY;
+  for (const target of TARGETS.filter((t, i) => i === 0 || !only || t.name.includes(only))) {
     log(`  ${target.name} … `);
     const measured = await measureTarget(target, options);
     rows.push(...measured);
     log(
-      `${measured.map((r) => `${r.rate}/s: ${r.cpuPerDelivery.toFixed(1)} µs CPU, p99 ${r.p99.toFixed(0)} ms`).join('; ')}\n`,
+      `${measured.map((r) => `${r.rate}/s: ${r.cpuPerDelivery.toFixed(1)} µs CPU, p99 ${r.p99.toFixed(0)} ms, ${r.messagesPerFrame.toFixed(2)} per frame`).join('; ')}\n`,
     );
   }
   return rows;
@@ -162,11 +172,11 @@ export function formatBusyTable(rows: BusyRow[], subscribers: number): string {
   }
   lines.push(
     '',
-    '| server | rate | deliveries | server CPU / delivery | latency p50 | latency p99 | lost |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    '| server | rate | deliveries | messages / frame | server CPU / delivery | latency p50 | latency p99 | lost |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       (r) =>
-        `| ${r.name} | ${r.rate}/s | ${r.deliveries.toLocaleString('en')} | ${r.cpuPerDelivery.toFixed(1)} µs | ${ms(r.p50)} | ${ms(r.p99)} | ${r.lost} |`,
+        `| ${r.name} | ${r.rate}/s | ${r.deliveries.toLocaleString('en')} | ${r.messagesPerFrame.toFixed(2)} | ${r.cpuPerDelivery.toFixed(1)} µs | ${ms(r.p50)} | ${ms(r.p99)} | ${r.lost} |`,
     ),
   );
   return lines.join('\n');

@@ -97,16 +97,26 @@ interface Opened {
   error?: string;
 }
 
+/** Messages and event frames received so far, clients that received exactly one, the last arrival (wall-clock ms). */
+export interface Counts {
+  received: number;
+  frames: number;
+  exactlyOnce: number;
+  lastArrival: number;
+}
+
 export interface LoadChild {
   open(order: OpenOrder): Promise<Opened>;
-  counts(): Promise<{ received: number; exactlyOnce: number; lastArrival: number }>;
+  counts(): Promise<Counts>;
   latencies(): Promise<number[]>;
   close(): Promise<void>;
 }
 
 export async function startLoadChild(): Promise<LoadChild> {
   const entry = fileURLToPath(new URL('./load-child.ts', import.meta.url));
-  const child: ChildProcess = fork(entry, [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  // BENCH_CPU_PROF profiles the load processes too: the generator must be shown not to be what limits the rate.
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child: ChildProcess = fork(entry, [], { execArgv: ['--import', 'tsx', ...profile], stdio: 'inherit' });
   const next = <T>(pick: (msg: Record<string, unknown>) => boolean): Promise<T> =>
     new Promise((resolve, reject) => {
       const onMessage = (msg: Record<string, unknown>) => {
@@ -127,9 +137,7 @@ export async function startLoadChild(): Promise<LoadChild> {
       return reply;
     },
     counts() {
-      const reply = next<{ received: number; exactlyOnce: number; lastArrival: number }>(
-        (m) => typeof m.received === 'number',
-      );
+      const reply = next<Counts>((m) => typeof m.received === 'number');
       child.send('counts');
       return reply;
     },

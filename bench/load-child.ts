@@ -7,14 +7,13 @@
  * Over IPC: `{ open: OpenOrder }` opens that many light clients (bench/light-client.ts), at most
  * `inFlight` handshakes at a time, from its own loopback source address, and answers
  * `{ opened, failed, cpu, rss, error? }` (cpu: µs this process spent opening them; rss: bytes its
- * resident set grew by); `counts` answers `{ received, exactlyOnce, lastArrival }` (messages
- * received so far, clients that received exactly one, wall-clock ms of the last arrival);
+ * resident set grew by); `counts` answers `{ received, frames, exactlyOnce, lastArrival }` (messages
+ * and event frames received so far, clients that received exactly one, wall-clock ms of the last arrival);
  * `latencies` answers `{ latencies }` (publish → arrival, ms, of each message whose payload has a
  * `sentAt`, since the last time asked); `close` closes every connection and exits, as does losing the parent.
  */
 import { performance } from 'node:perf_hooks';
-import type WebSocket from 'ws';
-import { openLightClient } from './light-client.js';
+import { openLightClient, type LightClient } from './light-client.js';
 import type { Dialect } from './protocol.js';
 
 export interface OpenOrder {
@@ -28,9 +27,11 @@ export interface OpenOrder {
   inFlight: number;
 }
 
-const sockets: WebSocket[] = [];
+const sockets: LightClient[] = [];
 let perClient = new Uint32Array(0);
 let received = 0;
+/** Event frames (`message` or `batch`) received. */
+let frames = 0;
 let lastArrival = 0;
 /** Publish → arrival of every message with a `sentAt` (wall-clock ms), while recording. */
 let latencies: number[] = [];
@@ -46,12 +47,13 @@ async function open(order: OpenOrder): Promise<void> {
     while (next < order.count) {
       const index = next++;
       try {
-        const ws = await openLightClient({
+        const client = await openLightClient({
           url: order.url,
           dialect: order.dialect,
           app: order.app,
           localAddress: order.localAddress,
           batch: order.batch,
+          onFrame: () => (frames += 1),
           onMessage: (payload) => {
             perClient[index] += 1;
             received += 1;
@@ -60,7 +62,7 @@ async function open(order: OpenOrder): Promise<void> {
             if (typeof sentAt === 'number') latencies.push(lastArrival - sentAt);
           },
         });
-        sockets.push(ws);
+        sockets.push(client);
       } catch (err) {
         failed += 1;
         error ??= String(err);
@@ -81,13 +83,14 @@ async function open(order: OpenOrder): Promise<void> {
 process.on('message', (msg: unknown) => {
   const order = (msg as { open?: OpenOrder } | null)?.open;
   if (order) void open(order);
-  if (msg === 'counts') process.send!({ received, exactlyOnce: perClient.filter((n) => n === 1).length, lastArrival });
+  if (msg === 'counts')
+    process.send!({ received, frames, exactlyOnce: perClient.filter((n) => n === 1).length, lastArrival });
   if (msg === 'latencies') {
     process.send!({ latencies });
     latencies = [];
   }
   if (msg === 'close') {
-    for (const ws of sockets) ws.terminate();
+    for (const client of sockets) client.terminate();
     process.exit(0);
   }
 });

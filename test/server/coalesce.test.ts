@@ -49,6 +49,17 @@ describe('Coalescer', () => {
     assert.deepEqual(sent, [['a0'], ['a1'], ['a2'], ['a3'], ['a4']]);
   });
 
+  it('a sender with other messages under way (undefined) does not make its pipe quiet', () => {
+    coalescer.add('p', 'e', undefined, 'a1');
+    later(1);
+    coalescer.add('p', 'e', undefined, 'a2');
+    later(1);
+    coalescer.add('p', 'e', undefined, 'a3');
+    assert.deepEqual(sent, [['a1']]);
+    later(18);
+    assert.deepEqual(sent, [['a1'], ['a2', 'a3']]);
+  });
+
   it('keeps order: what waits leaves before a message of another event; a full group leaves at once; pipes are apart', () => {
     coalescer.add('p', 'e', 'a', 'a1');
     coalescer.add('p', 'e', 'b', 'b1');

@@ -103,6 +103,29 @@ describe('busy pipes: batches', { timeout: 30_000 }, () => {
     assert.equal(reader.frames, 10);
   });
 
+  it('one sender with many messages under way (not waiting for each report) has them batched, in order', async () => {
+    const [sender, reader] = await Promise.all([batching(env), batching(env)]);
+    track(sender);
+    track(reader);
+    await subscribe(reader, 'web_burst');
+    const reports = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        request<{ number_messages: number }>(sender, 'publish', { pipe: 'web_burst', data: i }),
+      ),
+    );
+    assert.deepEqual(
+      reports.map((r) => r.number_messages),
+      reports.map(() => 1),
+    );
+    await holding(reader, 30);
+    assert.deepEqual(
+      reader.messages.map((m) => m.data),
+      Array.from({ length: 30 }, (_, i) => i),
+    );
+    assert.ok(reader.frames < 30, `${reader.frames} frames`);
+    assert.deepEqual(sender.messages, []);
+  });
+
   it('in receipts mode every message goes alone and counts the clients that acknowledged it', async () => {
     const sender = track(await batching(env, 'rcpt'));
     const readers = await Promise.all([0, 1, 2].map(() => batching(env, 'rcpt').then(track)));

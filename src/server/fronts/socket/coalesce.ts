@@ -4,9 +4,11 @@
  * senders keep coming, the pipe sends at most one group per window, each as one frame to each subscriber
  * (socket-fanout.ts), which is where a busy room's cost per delivery goes down.
  *
- * Quiet means: nothing sent to the pipe for `windowMs`, or only messages of this same sender. A sender
- * that publishes one message after another, each once the last was reported, is never held back by its
- * own pace; and a message is always handed out before its report, so a report still means "delivered".
+ * Quiet means: nothing sent to the pipe for `windowMs`, or only messages of this same sender while it
+ * waits for each report. A sender that publishes one message after another, each once the last was
+ * reported, is never held back by its own pace; one with several messages under way is not waiting for
+ * their reports, and its messages wait for company like anyone's. A message is always handed out before
+ * its report, so a report still means "delivered".
  */
 export interface CoalesceOptions<T> {
   /** How long a busy pipe's messages may wait for company. */
@@ -38,7 +40,11 @@ export class Coalescer<T> {
     this.now = options.now ?? (() => performance.now());
   }
 
-  add(key: string, group: string, sender: string, item: T): void {
+  /**
+   * `sender`: who sent the item when they wait for its report before sending again; undefined when they
+   * have other messages under way (their pace does not hang on this one's report).
+   */
+  add(key: string, group: string, sender: string | undefined, item: T): void {
     const held = this.waiting.get(key);
     if (held && held.group === group) {
       held.items.push(item);
@@ -49,8 +55,12 @@ export class Coalescer<T> {
     if (held) this.flush(key);
     const now = this.now();
     const last = this.lastSent.get(key);
-    if (last === undefined || last.sender === sender || now - last.at >= this.options.windowMs) {
-      this.lastSent.set(key, { at: now, sender });
+    if (
+      last === undefined ||
+      (sender !== undefined && last.sender === sender) ||
+      now - last.at >= this.options.windowMs
+    ) {
+      this.lastSent.set(key, { at: now, sender: sender ?? SEVERAL });
       this.options.send([item]);
       return;
     }

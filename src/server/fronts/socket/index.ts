@@ -275,12 +275,19 @@ export function attachSocketFront(
     const parsed = clientEventSchemas[event].safeParse(payload);
     if (!parsed.success) return fail('invalid', describeIssues(parsed.error));
     const run = REQUESTS[event] as (core: Core, conn: Connection, req: unknown) => Promise<object>;
+    // Publishes under way per connection decide whether its messages may wait for company (socket-fanout.ts).
+    const publish = event === 'publish';
+    if (publish) fanout.publishing(conn.id, 1);
     track(
-      run(core, conn, parsed.data).then(answer, (err: unknown) => {
-        if (err instanceof CoreError) return fail(err.code, err.message);
-        log(`${event} failed`, err);
-        fail('internal', 'internal error');
-      }),
+      run(core, conn, parsed.data)
+        .then(answer, (err: unknown) => {
+          if (err instanceof CoreError) return fail(err.code, err.message);
+          log(`${event} failed`, err);
+          fail('internal', 'internal error');
+        })
+        .finally(() => {
+          if (publish) fanout.publishing(conn.id, -1);
+        }),
     );
   };
 

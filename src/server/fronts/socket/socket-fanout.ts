@@ -52,6 +52,8 @@ export class SocketFanout implements Fanout {
   private readonly staleAcks: StaleAckSweep | undefined;
   private settingsListener: ((change: SettingsChange) => void) | undefined;
   private readonly coalescer: Coalescer<Delivery> | undefined;
+  /** Publishes received from each connection and not answered yet: an entry only while there are some. */
+  private readonly underWay = new Map<string, number>();
 
   constructor(
     private readonly io: CometIo,
@@ -104,9 +106,19 @@ export class SocketFanout implements Fanout {
       return this.broadcastCounting(subscriberRooms(appId, pipe, event), exceptConnId, msg, receipts);
     }
     const coalescer = this.coalescer;
+    // A connection with other publishes under way is not waiting for this report (a backend without one may be).
+    const sender =
+      exceptConnId === undefined ? '' : (this.underWay.get(exceptConnId) ?? 0) > 1 ? undefined : exceptConnId;
     return new Promise((resolve) =>
-      coalescer.add(appPipeKey(appId, pipe), event, exceptConnId ?? '', { appId, msg, except: exceptConnId, resolve }),
+      coalescer.add(appPipeKey(appId, pipe), event, sender, { appId, msg, except: exceptConnId, resolve }),
     );
+  }
+
+  /** A connection's publish was received (+1) or answered (-1): see deliver. */
+  publishing(connId: string, change: 1 | -1): void {
+    const n = (this.underWay.get(connId) ?? 0) + change;
+    if (n > 0) this.underWay.set(connId, n);
+    else this.underWay.delete(connId);
   }
 
   /** A busy pipe's group of messages (one pipe, one event, in order), or one message alone. */
