@@ -1,4 +1,4 @@
-import { expect, fixture, html } from '@open-wc/testing';
+import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { MAX_MESSAGES, RENDER_LIMIT, type CometChat } from '../../src/element/index.js';
 import { command, connectedChat, freshPipe, part, parts, serverInfo, shadow, texts, waitUntil } from './helpers.js';
 
@@ -121,8 +121,9 @@ describe('<comet-chat> scrolling', () => {
     expect(feed.scrollHeight - feed.scrollTop - feed.clientHeight).to.be.below(2); // follows the newest
     expect(part(el, 'new-messages')).to.equal(null);
 
+    const scrolled = oneEvent(feed, 'scroll');
     feed.scrollTop = 0;
-    await new Promise((r) => setTimeout(r, 50));
+    await scrolled;
     el.receive(at(41));
     await el.updateComplete;
     expect(feed.scrollTop).to.equal(0); // the reader's place is kept
