@@ -35,9 +35,18 @@ export class SubscriptionSet {
   /** Does some target want this message? Personal messages (`msg`) always pass. */
   wants(pipe: string, event: string): boolean {
     if (pipe === MSG_PIPE) return true;
-    for (const s of this._byTarget.values()) {
-      if (s.pipe === pipe && (s.event === undefined || s.event === event)) return true;
-    }
+    for (const s of this._byTarget.values()) if (matches(s, pipe, event)) return true;
     return false;
   }
+
+  /** The targets that take this message (for callers that keep listeners per target). */
+  matching(pipe: string, event: string): string[] {
+    const hits: string[] = [];
+    for (const [target, s] of this._byTarget) if (matches(s, pipe, event)) hits.push(target);
+    return hits;
+  }
+}
+
+function matches(s: Subscription, pipe: string, event: string): boolean {
+  return s.pipe === pipe && (s.event === undefined || s.event === event);
 }

@@ -7,7 +7,8 @@
  */
 import { CometClient } from '../client/comet-client.js';
 import { asClientError, CometClientError } from '../client/errors.js';
-import { DEFAULT_EVENT, formatSubscription, parseSubscription } from '../protocol/names.js';
+import { SubscriptionSet } from '../client/subscriptions.js';
+import { DEFAULT_EVENT, parseSubscription } from '../protocol/names.js';
 import type { AuthInfo, DeliveryReport, IncomingMessage } from '../protocol/wire.js';
 
 /** What `start()` takes (the original's option names). */
@@ -73,6 +74,8 @@ function reportCallbackError(err: unknown): void {
 export class CometServerApi {
   private client: CometClient | null = null;
   private readonly listeners = new Map<string, Listener>();
+  /** The message targets some listener wants: what is subscribed on the server, and what a message matches. */
+  private readonly subs = new SubscriptionSet();
   private nextId = 1;
   private readonly authOk: (() => void)[] = [];
   private readonly authFail: (() => void)[] = [];
@@ -100,7 +103,7 @@ export class CometServerApi {
     this.client = client;
     client.on('message', (msg) => this.dispatch(msg));
     client.on('auth', (info) => this.onAuth(info));
-    for (const target of this.messageTargets()) client.subscribe(target).catch(reportCallbackError);
+    for (const target of this.subs.targets()) client.subscribe(target).catch(reportCallbackError);
     client.connect();
     return true;
   }
@@ -129,10 +132,10 @@ export class CometServerApi {
       if (!sub) return invalidName(name);
       listener = { target: sub.pipe, report: true, cb };
     } else {
-      const sub = parseSubscription(name);
-      if (!sub) return invalidName(name);
-      listener = { target: formatSubscription(sub), report: false, cb };
-      this.client?.subscribe(listener.target).catch(reportCallbackError);
+      const target = this.subs.add(name);
+      if (target === null) return invalidName(name);
+      listener = { target, report: false, cb };
+      this.client?.subscribe(target).catch(reportCallbackError);
     }
     const id = `sub${this.nextId++}`;
     this.listeners.set(id, listener);
@@ -144,8 +147,10 @@ export class CometServerApi {
     const listener = this.listeners.get(id);
     if (!listener) return false;
     this.listeners.delete(id);
-    if (!listener.report && !this.messageTargets().includes(listener.target)) {
-      this.client?.unsubscribe(listener.target).catch(reportCallbackError);
+    const { report, target } = listener;
+    if (!report && ![...this.listeners.values()].some((l) => !l.report && l.target === target)) {
+      this.subs.delete(target);
+      this.client?.unsubscribe(target).catch(reportCallbackError);
     }
     return true;
   }
@@ -244,12 +249,6 @@ export class CometServerApi {
 
   /* ---- internals ---- */
 
-  private messageTargets(): string[] {
-    const targets = new Set<string>();
-    for (const l of this.listeners.values()) if (!l.report) targets.add(l.target);
-    return [...targets];
-  }
-
   private whenConnected(run: (client: CometClient) => Promise<void>): void {
     const go = async () => {
       const client = this.client;
@@ -261,11 +260,10 @@ export class CometServerApi {
   }
 
   private dispatch(msg: IncomingMessage): void {
-    const { pipe, event } = msg.server_info;
+    const targets = this.subs.matching(msg.server_info.pipe, msg.server_info.event);
+    if (targets.length === 0) return;
     for (const l of [...this.listeners.values()]) {
-      if (l.report) continue;
-      const sub = parseSubscription(l.target);
-      if (sub && sub.pipe === pipe && (sub.event === undefined || sub.event === event)) {
+      if (!l.report && targets.includes(l.target)) {
         safely(() => l.cb({ data: msg.data, server_info: { ...msg.server_info } }));
       }
     }
