@@ -17,7 +17,8 @@ import { startCometQL, type CometQLServer } from './fronts/cometql/index.js';
 import { createHttpFront, type HttpFrontDeps } from './fronts/http/index.js';
 import { packageRoot } from './fronts/http/static.js';
 import { DEFAULT_TRUSTED_PROXIES } from './fronts/address.js';
-import { socketCap } from './fronts/socket-cap.js';
+import { LoginFailures } from './fronts/login-failures.js';
+import { defaultNodeSockets, NodeSockets, socketCap } from './fronts/socket-cap.js';
 import { attachSocketFront } from './fronts/socket/index.js';
 import type { CometIo } from './fronts/socket/types.js';
 import { urlForLog } from './log-safe.js';
@@ -189,7 +190,10 @@ export async function createCometServer(options: CometServerOptions = {}): Promi
           : { kind: 'generated' };
 
     let ready = false;
+    const logins = new LoginFailures(limits.loginFailures, metrics, (line) => log.info(`[auth] ${line}`));
     const httpHandler = createHttpFront({
+      logins,
+      ...(o.trustedProxies ? { trustedProxies: o.trustedProxies } : {}),
       core,
       metrics,
       isReady: () => ready,
@@ -210,6 +214,7 @@ export async function createCometServer(options: CometServerOptions = {}): Promi
       perAddress: limits.socketsPerAddress,
       exempt: o.trustedProxies ?? DEFAULT_TRUSTED_PROXIES,
       metrics,
+      node: new NodeSockets(limits.socketsPerNode ?? defaultNodeSockets()),
     };
     const admitSocket = socketCap(socketCapOptions);
     httpServer.on('connection', admitSocket);
@@ -243,6 +248,7 @@ export async function createCometServer(options: CometServerOptions = {}): Promi
           port: cometqlPort,
           host,
           socketCap: socketCapOptions,
+          logins,
           logger: { info: (m) => log.info(`[cometql] ${m}`), warn: (m) => log.info(`[cometql] ${m}`) },
         });
       } catch (err) {

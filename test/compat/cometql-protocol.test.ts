@@ -279,7 +279,8 @@ describe('CometQL protocol over a socket', () => {
   it('holds each address to its sockets, as the HTTP port does', async () => {
     const { startCometQL } = await import('../../src/server/fronts/cometql/index.js');
     const { Metrics } = await import('../../src/server/metrics.js');
-    const socketCap = { perAddress: 3, exempt: [], metrics: new Metrics() };
+    const { NodeSockets } = await import('../../src/server/fronts/socket-cap.js');
+    const socketCap = { perAddress: 3, exempt: [], metrics: new Metrics(), node: new NodeSockets(100) };
     const front = await startCometQL(server.core, { port: 0, host: '127.0.0.1', socketCap });
     try {
       const opened = await Promise.all(Array.from({ length: 5 }, () => RawClient.open(front.port)));

@@ -5,8 +5,11 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect as tcpConnect, type Socket as NetSocket } from 'node:net';
+import { defaultNodeSockets } from '../../src/server/fronts/socket-cap.js';
 import type { CometServer } from '../../src/server/index.js';
 import { connect, disconnected, request, serverPerTest, type Client } from './socket-helpers.js';
 
@@ -70,6 +73,39 @@ describe('TCP sockets per address', { timeout: 20_000 }, () => {
     const server = await serve({ trustedProxies: ['127.0.0.4'], limits: { socketsPerAddress: 2 } });
     const sockets = await Promise.all(Array.from({ length: 4 }, () => rawSocket(server, '127.0.0.4')));
     for (const { socket } of sockets) assert.equal(await answers(socket), true);
+  });
+});
+
+describe('TCP sockets per node', { timeout: 20_000 }, () => {
+  it('holds every address together, trusted proxies too, under socketsPerNode', async () => {
+    const server = await serve({ trustedProxies: ['127.0.0.9'], limits: { socketsPerAddress: 4, socketsPerNode: 10 } });
+    // Four addresses within their own cap, and a proxy exempt from it, still meet the node's cap.
+    const from = ['127.0.0.6', '127.0.0.7', '127.0.0.8', '127.0.0.9', '127.0.0.9'];
+    const sockets = await Promise.all(
+      from.flatMap((a) => [rawSocket(server, a), rawSocket(server, a), rawSocket(server, a)]),
+    );
+    const kept = await Promise.all(sockets.map(({ socket }) => answers(socket)));
+    assert.equal(kept.filter(Boolean).length, 10, 'ten of fifteen answered, the rest closed on arrival');
+    // One leaves: one more gets in.
+    const first = sockets[kept.indexOf(true)];
+    first.socket.destroy();
+    await first.closed;
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(await answers((await rawSocket(server, '127.0.0.10')).socket), true);
+  });
+
+  it('leaves, by default, room under the process file limit', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'limits-'));
+    const file = (text: string) => {
+      writeFileSync(join(dir, 'limits'), text);
+      return join(dir, 'limits');
+    };
+    const line = (soft: string) =>
+      `Limit Soft Limit Hard Limit Units\nMax open files            ${soft}                20000                files\n`;
+    assert.equal(defaultNodeSockets(file(line('20000'))), 19_000);
+    assert.equal(defaultNodeSockets(file(line('1024'))), 512);
+    assert.equal(defaultNodeSockets(file(line('unlimited'))), 10_000);
+    assert.equal(defaultNodeSockets(join(dir, 'missing')), 10_000);
   });
 });
 

@@ -62,6 +62,16 @@ export const limitsSchema = z.strictObject({
    * half-open or slowly sent requests from one address may hold of the process's file descriptors.
    */
   socketsPerAddress: z.number().int().positive(),
+  /**
+   * Open TCP sockets of the whole node, every port together, counted the same way. Absent: the process's
+   * open-file limit less 1,000 (kept for the store, Redis, webhooks and files), or 10,000 where it cannot be read.
+   */
+  socketsPerNode: z.number().int().positive().optional(),
+  /**
+   * Failed backend logins (HTTP API secrets, CometQL passwords) per client address, both ports together;
+   * past it the address's logins are refused unchecked until the bucket refills.
+   */
+  loginFailures: rate,
   /** How long an address is refused after one of its connections was closed for abuse; doubles on each repeat. */
   penaltyMs: ms,
   /** The longest such refusal. */
@@ -101,6 +111,7 @@ export const DEFAULT_LIMITS: Limits = {
   handshakes: { burst: 60, perSecond: 20 },
   connectionsPerAddress: 200,
   socketsPerAddress: 500,
+  loginFailures: { burst: 20, perSecond: 0.1 },
   penaltyMs: 30_000,
   penaltyMaxMs: 10 * 60_000,
   backendRequests: { burst: 2000, perSecond: 1000 },

@@ -66,11 +66,14 @@ export async function createRedisParts(
     client.off('error', remember);
     client.on('error', report);
   }
-  const adapterFactory = createAdapter(pub, sub, {
-    key: `${prefix}:socket.io`,
-    requestsTimeout: options.requestsTimeout ?? 5000,
-    publishOnSpecificResponseChannel: true,
-  });
+  const adapterFactory = neverRejectUnheard(
+    createAdapter(reportUnheard(pub, report), reportUnheard(sub, report), {
+      key: `${prefix}:socket.io`,
+      requestsTimeout: options.requestsTimeout ?? 5000,
+      publishOnSpecificResponseChannel: true,
+    }),
+    report,
+  );
   return {
     store: new RedisStore({ client: pub, prefix }),
     adapterFactory,
@@ -78,5 +81,53 @@ export async function createRedisParts(
     async close() {
       await Promise.all([pub, sub].map((c) => c.quit().catch(() => c.disconnect())));
     },
+  };
+}
+
+type AdapterFactory = ReturnType<typeof createAdapter>;
+
+/** Commands the adapter sends without looking at the outcome: publishes, and unsubscribing when it closes. */
+const UNHEARD_COMMANDS: ReadonlySet<PropertyKey> = new Set(['publish', 'unsubscribe', 'punsubscribe']);
+
+/**
+ * The adapter sends some commands without a rejection handler (a lost broadcast is what its timeouts are
+ * for), so one caught by a Redis outage would be an unhandled rejection, which ends a Node process: report it.
+ */
+function reportUnheard(client: Redis, report: (err: Error) => void): Redis {
+  return new Proxy(client, {
+    get(target, name) {
+      const value: unknown = Reflect.get(target, name, target);
+      if (typeof value !== 'function') return value;
+      const method = (value as (...a: unknown[]) => unknown).bind(target);
+      if (!UNHEARD_COMMANDS.has(name)) return method;
+      return (...args: unknown[]) =>
+        (method(...args) as Promise<unknown>).catch((err: Error) => {
+          report(err);
+          return 0;
+        });
+    },
+  });
+}
+
+/**
+ * Socket.IO's acknowledged broadcast reads the node count with no rejection handler, so a failed read would
+ * end the process. A failed read answers the last count known instead: the broadcast, and the cross-node
+ * queries that wait for that many answers, then end by their timeouts, as when a node is slow.
+ */
+function neverRejectUnheard(factory: AdapterFactory, report: (err: Error) => void): AdapterFactory {
+  // Socket.IO calls the factory with `new`: a function, not an arrow.
+  return function guarded(nsp) {
+    const adapter = factory(nsp);
+    const read = adapter.serverCount.bind(adapter);
+    let known = 1;
+    adapter.serverCount = () =>
+      read().then(
+        (count) => (known = count),
+        (err: Error) => {
+          report(err);
+          return known;
+        },
+      );
+    return adapter;
   };
 }

@@ -15,6 +15,8 @@ export const ER = {
   unsupported: { errno: 1105, state: 'HY000' },
   /** ER_USER_LIMIT_REACHED: MySQL's answer when an account's resource limit is used up. */
   userLimit: { errno: 1226, state: '42000' },
+  /** ER_HOST_IS_BLOCKED: MySQL's answer to a host with too many failed connections. */
+  hostBlocked: { errno: 1129, state: 'HY000' },
 } as const;
 
 export type ErrorKind = keyof typeof ER;

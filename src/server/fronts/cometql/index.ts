@@ -5,6 +5,7 @@
  */
 import { createServer, type Socket } from 'node:net';
 import type { BackendApi } from '../../core/api.js';
+import type { LoginFailures } from '../login-failures.js';
 import { socketCap, type SocketCapOptions } from '../socket-cap.js';
 import { Session } from './session.js';
 
@@ -22,6 +23,8 @@ export interface CometQLOptions {
   handshakeTimeoutMs?: number;
   /** Sockets per peer address, as for the HTTP port: logins not yet made are anyone's. */
   socketCap?: SocketCapOptions;
+  /** Failed logins per address, shared with the HTTP API. */
+  logins?: LoginFailures;
   /** Close a logged-in connection silent for this long (default 8 hours, MySQL's wait_timeout). */
   idleTimeoutMs?: number;
 }
@@ -45,6 +48,7 @@ export async function startCometQL(core: BackendApi, opts: CometQLOptions): Prom
       handshakeTimeoutMs: opts.handshakeTimeoutMs ?? 10_000,
       idleTimeoutMs: opts.idleTimeoutMs ?? 8 * 3600_000,
       ...(opts.logger ? { logger: opts.logger } : {}),
+      ...(opts.logins ? { logins: opts.logins } : {}),
     });
   });
   await new Promise<void>((resolve, reject) => {

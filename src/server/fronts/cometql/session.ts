@@ -6,6 +6,8 @@
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import type { BackendApi } from '../../core/api.js';
+import { peerKey } from '../address.js';
+import type { LoginFailures } from '../login-failures.js';
 import { CLIENT } from './capabilities.js';
 import { SqlError } from './errors.js';
 import { checkDatabase, execute, type ExecContext, type Outcome } from './execute.js';
@@ -37,6 +39,8 @@ export interface SessionOptions {
   handshakeTimeoutMs: number;
   idleTimeoutMs: number;
   logger?: CometQLLogger;
+  /** Failed logins per address, shared with the HTTP API: past them a login is refused unchecked. */
+  logins?: LoginFailures;
 }
 
 type Phase = 'handshake' | 'auth-switch' | 'command';
@@ -123,11 +127,19 @@ export class Session {
 
   private authenticate(response: HandshakeResponse, token: Buffer): void {
     this.pending = undefined;
+    const address = peerKey(this.host);
+    const wait = this.opts.logins?.retryAfter(address) ?? 0;
+    if (wait > 0) {
+      return this.refuse(
+        new SqlError(
+          'hostBlocked',
+          `Host '${this.host}' failed to log in too often; try again in ${Math.ceil(wait / 1000)} s`,
+        ),
+      );
+    }
     const app = this.opts.core.getApp(response.user);
     if (!app || !verifyNativePassword(app.secret, this.scramble, token)) {
-      this.opts.logger?.warn(
-        `access denied for dev id ${JSON.stringify(response.user.slice(0, 64))} from ${this.host}`,
-      );
+      this.opts.logins?.failed(address, response.user);
       const using = token.length > 0 ? 'YES' : 'NO';
       return this.refuse(
         new SqlError(

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { describeIssues } from '../../../protocol/schemas.js';
 import type { BackendApi } from '../../core/api.js';
+import type { LoginFailures } from '../login-failures.js';
 import { authenticateBackend } from './backend-auth.js';
 import { readJsonBody } from './body.js';
 import { HttpError, sendJson } from './respond.js';
@@ -238,6 +239,7 @@ export async function handleApi(
   res: ServerResponse,
   url: URL,
   maxBodyBytes: number,
+  logins?: { failures: LoginFailures; address: () => string },
 ): Promise<void> {
   const rest = url.pathname.slice(API_PREFIX.length);
   const slash = rest.indexOf('/');
@@ -255,7 +257,7 @@ export async function handleApi(
       Allow: found.allow,
     });
   }
-  const appId = authenticateBackend(core, devId, req);
+  const appId = authenticateBackend(core, devId, req, logins);
   if (!core.admitBackendRequest(appId)) {
     throw new HttpError(
       429,

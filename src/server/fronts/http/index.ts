@@ -7,7 +7,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { BackendApi } from '../../core/api.js';
 import type { Metrics } from '../../metrics.js';
-import { plainAddress } from '../address.js';
+import { clientAddress, DEFAULT_TRUSTED_PROXIES, plainAddress } from '../address.js';
+import type { LoginFailures } from '../login-failures.js';
 import { API_PREFIX, handleApi } from './api.js';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { HttpError, sendError, sendJson } from './respond.js';
@@ -34,6 +35,10 @@ export interface HttpFrontDeps {
    * proxy in front decides for its own clients (deploy/nginx allows only its host).
    */
   metricsFrom?: readonly string[];
+  /** Failed backend logins per client address, shared with the CometQL port. */
+  logins?: LoginFailures;
+  /** Peers whose X-Forwarded-For names the client (for counting failed logins); default loopback. */
+  trustedProxies?: readonly string[];
   /** Largest accepted request body; default 1 MiB. */
   maxBodyBytes?: number;
   /** Where internal faults are reported (never to the client); default console.error. */
@@ -60,7 +65,11 @@ export function createHttpFront(deps: HttpFrontDeps): HttpHandler {
     const path = url.pathname;
     const method = req.method ?? 'GET';
 
-    if (path.startsWith(API_PREFIX)) return handleApi(deps.core, req, res, url, maxBodyBytes);
+    if (path.startsWith(API_PREFIX)) {
+      const address = () => clientAddress(req, deps.trustedProxies ?? DEFAULT_TRUSTED_PROXIES);
+      const logins = deps.logins && { failures: deps.logins, address };
+      return handleApi(deps.core, req, res, url, maxBodyBytes, logins);
+    }
     if (path === '/api' || path.startsWith('/api/'))
       throw new HttpError(404, 'not_found', `no route ${method} ${path}`);
 
