@@ -20,6 +20,14 @@ export class ScrollController implements ReactiveController {
   _unread = 0;
   private _wasAppended = false;
   private _stick = false;
+  /** The reader is at the newest (as of their last scroll): whatever grows in the feed keeps them there. */
+  private _following = true;
+  /**
+   * A bubble that grows (a failed message's reason, a clamp lifted, the bubbles above laid out at their real
+   * height) or a feed that shrinks (the footer's lines wrapping) changes no scroll position: while the reader
+   * follows the newest, the feed is scrolled to its end again, before the frame is painted.
+   */
+  private _resize: ResizeObserver | undefined;
   /** Distance from the bottom to keep while earlier messages are put above, or -1. */
   private _prependHeight = -1;
   private readonly _onVisibility = () => this._host.requestUpdate();
@@ -34,6 +42,8 @@ export class ScrollController implements ReactiveController {
 
   hostDisconnected(): void {
     document.removeEventListener('visibilitychange', this._onVisibility);
+    this._resize?.disconnect();
+    this._resize = undefined;
   }
 
   /** A message was added at the end (live, or my own); `unread` when it is from someone else. */
@@ -73,7 +83,8 @@ export class ScrollController implements ReactiveController {
   };
 
   _handleScroll = (): void => {
-    if (this._unseen && this._atBottom()) {
+    this._following = this._atBottom();
+    if (this._unseen && this._following) {
       this._unseen = false;
       this._host.requestUpdate();
     }
@@ -93,10 +104,20 @@ export class ScrollController implements ReactiveController {
   hostUpdated(): void {
     const f = this._host._part('feed');
     if (!f) return;
+    if (!this._resize) {
+      this._resize = new ResizeObserver(() => {
+        if (this._following) f.scrollTop = f.scrollHeight;
+      });
+      this._resize.observe(f);
+      this._resize.observe(f.querySelector(':scope>div')!);
+    }
     if (this._prependHeight >= 0) {
       f.scrollTop = f.scrollHeight - this._prependHeight;
       this._prependHeight = -1;
-    } else if (this._stick) f.scrollTop = f.scrollHeight;
+    } else if (this._stick) {
+      f.scrollTop = f.scrollHeight;
+      this._following = true;
+    }
     this._stick = false;
   }
 
