@@ -9,23 +9,20 @@ import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { tsImport } from 'tsx/esm/api';
 
 const APP = '1';
-/** Loopback only, no CometQL port, and only faults in the log. */
-const BASE = {
-  host: '127.0.0.1',
-  cometqlPort: false,
-  logger: { info() {}, error: (m, err) => console.error(m, err ?? '') },
-};
 
 /** Named servers: `main` (in memory) lives for the whole run; tests may start more, e.g. a SQLite one to restart. */
 function cometServersPlugin() {
   /** @type {Map<string, { server: any, dataDir?: string, port: number }>} */
   const servers = new Map();
   const proxies = [];
-  let createCometServer;
+  let startServer, errorLogger;
+  /** The tests' server (test/fixtures/server.ts) at `port` (0: a free one), in memory or over SQLite in `dataDir`; faults logged. */
+  const serve = (port, dataDir) =>
+    startServer({ port, logger: errorLogger, ...(dataDir ? { memory: false, dataDir } : {}) });
 
   async function start(name, { sqlite = false } = {}) {
     const dataDir = sqlite ? mkdtempSync(join(tmpdir(), 'comet-chat-wtr-')) : undefined;
-    const server = await createCometServer(sqlite ? { ...BASE, port: 0, dataDir } : { ...BASE, port: 0, memory: true });
+    const server = await serve(0, dataDir);
     servers.set(name, { server, dataDir, port: server.port });
     return info(name);
   }
@@ -54,9 +51,7 @@ function cometServersPlugin() {
       const e = entry(name);
       await e.server.close();
       await new Promise((resolve) => setTimeout(resolve, downMs));
-      e.server = await createCometServer(
-        e.dataDir ? { ...BASE, port: e.port, dataDir: e.dataDir } : { ...BASE, port: e.port, memory: true },
-      );
+      e.server = await serve(e.port, e.dataDir);
       return { ...info(name), reports: await publishAll(e.server, publish) };
     },
     /** Closes the server and keeps its port and data dir for comet-server-resume: its clients go on reconnecting. */
@@ -66,9 +61,7 @@ function cometServersPlugin() {
     },
     'comet-server-resume': async ({ name = 'main' }) => {
       const e = entry(name);
-      e.server = await createCometServer(
-        e.dataDir ? { ...BASE, port: e.port, dataDir: e.dataDir } : { ...BASE, port: e.port, memory: true },
-      );
+      e.server = await serve(e.port, e.dataDir);
       return info(name);
     },
     'comet-server-stop': async ({ name }) => {
@@ -117,7 +110,7 @@ function cometServersPlugin() {
   return {
     name: 'comet-servers',
     async serverStart() {
-      ({ createCometServer } = await tsImport('./src/server/index.ts', import.meta.url));
+      ({ startServer, errorLogger } = await tsImport('./test/fixtures/server.ts', import.meta.url));
       await start('main');
     },
     async serverStop() {

@@ -6,16 +6,13 @@ import type { CometClientEventMap, CometClientOptions, IncomingMessage } from '.
 
 export const APP = '1';
 
-type ServerModule = typeof import('../../src/server/index.js');
-export type CometServerHandle = Awaited<ReturnType<ServerModule['createCometServer']>>;
+import { startServer, type CometServer, type CometServerOptions } from '../fixtures/server.js';
 
-export async function startServer(options: Record<string, unknown> = {}): Promise<CometServerHandle> {
-  const { createCometServer } = await import('../../src/server/index.js');
-  return createCometServer({ host: '127.0.0.1', port: 0, memory: true, cometqlPort: false, ...options } as never);
-}
+export { startServer };
+export type CometServerHandle = CometServer;
 
 /** One server and client pool for the enclosing describe(): started before its tests, closed after them. */
-export function useServer(options: Record<string, unknown> = {}): {
+export function useServer(options: CometServerOptions = {}): {
   readonly server: CometServerHandle;
   readonly pool: ClientPool;
 } {

@@ -2,9 +2,9 @@
  * A cluster in one test process: several createCometServer nodes on loopback ports, one Redis,
  * one random key prefix (deleted on close). Clients are real socket.io-client connections.
  */
-import { createCometServer, type CometServer, type CometServerOptions } from '../../src/server/index.js';
+import { startServer, type CometServer, type CometServerOptions } from '../fixtures/server.js';
 import { apiClient, type ApiAnswer } from '../server/http-helpers.js';
-import { connect, quietLogger, type Client } from '../server/socket-helpers.js';
+import { connect, type Client } from '../server/socket-helpers.js';
 import type { HandshakeAuth } from '../../src/protocol/wire.js';
 import { Redis } from 'ioredis';
 import { REDIS_URL, deleteKeysUnder, randomPrefix } from './redis-keys.js';
@@ -28,15 +28,7 @@ export async function startCluster(size: number, options: Partial<CometServerOpt
   const nodes: CometServer[] = [];
   const clients: Client[] = [];
   const addNode = async () => {
-    const node = await createCometServer({
-      ...options,
-      port: 0,
-      host: '127.0.0.1',
-      cometqlPort: false,
-      redisUrl: REDIS_URL,
-      redisPrefix: prefix,
-      logger: quietLogger,
-    });
+    const node = await startServer({ ...options, redisUrl: REDIS_URL, redisPrefix: prefix });
     nodes.push(node);
     // Its adapter's SUBSCRIBE may still be on the way: a count taken before would miss the node.
     await nodesSubscribed(prefix, nodes.length);

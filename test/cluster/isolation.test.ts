@@ -5,8 +5,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DeliveryReport, IncomingMessage } from '../../src/protocol/wire.js';
-import { createCometServer } from '../../src/server/index.js';
-import { quietLogger, request, subscribe, waitForMessage } from '../server/socket-helpers.js';
+import { startServer } from '../fixtures/server.js';
+import { request, subscribe, waitForMessage } from '../server/socket-helpers.js';
 import { startCluster, type Cluster } from './cluster-helpers.js';
 
 describe('cluster: start-up and isolation', { timeout: 60_000 }, () => {
@@ -24,13 +24,7 @@ describe('cluster: start-up and isolation', { timeout: 60_000 }, () => {
 
   it('refuses to start when Redis cannot be reached, saying so', async () => {
     await assert.rejects(
-      createCometServer({
-        port: 0,
-        host: '127.0.0.1',
-        cometqlPort: false,
-        redisUrl: 'redis://127.0.0.1:1',
-        logger: quietLogger,
-      }),
+      startServer({ redisUrl: 'redis://127.0.0.1:1' }),
       /cannot connect to Redis at redis:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/,
     );
   });

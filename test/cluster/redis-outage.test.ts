@@ -10,9 +10,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { CometClient } from '../../src/client/comet-client.js';
 import type { IncomingMessage } from '../../src/client/types.js';
-import { createCometServer, type CometServer } from '../../src/server/index.js';
 import { freePort } from '../client/helpers.js';
-import { connect, nextEvent, quietLogger, request, type Client } from '../server/socket-helpers.js';
+import { startServer, type CometServer } from '../fixtures/server.js';
+import { connect, nextEvent, request, type Client } from '../server/socket-helpers.js';
 
 let port = 0;
 let redis: ChildProcess | undefined;
@@ -74,13 +74,7 @@ describe('Redis goes away and comes back empty', () => {
   before(async () => {
     port = await freePort();
     await startRedis();
-    server = await createCometServer({
-      port: 0,
-      host: '127.0.0.1',
-      cometqlPort: false,
-      redisUrl: `redis://127.0.0.1:${port}`,
-      logger: quietLogger,
-    });
+    server = await startServer({ redisUrl: `redis://127.0.0.1:${port}` });
     sender = await connect(server);
     reader = new CometClient({ server: server.url, devId: '1', reconnectDelay: 50, reconnectDelayMax: 200 });
     reader.on('message', (m) => seen.push(m));

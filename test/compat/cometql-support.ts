@@ -16,19 +16,13 @@ import {
 } from '../../src/server/fronts/cometql/packets.js';
 import type { AuthInfo, IncomingMessage } from '../../src/protocol/wire.js';
 
-type ServerModule = typeof import('../../src/server/index.js');
-export type CometServerHandle = Awaited<ReturnType<ServerModule['createCometServer']>>;
+import { startServer as startFixtureServer, type CometServer } from '../fixtures/server.js';
 
-export async function startServer(): Promise<CometServerHandle & { cometqlPort: number }> {
-  const { createCometServer } = await import('../../src/server/index.js');
-  const server = await createCometServer({
-    host: '127.0.0.1',
-    port: 0,
-    memory: true,
-    cometqlPort: 0,
-    logger: { info: () => undefined, error: () => undefined },
-  });
-  return server as CometServerHandle & { cometqlPort: number };
+export type CometServerHandle = CometServer;
+
+/** The fixture's server with CometQL on a free port. */
+export async function startServer(): Promise<CometServer & { cometqlPort: number }> {
+  return (await startFixtureServer({ cometqlPort: 0 })) as CometServer & { cometqlPort: number };
 }
 
 export interface Browser {

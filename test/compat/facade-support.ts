@@ -15,13 +15,10 @@ export const SEED_CHAT = readFileSync(join(ROOT, 'test/compat/fixtures/seed-chat
 export const SEED_AUTH_CHAT = readFileSync(join(ROOT, 'test/compat/fixtures/seed-authchat.html'), 'utf8');
 const JQUERY = readFileSync(join(ROOT, 'node_modules/jquery/dist/jquery.min.js'), 'utf8');
 
-type ServerModule = typeof import('../../src/server/index.js');
-export type CometServerHandle = Awaited<ReturnType<ServerModule['createCometServer']>>;
+import { startServer, type CometServer } from '../fixtures/server.js';
 
-export async function startServer(): Promise<CometServerHandle> {
-  const { createCometServer } = await import('../../src/server/index.js');
-  return createCometServer({ host: '127.0.0.1', port: 0, memory: true, cometqlPort: false });
-}
+export { startServer };
+export type CometServerHandle = CometServer;
 
 /** Waits (by polling the core, not a clock) until `n` connections are in the pipe. */
 export async function untilPresent(server: CometServerHandle, pipe: string, n: number): Promise<void> {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { serveFromFolder } from '../../src/server/fronts/http/static.js';
-import { createCometServer, type CometServer } from '../../src/server/index.js';
+import { errorLogger, startServer, type CometServer } from '../fixtures/server.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = 'artifacts';
@@ -20,14 +20,7 @@ export const WAIT_MS = 20_000;
 
 async function startDemoServer(): Promise<CometServer> {
   assert.ok(existsSync('dist/comet-chat.js'), 'dist/comet-chat.js is missing: run npm run build first');
-  return createCometServer({
-    memory: true,
-    port: 0,
-    host: '127.0.0.1',
-    cometqlPort: false,
-    demo: true,
-    logger: { info: () => undefined, error: (message, err) => console.error(message, err ?? '') },
-  });
+  return startServer({ demo: true, logger: errorLogger });
 }
 
 export function launchBrowser(): Promise<Browser> {

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { connect as tcpConnect, type Socket as NetSocket } from 'node:net';
 import { defaultNodeSockets } from '../../src/server/fronts/socket-cap.js';
 import type { CometServer } from '../../src/server/index.js';
-import { connect, disconnected, request, serverPerTest, type Client } from './socket-helpers.js';
+import { serverPerTest } from '../fixtures/server.js';
+import { connect, disconnected, request, type Client } from './socket-helpers.js';
 
 const opened: { sockets: NetSocket[]; clients: Client[] } = { sockets: [], clients: [] };
 after(async () => {

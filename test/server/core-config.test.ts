@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { io } from 'socket.io-client';
 import { createCometServer } from '../../src/server/index.js';
 import { readConfigFile } from '../../src/server/config.js';
-import { connect, quietLogger, request, startServer, subscribe, waitForMessage } from './socket-helpers.js';
+import { quietLogger, startServer } from '../fixtures/server.js';
+import { connect, request, subscribe, waitForMessage } from './socket-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'comet-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IncomingMessage } from '../../src/protocol/wire.js';
-import { connect, request, startServer } from './socket-helpers.js';
+import { startServer } from '../fixtures/server.js';
+import { connect, request } from './socket-helpers.js';
 
 const dirs: string[] = [];
 const tempDir = () => {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import type { AuthInfo, ClientToServerEvents, HandshakeAuth, ServerToClientEvents } from '../../src/protocol/wire.js';
 import type { CometServer, CometServerOptions } from '../../src/server/index.js';
-import { startServer as startQuietServer } from './socket-helpers.js';
+import { startServer as startQuietServer } from '../fixtures/server.js';
 
 export type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 export type Comet = CometServer;

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DeliveryReport, GoAwayNotice } from '../../src/protocol/wire.js';
 import { apiClient, listen } from './http-helpers.js';
-import { connect, disconnected, nextEvent, request, startServer } from './socket-helpers.js';
+import { startServer } from '../fixtures/server.js';
+import { connect, disconnected, nextEvent, request } from './socket-helpers.js';
 
 describe('graceful shutdown', () => {
   it('stops listening, sends goaway, still serves its clients, and ends as soon as they have left', async () => {

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import type { Socket as NetSocket } from 'node:net';
 import type { CometServer } from '../../src/server/index.js';
 import { testClock, type TestClock } from '../fixtures/test-clock.js';
-import { connect, disconnected, nextEvent, request, serverPerTest, subscribe, type Client } from './socket-helpers.js';
+import { serverPerTest } from '../fixtures/server.js';
+import { connect, disconnected, nextEvent, request, subscribe, type Client } from './socket-helpers.js';
 
 const opened: { clients: Client[] } = { clients: [] };
 after(async () => {

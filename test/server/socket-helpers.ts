@@ -1,37 +1,8 @@
 /** Shared by the server's socket tests: a real server on 127.0.0.1:0 and real socket.io-client connections. */
 import { after, before } from 'node:test';
 import { io, type Socket } from 'socket.io-client';
-import { createCometServer, type CometServer, type CometServerOptions } from '../../src/server/index.js';
 import type { AuthInfo, HandshakeAuth, IncomingMessage } from '../../src/protocol/wire.js';
-
-export const quietLogger = { info: () => undefined, error: () => undefined };
-
-export function startServer(options: CometServerOptions = {}): Promise<CometServer> {
-  return createCometServer({
-    port: 0,
-    host: '127.0.0.1',
-    memory: true,
-    cometqlPort: false,
-    logger: quietLogger,
-    ...options,
-  });
-}
-
-/**
- * For files whose tests each start a server of their own: returns the starter; every server it started
- * is closed after the file's tests (after-hooks registered earlier, e.g. closing clients, run first).
- */
-export function serverPerTest(): (options?: CometServerOptions) => Promise<CometServer> {
-  const servers: CometServer[] = [];
-  after(async () => {
-    for (const s of servers) await s.close();
-  });
-  return async (options = {}) => {
-    const server = await startServer(options);
-    servers.push(server);
-    return server;
-  };
-}
+import { startServer, type CometServer, type CometServerOptions } from '../fixtures/server.js';
 
 export interface ConnectExtra {
   origin?: string;

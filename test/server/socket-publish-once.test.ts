@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DeliveryReport, IncomingMessage } from '../../src/protocol/wire.js';
 import type { CometServer } from '../../src/server/index.js';
-import { connect, request, startServer, subscribe, waitForMessage, type Client } from './socket-helpers.js';
+import { startServer } from '../fixtures/server.js';
+import { connect, request, subscribe, waitForMessage, type Client } from './socket-helpers.js';
 
 const WINDOW_MS = 60_000;
 

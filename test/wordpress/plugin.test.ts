@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { signToken } from '../../src/server/core/tokens.js';
-import { createCometServer, type CometServer } from '../../src/server/index.js';
+import { errorLogger, startServer, type CometServer } from '../fixtures/server.js';
 import {
   chat,
   CHROMIUM,
@@ -95,14 +95,7 @@ describe('the Comet Chat plugin on a real WordPress', () => {
     assert.ok(existsSync(ZIP), `${ZIP} is missing: run npm run build:wp`);
     assert.ok(existsSync('dist/comet-chat.js'), 'dist/comet-chat.js is missing: run npm run build');
     wp = await startWordPress();
-    comet = await createCometServer({
-      memory: true,
-      port: 0,
-      host: '127.0.0.1',
-      cometqlPort: false,
-      apps: [{ id: APP, secret: SECRET, origins: [wp.url] }],
-      logger: { info: () => undefined, error: (message, err) => console.error(message, err ?? '') },
-    });
+    comet = await startServer({ apps: [{ id: APP, secret: SECRET, origins: [wp.url] }], logger: errorLogger });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
