@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import mysql from 'mysql2/promise';
-import { serverPerTest } from './socket-helpers.js';
+import { serverPerTest } from '../fixtures/server.js';
 
 const serve = serverPerTest();
 
