@@ -117,7 +117,11 @@ export interface AuthInfo {
   /** The app's marker epoch (see EpochNotice); absent when the server could not read it. */
   epoch?: string;
   /** This connection's reader name in read positions (see ReadPosition): its own position is not "seen by" anyone else. */
-  reader?: string;
+  reader: string;
+  /** The reactions the app offers (at most REACTION_SET_MAX); a `react` with any other emoji is refused. */
+  reactions?: string[];
+  /** How long after sending authors may edit or delete a message, in seconds (0: never). */
+  edit_window?: number;
 }
 
 export interface PresenceUser {
@@ -309,5 +313,18 @@ export interface ServerToClientEvents {
   closing: (notice: ClosingNotice) => void;
 }
 
-export const CLIENT_EVENTS = ['subscribe', 'unsubscribe', 'publish', 'history', 'presence', 'typing'] as const;
+export const CLIENT_EVENTS = [
+  'subscribe',
+  'unsubscribe',
+  'publish',
+  'history',
+  'presence',
+  'typing',
+  'edit',
+  'delete',
+  'react',
+  'reactors',
+  'read',
+  'readers',
+] as const;
 export type ClientEventName = (typeof CLIENT_EVENTS)[number];

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { HISTORY_LENGTH_MAX } from '../protocol/limits.js';
+import { HISTORY_LENGTH_MAX, REACTION_MAX, REACTION_SET_MAX } from '../protocol/limits.js';
 import { describeIssues } from '../protocol/schemas.js';
 import { APP_ID_PATTERN } from './core/apps.js';
 import { webhookUrlSchema } from './core/webhook-target.js';
@@ -20,6 +20,22 @@ export const appConfigSchema = z.strictObject({
   allowPrivateWebhooks: z.boolean().optional(),
   /** The app's own storage quota, over the server's (`limits.quota`). */
   quota: quotaSchema.partial().optional(),
+  /** How long authors may edit or delete their messages, in seconds (0: never); default 15 minutes. */
+  editWindowSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(365 * 24 * 3600)
+    .optional(),
+  /** What an author's delete leaves: `tombstone` (default) or nothing (`vanish`). */
+  deleteMode: z.enum(['tombstone', 'vanish']).optional(),
+  /** The emojis offered as reactions; default 👍 ❤️ 😂 😮 😢 🙏. */
+  reactions: z
+    .array(z.string().min(1).max(REACTION_MAX))
+    .min(1)
+    .max(REACTION_SET_MAX)
+    .refine((set) => new Set(set).size === set.length, 'each reaction once')
+    .optional(),
 });
 
 export const configFileSchema = z.strictObject({

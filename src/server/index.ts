@@ -347,6 +347,9 @@ async function loadApps(
       receipts: conf.receipts ?? false,
       allowPrivateWebhooks: conf.allowPrivateWebhooks ?? false,
       quota: resolveQuota(limits, conf.quota),
+      ...(conf.editWindowSeconds === undefined ? {} : { editWindowSeconds: conf.editWindowSeconds }),
+      ...(conf.deleteMode === undefined ? {} : { deleteMode: conf.deleteMode }),
+      ...(conf.reactions === undefined ? {} : { reactions: conf.reactions }),
     });
   }
   return app1SecretFile ? { apps, app1SecretFile } : { apps };

@@ -54,7 +54,7 @@ describe('cluster: cached settings', { timeout: 60_000 }, () => {
       await B.core.publish('1', 'web_hooked', undefined, 'after');
       await arrived;
       assert.deepEqual(
-        bodies.map((b) => b.message.data),
+        bodies.map((b) => (b.type === 'message.published' ? b.message.data : b.type)),
         ['after'],
       );
     } finally {

@@ -80,11 +80,15 @@ describe('configuration', () => {
         historyBytes: 1000,
         historyPipes: 7,
         pipeHistoryBytes: 1024 * 1024,
+        reactionBytes: 16 * 1024,
+        readersPerPipe: 1000,
       });
       assert.deepEqual((await server.core.usage('1')).quota, {
         historyBytes: 64 * 1024 * 1024,
         historyPipes: 7,
         pipeHistoryBytes: 1024 * 1024,
+        reactionBytes: 16 * 1024,
+        readersPerPipe: 1000,
       });
       const c = await connect(server);
       const answers = [];

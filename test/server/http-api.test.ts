@@ -241,6 +241,43 @@ test('delete removes a message from history and tells subscribers', async () => 
   assert.equal((await api('DELETE', `/pipes/web_del/messages/${marker}`)).body.stored, false);
 });
 
+test('a backend edits any message, and reads who reacted and how far readers have seen a pipe', async () => {
+  const author = await anon();
+  const viewer = await anon();
+  await subscribe(viewer.socket, ['web_life']);
+  await subscribe(author.socket, ['web_life']);
+  const report = await author.socket.emitWithAck('publish', { pipe: 'web_life', data: { text: 'typo' } });
+  const marker = report.marker!;
+  const edited = next(viewer.socket, 'edit');
+  const res = await api('PATCH', `/pipes/web_life/messages/${marker}`, { data: { text: 'fixed' } });
+  assert.equal(res.status, 200);
+  const when = res.body.edited as number;
+  assert.deepEqual(res.body, { pipe: 'web_life', marker, edited: when });
+  assert.deepEqual(await edited, { pipe: 'web_life', marker, data: { text: 'fixed' }, edited: when });
+  const [kept] = (await api('GET', '/pipes/web_life/messages')).body.messages as IncomingMessage[];
+  assert.deepEqual(kept.data, { text: 'fixed' });
+  assert.equal(kept.server_info.edited, when);
+
+  assert.equal(
+    (await viewer.socket.emitWithAck('react', { pipe: 'web_life', marker, emoji: '😂', on: true })).error,
+    '',
+  );
+  assert.deepEqual((await api('GET', `/pipes/web_life/messages/${marker}/reactors`)).body, {
+    reactors: { '😂': [{ user_id: 0 }] },
+    reactions: { '😂': 1 },
+  });
+  const read = (await viewer.socket.emitWithAck('read', { pipe: 'web_life', marker })) as { error: string };
+  assert.equal(read.error, '');
+  assert.deepEqual((await api('GET', '/pipes/web_life/readers')).body, {
+    readers: [{ reader: viewer.auth.reader, user_id: 0, marker }],
+  });
+
+  assert.equal((await api('PATCH', '/pipes/web_life/messages/999999', { data: 1 })).status, 404);
+  assert.equal((await api('GET', '/pipes/web_life/messages/999999/reactors')).status, 404);
+  assert.equal((await api('PATCH', `/pipes/web_life/messages/${marker}`, {})).status, 400);
+  assert.equal((await api('PATCH', `/pipes/web_life/messages/${marker}`, { data: 1, extra: 2 })).status, 400);
+});
+
 test('personal messages reach every connection of the user, or wait for them', async () => {
   await api('PUT', '/users/71/key', { key: 'key71' });
   const tabs = [

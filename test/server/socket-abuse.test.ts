@@ -288,7 +288,13 @@ describe('storage an anonymous client can fill', { timeout: 30_000 }, () => {
           await request(c, 'publish', { pipe: `web_spam${p}`, data: { text: 'y'.repeat(5000), i } });
       }
       const { history, quota } = await server.core.usage('1');
-      assert.deepEqual(quota, { historyPipes: 5, historyBytes: 60_000, pipeHistoryBytes: 20_000 });
+      assert.deepEqual(quota, {
+        historyPipes: 5,
+        historyBytes: 60_000,
+        pipeHistoryBytes: 20_000,
+        reactionBytes: 16 * 1024,
+        readersPerPipe: 1000,
+      });
       assert.ok(history.pipes <= 5, `${history.pipes} pipes`);
       assert.ok(history.bytes <= 60_000, `${history.bytes} bytes`);
       // The newest pipe keeps what fits in its bytes, newest first; the oldest pipes are gone.

@@ -44,10 +44,14 @@ export function useServer(options: CometServerOptions = {}): ServerEnv {
   };
 }
 
+/** Who the server says a connection is: its `auth` event without the epoch, reader name and app settings. */
+export type Identity = Omit<AuthInfo, 'epoch' | 'reader' | 'reactions' | 'edit_window'>;
+
 export interface Client {
   socket: Socket;
-  /** Who the server says the connection is (its `auth` event without the epoch). */
-  auth: AuthInfo;
+  auth: Identity;
+  /** The whole `auth` event. */
+  info: AuthInfo;
   /** The app's marker epoch from the same event. */
   epoch: string | undefined;
   /** Every `message` received so far, in order. */
@@ -76,9 +80,13 @@ export function connect(
     if (typeof ack === 'function') ack();
   });
   return new Promise((resolve, reject) => {
-    socket.once('auth', ({ epoch, ...auth }: AuthInfo) =>
-      resolve({ socket, auth, epoch, messages, close: () => socket.close() }),
-    );
+    socket.once('auth', (info: AuthInfo) => {
+      const { authorized, user_id, user_name, reason } = info;
+      const auth: Identity = { authorized, user_id };
+      if (user_name !== undefined) auth.user_name = user_name;
+      if (reason !== undefined) auth.reason = reason;
+      resolve({ socket, auth, info, epoch: info.epoch, messages, close: () => socket.close() });
+    });
     socket.once('connect_error', (err) => {
       socket.close();
       reject(err);

@@ -4,7 +4,12 @@ import { createServer, type IncomingMessage as HttpRequest, type Server, type Se
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import type { IncomingMessage } from '../../src/protocol/wire.js';
-import { WebhookDispatcher, type WebhookApp, type WebhookTimers } from '../../src/server/core/webhook.js';
+import {
+  WebhookDispatcher,
+  type WebhookApp,
+  type WebhookEvent,
+  type WebhookTimers,
+} from '../../src/server/core/webhook.js';
 import { Metrics } from '../../src/server/metrics.js';
 
 const SECRET = 'test-secret-of-app-1';
@@ -58,11 +63,12 @@ const close = (server: Server): Promise<void> =>
     server.close(() => resolve());
   });
 
-function message(marker: number, data: unknown = { text: `hello ${marker}` }): IncomingMessage {
-  return {
+function message(marker: number, data: unknown = { text: `hello ${marker}` }): WebhookEvent {
+  const published: IncomingMessage = {
     data,
     server_info: { pipe: 'web_chat', event: 'undefined', user_id: 0, history: false, marker, time: Date.now() },
   };
+  return { type: 'message.published', message: published };
 }
 
 const verify = (secret: string, r: Received): boolean =>

@@ -156,6 +156,35 @@ function phpVerifies(secret: string, hit: Hit, now = Math.floor(Date.now() / 100
   return run.stdout;
 }
 
+test('the webhook is told of edits, deletions and reactions, each with its type', async () => {
+  const { hook, comet, sockets } = await setup(() => 204);
+  const browser = (await connect(comet.url, { dev_id: '1' }, sockets)).socket;
+  const { marker } = await browser.emitWithAck('publish', { pipe: 'web_life', data: { text: 'first' } });
+  const pipe = 'web_life';
+  assert.equal((await browser.emitWithAck('edit', { pipe, marker, data: { text: 'second' } })).error, '');
+  assert.equal((await browser.emitWithAck('react', { pipe, marker, emoji: '👍', on: true })).error, '');
+  assert.equal((await browser.emitWithAck('react', { pipe, marker, emoji: '👍', on: false })).error, '');
+  assert.equal((await browser.emitWithAck('delete', { pipe, marker })).error, '');
+
+  await hook.hitCount(5);
+  for (const hit of hook.hits) assert.ok(signed(comet.app1Secret, hit));
+  const bodies = hook.hits.map((h) => JSON.parse(h.body) as Record<string, unknown> & { type: string });
+  assert.deepEqual(
+    bodies.map((b) => b.type),
+    ['message.published', 'message.edited', 'reaction.added', 'reaction.removed', 'message.deleted'],
+  );
+  const [published, edited, added, removed, deleted] = bodies;
+  assert.equal((published.message as IncomingMessage).server_info.marker, marker);
+  const after = edited.message as IncomingMessage;
+  assert.deepEqual(after.data, { text: 'second' });
+  assert.equal(typeof after.server_info.edited, 'number');
+  assert.equal(after.server_info.marker, marker);
+  assert.deepEqual(added.reaction, { pipe, marker, emoji: '👍', count: 1, on: true, user_id: 0 });
+  assert.deepEqual(removed.reaction, { pipe, marker, emoji: '👍', count: 0, on: false, user_id: 0 });
+  assert.deepEqual(deleted.deleted, { pipe, marker, tombstone: true });
+  assert.equal(new Set(bodies.map((b) => b.epoch)).size, 1);
+});
+
 test('a webhook answering 500 gets the same message again', async () => {
   const { hook, api } = await setup((n) => (n === 1 ? 500 : 200));
   const { marker } = (await api('POST', '/pipes/web_retry/messages', { data: 'again' })).body as { marker: number };

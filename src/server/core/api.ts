@@ -3,7 +3,7 @@
  * Every method is scoped to one app; an app never sees another's pipes, users or history.
  * Methods throw CoreError (./errors.js) for bad input, never anything else on purpose.
  */
-import type { IncomingMessage, PresenceUser } from '../../protocol/wire.js';
+import type { IncomingMessage, PresenceUser, ReadPosition } from '../../protocol/wire.js';
 import type { HistoryUsage } from '../store/types.js';
 import type { Quota } from './limits.js';
 
@@ -59,6 +59,16 @@ export interface BackendApi {
   history(appId: string, pipe: string, query?: HistoryQuery): Promise<IncomingMessage[]>;
   /** Deletes one message: history drops it and every subscriber gets a delete notice. */
   deleteMessage(appId: string, pipe: string, marker: number): Promise<boolean>;
+  /** Changes the data of any message in history (no edit window for the backend); subscribers get an edit notice. */
+  editMessage(appId: string, pipe: string, marker: number, data: unknown): Promise<{ edited: number }>;
+  /** Who reacted to a message: at most REACTORS_LIST_MAX per emoji (guests as user 0), and every count. */
+  reactors(
+    appId: string,
+    pipe: string,
+    marker: number,
+  ): Promise<{ reactors: Record<string, PresenceUser[]>; reactions: Record<string, number> }>;
+  /** How far the readers of a pipe have seen it: the furthest READERS_LIST_MAX, furthest first. */
+  readers(appId: string, pipe: string): Promise<ReadPosition[]>;
 
   /** Subscriber count of a pipe across every node. */
   pipeStats(appId: string, pipe: string): Promise<{ pipe: string; users: number }>;

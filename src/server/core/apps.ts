@@ -18,7 +18,15 @@ export interface App {
   allowPrivateWebhooks?: boolean;
   /** Storage the app may use (the server's quota with the app's own values over it). */
   quota: Quota;
+  /** How long authors may edit or delete their messages, in seconds; 0 = never. Absent: DEFAULT_EDIT_WINDOW_SECONDS. */
+  editWindowSeconds?: number;
+  /** What an author's delete leaves: a tombstone (data null, `deleted`) or nothing. Absent: tombstone. */
+  deleteMode?: DeleteMode;
+  /** The emojis offered as reactions (at most REACTION_SET_MAX). Absent: DEFAULT_REACTIONS. */
+  reactions?: readonly string[];
 }
+
+export type DeleteMode = 'tombstone' | 'vanish';
 
 /** A fresh secret: 32 random bytes, URL-safe. */
 export function generateSecret(): string {

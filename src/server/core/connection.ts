@@ -7,6 +7,8 @@ import { StrikeCounter, TokenBucket } from './rate-limit.js';
 export interface Connection extends ConnectionIdentity {
   id: string;
   authorized: boolean;
+  /** Its name in read positions and reactions: `u<user_id>` for an authorized user, a random `g…` for a guest. */
+  reader: string;
   /** Subscribed targets by their `pipe` / `pipe.event` text. */
   readonly subscriptions: Map<string, Subscription>;
   /** Publishes, and the presence notices the connection causes. */
@@ -26,7 +28,7 @@ export interface Connection extends ConnectionIdentity {
 
 export function newConnection(
   id: string,
-  identity: ConnectionIdentity & { authorized: boolean },
+  identity: ConnectionIdentity & { authorized: boolean; reader: string },
   limits: Limits,
   now: number,
 ): Connection {
@@ -37,6 +39,7 @@ export function newConnection(
     user_id: identity.user_id,
     user_name: identity.user_name,
     authorized: identity.authorized,
+    reader: identity.reader,
     subscriptions: new Map(),
     publishBucket: new TokenBucket(limits.publish.burst, limits.publish.perSecond, now),
     requestBucket: new TokenBucket(limits.requests.burst, limits.requests.perSecond, now),

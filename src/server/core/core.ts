@@ -3,6 +3,7 @@
  * through the socket front (the `conn*` methods), backends through the BackendApi methods; both end
  * in the same publish path. Out goes only through the Fanout port and the Store.
  */
+import { randomBytes } from 'node:crypto';
 import {
   DEFAULT_EVENT,
   MSG_PIPE,
@@ -15,7 +16,9 @@ import {
   parseSubscription,
 } from '../../protocol/names.js';
 import {
+  DEFAULT_EDIT_WINDOW_SECONDS,
   DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_REACTIONS,
   DEFAULT_WEB_HISTORY_LENGTH,
   HISTORY_LENGTH_MAX,
   HISTORY_PAGE_MAX,
@@ -29,6 +32,8 @@ import type {
   IncomingMessage,
   PresenceUser,
   PublishRequest,
+  ReadPosition,
+  ReplyQuote,
   Result,
   TypingNotice,
 } from '../../protocol/wire.js';
@@ -49,6 +54,9 @@ import {
   checkWebhookUrl,
 } from './input-checks.js';
 import { isMember, newConnection, type Connection } from './connection.js';
+import { MessageLifecycle, type Reactors } from './message-lifecycle.js';
+import { toIncoming } from './message-view.js';
+import type { WebhookEvent } from './webhook.js';
 import { CoreError } from './errors.js';
 import type { Fanout, SettingsChange } from './fanout-port.js';
 import { DEFAULT_LIMITS, type Limits, type Quota } from './limits.js';
@@ -62,10 +70,10 @@ export const PERSONAL_QUEUE_MAX = 100;
 export const DEFAULT_TOKEN_TTL_SECONDS = 24 * 3600;
 const DEFAULT_HISTORY_PAGE = 50;
 
-/** Where published messages are copied for the app's backend (the webhook dispatcher). */
+/** Where published messages and their changes are copied for the app's backend (the webhook dispatcher). */
 export interface WebhookSink {
-  /** `epoch` names the marker sequence of `message` (see MarkerTicket): receivers de-duplicate by epoch and marker. */
-  enqueue(appId: string, url: string, message: IncomingMessage, epoch: string): void;
+  /** `epoch` names the marker sequence of the message (see MarkerTicket): receivers de-duplicate by epoch and marker. */
+  enqueue(appId: string, url: string, event: WebhookEvent, epoch: string): void;
 }
 
 export interface CoreOptions {
@@ -87,8 +95,10 @@ export interface CoreOptions {
 interface Sender {
   user_id: number;
   user_name?: string;
-  /** The connection not to echo to. */
+  /** The connection not to echo to (and, kept with the message, the one a guest author edits from). */
   connId?: string;
+  /** The message this one answers. */
+  reply?: ReplyQuote;
 }
 
 export type OpenResult =
@@ -111,6 +121,8 @@ export class Core implements BackendApi {
   private readonly backendBuckets = new Map<string, TokenBucket>();
   /** Each app's marker epoch as this node last saw it (see MarkerTicket). */
   private readonly epochs = new Map<string, string>();
+  /** Replies, edits, deletes, reactions and read positions (see message-lifecycle.ts). */
+  readonly messages: MessageLifecycle;
 
   constructor(options: CoreOptions) {
     this.store = refuseWhileUnavailable(options.store, options.available ?? (() => options.store.available()));
@@ -121,6 +133,16 @@ export class Core implements BackendApi {
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.limits = options.limits ?? DEFAULT_LIMITS;
     this.now = options.clock ?? Date.now;
+    this.messages = new MessageLifecycle({
+      store: this.store,
+      now: this.now,
+      out: () => this.out,
+      requireApp: (appId) => this.requireApp(appId),
+      maxMessageBytes: this.maxMessageBytes,
+      checkWriter: (conn, pipe) => this.checkWriter(conn, pipe),
+      isBanned: (conn, pipe) => this.isBanned(conn, pipe),
+      tellBackend: (appId, event) => this.tellBackend(appId, event),
+    });
   }
 
   /** The socket front plugs itself in once it exists (it needs the core first). */
@@ -149,10 +171,17 @@ export class Core implements BackendApi {
     const app = this.apps.get(devId);
     if (!app) return { ok: false, reason: 'unknown_app' };
     if (!this.apps.allowsOrigin(app, origin)) return { ok: false, reason: 'origin' };
-    const auth: AuthInfo =
+    const who =
       typeof creds === 'string'
         ? { authorized: false, user_id: 0, reason: creds }
         : await authenticateUser(this.store, app, creds, this.now());
+    const reader = who.authorized && who.user_id > 0 ? `u${who.user_id}` : `g${randomBytes(9).toString('base64url')}`;
+    const auth: AuthInfo = {
+      ...who,
+      reader,
+      reactions: [...(app.reactions ?? DEFAULT_REACTIONS)],
+      edit_window: app.editWindowSeconds ?? DEFAULT_EDIT_WINDOW_SECONDS,
+    };
     // Without it the client keeps the epoch it knows: a store that cannot be read must not refuse the connection.
     const epoch = await this.epochOf(app.id).catch(() => undefined);
     if (epoch !== undefined) auth.epoch = epoch;
@@ -160,6 +189,7 @@ export class Core implements BackendApi {
       appId: app.id,
       user_id: auth.user_id,
       authorized: auth.authorized,
+      reader,
       ...(auth.user_name === undefined ? {} : { user_name: auth.user_name }),
     };
     this.metrics.connectionOpened();
@@ -167,11 +197,12 @@ export class Core implements BackendApi {
   }
 
   /**
-   * May the connection make another request? A publish takes from its own bucket, anything else from
-   * the request bucket. The front asks before even reading the payload, so a flood costs little.
+   * May the connection make another request? What writes into a pipe (publish, edit, delete, react)
+   * takes from its publish bucket, anything else from the request bucket. The front asks before even
+   * reading the payload, so a flood costs little.
    */
-  admitRequest(conn: Connection, publish: boolean): boolean {
-    return (publish ? conn.publishBucket : conn.requestBucket).take(this.now());
+  admitRequest(conn: Connection, writes: boolean): boolean {
+    return (writes ? conn.publishBucket : conn.requestBucket).take(this.now());
   }
 
   /**
@@ -284,20 +315,24 @@ export class Core implements BackendApi {
     return this.store.isBanned(conn.appId, { user_id: conn.user_id, conn_id: conn.id }, pipe, this.now());
   }
 
-  /** A browser's publish, admitted by the front (admitRequest): pipe rules, size limit, bans; then the common path. */
-  async connPublish(conn: Connection, req: PublishRequest): Promise<DeliveryReport> {
-    const refuse = (error: DeliveryReport['error'], message: string): DeliveryReport => {
-      this.metrics.error(error);
-      return { number_messages: 0, error, message };
-    };
-    if (req.pipe === MSG_PIPE || !browserMayPublish(req.pipe, conn.authorized)) {
-      return refuse('forbidden', `browsers may not publish into ${req.pipe}`);
+  /** May a browser write into the pipe (publish, or change a message there)? Throws the refusal when not. */
+  private async checkWriter(conn: Connection, pipe: string): Promise<void> {
+    if (pipe === MSG_PIPE || !browserMayPublish(pipe, conn.authorized)) {
+      throw new CoreError('forbidden', `browsers may not publish into ${pipe}`);
     }
-    // Too deep or too large: a CoreError, answered by the front like any refusal.
+    if (await this.isBanned(conn, pipe)) throw new CoreError('banned', 'you are banned from this pipe');
+  }
+
+  /**
+   * A browser's publish, admitted by the front (admitRequest): pipe rules, size limit, bans, the quoted
+   * message of a reply; then the common path. Refusals are CoreErrors, answered by the front.
+   */
+  async connPublish(conn: Connection, req: PublishRequest): Promise<DeliveryReport> {
+    await this.checkWriter(conn, req.pipe);
     checkData(req.data, this.maxMessageBytes);
-    if (await this.isBanned(conn, req.pipe)) return refuse('banned', 'you are banned from this pipe');
     const sender: Sender = { user_id: conn.user_id, connId: conn.id };
     if (conn.user_name !== undefined) sender.user_name = conn.user_name;
+    if (req.reply_to !== undefined) sender.reply = await this.messages.quote(conn.appId, req.pipe, req.reply_to);
     const publish = (ticket?: MarkerTicket) =>
       this.publishAs(conn.appId, req.pipe, req.event, req.data ?? null, sender, ticket);
     const result: PublishResult & { duplicate?: boolean } =
@@ -389,7 +424,7 @@ export class Core implements BackendApi {
       throw err;
     }
     conn.replyBucket.refund(Math.max(0, maxReplyBytes - page.bytes));
-    return { messages: page.messages.map((m) => toIncoming(m, true)), more: page.more };
+    return { messages: page.messages.map((m) => toIncoming(m, true, conn)), more: page.more };
   }
 
   /* ================= the publish path ================= */
@@ -413,6 +448,8 @@ export class Core implements BackendApi {
       data,
     };
     if (sender.user_name !== undefined) stored.user_name = sender.user_name;
+    if (sender.connId !== undefined) stored.conn = sender.connId;
+    if (sender.reply !== undefined) stored.reply = sender.reply;
     const length = await this.pipeLength(appId, pipe);
     if (length > 0) await this.store.appendHistory(appId, stored, historyLimits(app, length));
     const live = toIncoming(stored, false);
@@ -420,9 +457,14 @@ export class Core implements BackendApi {
     const count = await this.out.deliver(appId, live, sender.connId, app.receipts);
     if (app.receipts) this.metrics.delivered(count);
     else this.metrics.messagesOut(count);
-    const webhook = await this.webhookUrls.get(appId, () => this.store.getWebhook(appId), this.now());
-    if (webhook && this.webhooks) this.webhooks.enqueue(appId, webhook, live, epoch);
+    await this.tellBackend(appId, { type: 'message.published', message: live }, epoch);
     return { marker, number_messages: count };
+  }
+
+  /** Copies what happened to the app's webhook, when it has one. */
+  private async tellBackend(appId: string, event: WebhookEvent, epoch?: string): Promise<void> {
+    const url = await this.webhookUrls.get(appId, () => this.store.getWebhook(appId), this.now());
+    if (url && this.webhooks) this.webhooks.enqueue(appId, url, event, epoch ?? (await this.epochOf(appId)));
   }
 
   /**
@@ -534,7 +576,20 @@ export class Core implements BackendApi {
     const found = await this.store.deleteHistory(appId, pipe, marker);
     // Live-only messages (pipes without history) are on screens too: always tell subscribers.
     this.out.notifyDelete(appId, { pipe, marker });
+    await this.tellBackend(appId, { type: 'message.deleted', deleted: { pipe, marker } });
     return found;
+  }
+
+  editMessage(appId: string, pipe: string, marker: number, data: unknown): Promise<{ edited: number }> {
+    return this.messages.edit(appId, pipe, marker, data);
+  }
+
+  reactors(appId: string, pipe: string, marker: number): Promise<Reactors> {
+    return this.messages.reactors(appId, pipe, marker);
+  }
+
+  readers(appId: string, pipe: string): Promise<ReadPosition[]> {
+    return this.messages.readers(appId, pipe);
   }
 
   async pipeStats(appId: string, pipe: string): Promise<{ pipe: string; users: number }> {
@@ -733,21 +788,6 @@ export class Core implements BackendApi {
  */
 function publishKey(conn: Connection, id: string): string {
   return conn.authorized && conn.user_id > 0 ? `u${conn.user_id}:${id}` : `g:${id}`;
-}
-
-export function toIncoming(m: StoredMessage, history: boolean): IncomingMessage {
-  return {
-    data: m.data,
-    server_info: {
-      pipe: m.pipe,
-      event: m.event,
-      user_id: m.user_id,
-      ...(m.user_name === undefined ? {} : { user_name: m.user_name }),
-      history,
-      marker: m.marker,
-      time: m.time,
-    },
-  };
 }
 
 /**

@@ -2,7 +2,15 @@
  * The core's one way out to connections: a port the socket front implements over Socket.IO rooms.
  * Every method is cluster-wide when the transport is (Socket.IO's Redis adapter makes it so).
  */
-import type { DeleteNotice, EpochNotice, IncomingMessage, TypingNotice } from '../../protocol/wire.js';
+import type {
+  DeleteNotice,
+  EditNotice,
+  EpochNotice,
+  IncomingMessage,
+  ReactionNotice,
+  ReadNotice,
+  TypingNotice,
+} from '../../protocol/wire.js';
 import type { Subscription } from '../../protocol/names.js';
 
 /** What the transport knows about one connection (kept on the connection, readable from any node). */
@@ -35,7 +43,11 @@ export interface Fanout {
   deliver(appId: string, msg: IncomingMessage, exceptConnId: string | undefined, receipts: boolean): Promise<number>;
   /** Personal message to every connection of a user; resolves with how many it reached. */
   deliverToUser(appId: string, userId: number, msg: IncomingMessage): Promise<number>;
+  /** The changes of a message and its readers: to every subscriber of its pipe, on every node. */
   notifyDelete(appId: string, notice: DeleteNotice): void;
+  notifyEdit(appId: string, notice: EditNotice): void;
+  notifyReaction(appId: string, notice: ReactionNotice): void;
+  notifyRead(appId: string, notice: ReadNotice): void;
   /** To every connection of the app, on every node. */
   notifyEpoch(appId: string, notice: EpochNotice): void;
   /** Volatile: may be dropped under load, never stored. */

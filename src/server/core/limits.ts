@@ -32,6 +32,13 @@ export const quotaSchema = z.strictObject({
   historyPipes: z.number().int().positive(),
   /** Bytes of history in one pipe. */
   pipeHistoryBytes: bytes,
+  /**
+   * Bytes the reactions of one message may take (stored inside it, so they also count in the history
+   * bytes above); a reaction past it is refused with `too_large`.
+   */
+  reactionBytes: bytes,
+  /** Read positions kept per pipe ("seen by"); past it, the reader that moved longest ago is forgotten. */
+  readersPerPipe: z.number().int().positive(),
 });
 export type Quota = z.infer<typeof quotaSchema>;
 
@@ -115,7 +122,13 @@ export const DEFAULT_LIMITS: Limits = {
   penaltyMs: 30_000,
   penaltyMaxMs: 10 * 60_000,
   backendRequests: { burst: 2000, perSecond: 1000 },
-  quota: { historyBytes: 64 * MiB, historyPipes: 1000, pipeHistoryBytes: 1 * MiB },
+  quota: {
+    historyBytes: 64 * MiB,
+    historyPipes: 1000,
+    pipeHistoryBytes: 1 * MiB,
+    reactionBytes: 16 * KiB,
+    readersPerPipe: 1000,
+  },
   publishIds: { windowMs: 5 * 60_000, perApp: 10_000 },
 };
 

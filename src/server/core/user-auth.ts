@@ -12,10 +12,18 @@ export interface Credentials {
   token?: string;
 }
 
-const ANONYMOUS: AuthInfo = { authorized: false, user_id: 0 };
+/** Who the credentials say the connection is; the core completes it into the AuthInfo. */
+export type UserIdentity = Pick<AuthInfo, 'authorized' | 'user_id' | 'user_name' | 'reason'>;
+
+const ANONYMOUS: UserIdentity = { authorized: false, user_id: 0 };
 
 /** `nowMs`: the core's clock. */
-export async function authenticateUser(store: Store, app: App, creds: Credentials, nowMs: number): Promise<AuthInfo> {
+export async function authenticateUser(
+  store: Store,
+  app: App,
+  creds: Credentials,
+  nowMs: number,
+): Promise<UserIdentity> {
   if (creds.token !== undefined) {
     const check = await verifyToken(app.secret, creds.token, Math.floor(nowMs / 1000));
     if (!check.ok) return { ...ANONYMOUS, reason: check.reason };

@@ -15,7 +15,7 @@
  * sent as a probe: success closes the breaker and the held messages flow again, failure opens it
  * for another cool-down. Held messages keep their remaining attempts.
  */
-import type { IncomingMessage } from '../../protocol/wire.js';
+import type { DeleteNotice, IncomingMessage, ReactionNotice } from '../../protocol/wire.js';
 import type { Metrics } from '../metrics.js';
 import { WebhookAgents } from './webhook-post.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './webhook-signature.js';
@@ -95,13 +95,24 @@ export interface WebhookBacklog {
   openBreakers: number;
 }
 
+/**
+ * What happened, as the webhook tells it: `type` says which; a message published or edited comes whole
+ * (an edited one with `server_info.edited`), a deletion and a reaction as the notice subscribers got.
+ */
+export type WebhookEvent =
+  | { type: 'message.published' | 'message.edited'; message: IncomingMessage }
+  | { type: 'message.deleted'; deleted: DeleteNotice }
+  | { type: 'reaction.added' | 'reaction.removed'; reaction: ReactionNotice };
+
 /** The JSON body POSTed to a webhook. */
-export interface WebhookBody {
+export type WebhookBody = {
   app: string;
-  /** The app's marker epoch: markers repeat only across epochs, so (epoch, marker) identifies a message. */
+  /**
+   * The app's marker epoch: markers repeat only across epochs, so (epoch, marker) identifies a message;
+   * (epoch, marker, type) and the edit time one change of it.
+   */
   epoch: string;
-  message: IncomingMessage;
-}
+} & WebhookEvent;
 
 interface Job {
   appId: string;
@@ -167,10 +178,10 @@ export class WebhookDispatcher {
     metrics?.watchWebhooks(() => this.backlog());
   }
 
-  /** Queues one message for the app's webhook. Never throws, never waits. */
-  enqueue(appId: string, url: string, message: IncomingMessage, epoch: string): void {
+  /** Queues one event for the app's webhook. Never throws, never waits. */
+  enqueue(appId: string, url: string, event: WebhookEvent, epoch: string): void {
     if (this.closed) return;
-    const body: WebhookBody = { app: appId, epoch, message };
+    const body: WebhookBody = { app: appId, epoch, ...event };
     let text: string;
     try {
       text = JSON.stringify(body);

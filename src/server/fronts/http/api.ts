@@ -76,6 +76,30 @@ const routes = new Router<Handler>([
     },
   },
   {
+    method: 'PATCH',
+    pattern: '/pipes/:pipe/messages/:marker',
+    handler: async ({ core, appId, params, body }) => {
+      const { pipe, marker } = parse(s.markerParams, params);
+      const { data } = parse(s.editBody, await body());
+      return { pipe, marker, ...(await core.editMessage(appId, pipe, marker, data)) };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/pipes/:pipe/messages/:marker/reactors',
+    handler: async ({ core, appId, params }) => {
+      const { pipe, marker } = parse(s.markerParams, params);
+      return core.reactors(appId, pipe, marker);
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/pipes/:pipe/readers',
+    handler: async ({ core, appId, params }) => ({
+      readers: await core.readers(appId, parse(s.pipeParams, params).pipe),
+    }),
+  },
+  {
     method: 'GET',
     pattern: '/pipes/:pipe',
     handler: async ({ core, appId, params }) => core.pipeStats(appId, parse(s.pipeParams, params).pipe),

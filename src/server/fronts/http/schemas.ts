@@ -35,6 +35,11 @@ export const publishBody = z
   })
   .refine((b) => b.data !== undefined, { message: 'data is required (null is fine)', path: ['data'] });
 
+/** A backend's edit of a message: its new data. */
+export const editBody = z
+  .strictObject({ data: z.unknown() })
+  .refine((b) => b.data !== undefined, { message: 'data is required (null is fine)', path: ['data'] });
+
 export const historyQuery = z.object({
   limit: decimal.pipe(z.number().min(1).max(HISTORY_PAGE_MAX)).optional(),
   before: decimal.optional(),

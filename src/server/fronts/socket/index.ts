@@ -25,7 +25,7 @@ import type { CometIo, CometSocket } from './types.js';
 /** Refusals that mean "you are asking too much": enough of them close the connection. */
 const LIMIT_ERRORS: ReadonlySet<string> = new Set<ErrorCode>(['rate_limited', 'backpressure']);
 /** Requests that only read: their answer may be replaced by a refusal without leaving anything half done. */
-const READS: ReadonlySet<ClientEventName> = new Set<ClientEventName>(['history', 'presence']);
+const READS: ReadonlySet<ClientEventName> = new Set<ClientEventName>(['history', 'presence', 'reactors', 'readers']);
 /** How often connections over their output budget, and the node's total, are looked at. */
 const OUTPUT_SWEEP_MS = 1000;
 /** A connection is cut off at once when this many times its output budget waits for it. */
@@ -63,7 +63,27 @@ const REQUESTS: {
   },
   presence: async (core, conn, req) => ({ error: '', ...(await core.presence(conn.appId, req.pipe)) }),
   typing: (core, conn, req) => core.connTyping(conn, req.pipe, req.name),
+  edit: async (core, conn, req) => ({
+    error: '',
+    ...(await core.messages.edit(conn.appId, req.pipe, req.marker, req.data, conn)),
+  }),
+  delete: async (core, conn, req) => {
+    await core.messages.remove(conn, req.pipe, req.marker);
+    return { error: '' };
+  },
+  react: async (core, conn, req) => ({ error: '', ...(await core.messages.react(conn, req)) }),
+  reactors: async (core, conn, req) => ({
+    error: '',
+    ...(await core.messages.reactors(conn.appId, req.pipe, req.marker)),
+  }),
+  read: async (core, conn, req) => {
+    await core.messages.read(conn, req.pipe, req.marker);
+    return { error: '' };
+  },
+  readers: async (core, conn, req) => ({ error: '', readers: await core.messages.readers(conn.appId, req.pipe) }),
 };
+/** Requests that write into a pipe: they take from the connection's publish bucket, the rest from its request bucket. */
+const WRITES: ReadonlySet<ClientEventName> = new Set<ClientEventName>(['publish', 'edit', 'delete', 'react']);
 /** Fields a refusal carries besides the error, per request kind. */
 const FAILURE_EXTRA: Partial<Record<ClientEventName, object>> = { publish: { number_messages: 0 } };
 type EngineConn = CometSocket['conn'];
@@ -260,11 +280,9 @@ export function attachSocketFront(
       if (over !== undefined) fail('backpressure', over);
       else reply(res);
     };
-    if (!core.admitRequest(conn, event === 'publish')) {
-      return fail(
-        'rate_limited',
-        event === 'publish' ? 'too many messages; slow down' : 'too many requests; slow down',
-      );
+    const writes = WRITES.has(event);
+    if (!core.admitRequest(conn, writes)) {
+      return fail('rate_limited', writes ? 'too many messages; slow down' : 'too many requests; slow down');
     }
     const over = backlog();
     if (over !== undefined) return fail('backpressure', over);

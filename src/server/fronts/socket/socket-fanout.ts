@@ -4,7 +4,15 @@
  */
 import { BATCH_MAX_MESSAGES } from '../../../protocol/limits.js';
 import type { Subscription } from '../../../protocol/names.js';
-import type { DeleteNotice, EpochNotice, IncomingMessage, TypingNotice } from '../../../protocol/wire.js';
+import type {
+  DeleteNotice,
+  EditNotice,
+  EpochNotice,
+  IncomingMessage,
+  ReactionNotice,
+  ReadNotice,
+  TypingNotice,
+} from '../../../protocol/wire.js';
 import { appPipeKey } from '../../core/app-pipe.js';
 import type { Fanout, Member, SettingsChange } from '../../core/fanout-port.js';
 import { Coalescer } from './coalesce.js';
@@ -231,6 +239,22 @@ export class SocketFanout implements Fanout {
     // After the messages still waiting, one of which may be the one deleted.
     this.coalescer?.flush(appPipeKey(appId, notice.pipe));
     this.io.to(memberRoom(appId, notice.pipe)).emit('delete', notice);
+  }
+
+  notifyEdit(appId: string, notice: EditNotice): void {
+    // After the messages still waiting, one of which may be the one edited.
+    this.coalescer?.flush(appPipeKey(appId, notice.pipe));
+    this.io.to(memberRoom(appId, notice.pipe)).emit('edit', notice);
+  }
+
+  notifyReaction(appId: string, notice: ReactionNotice): void {
+    this.coalescer?.flush(appPipeKey(appId, notice.pipe));
+    this.io.to(memberRoom(appId, notice.pipe)).emit('reaction', notice);
+  }
+
+  notifyRead(appId: string, notice: ReadNotice): void {
+    this.coalescer?.flush(appPipeKey(appId, notice.pipe));
+    this.io.to(memberRoom(appId, notice.pipe)).emit('read', notice);
   }
 
   notifyEpoch(appId: string, notice: EpochNotice): void {

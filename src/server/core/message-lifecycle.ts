@@ -1,0 +1,276 @@
+/**
+ * What happens to a message after it was sent: replies quote it, its author edits or deletes it within
+ * the app's window (backends any message, any time), readers react to it and say how far they have read.
+ * The Core delegates here; every change reaches the pipe's subscribers through the Fanout port and the
+ * app's backend through its webhook, and is kept in history.
+ */
+import {
+  DEFAULT_EDIT_WINDOW_SECONDS,
+  DEFAULT_REACTIONS,
+  READERS_LIST_MAX,
+  REACTORS_LIST_MAX,
+  REPLY_EXCERPT_MAX,
+  USER_NAME_MAX,
+} from '../../protocol/limits.js';
+import type {
+  DeleteNotice,
+  EditNotice,
+  PresenceUser,
+  ReactionNotice,
+  ReadPosition,
+  ReplyQuote,
+} from '../../protocol/wire.js';
+import type { ReaderPosition, Store, StoredMessage } from '../store/types.js';
+import type { App } from './apps.js';
+import { isMember, type Connection } from './connection.js';
+import { CoreError } from './errors.js';
+import type { Fanout } from './fanout-port.js';
+import { checkData, checkPipe } from './input-checks.js';
+import { isAuthor, reactionCounts, toIncoming } from './message-view.js';
+import type { WebhookEvent } from './webhook.js';
+
+/** What the lifecycle needs of the Core that hosts it. */
+export interface LifecycleHost {
+  store: Store;
+  /** The Core's clock. */
+  now: () => number;
+  out: () => Fanout;
+  requireApp(appId: string): App;
+  maxMessageBytes: number;
+  /** Throws the refusal when the connection may not write into the pipe (browsers' pipe rules, bans). */
+  checkWriter(conn: Connection, pipe: string): Promise<void>;
+  isBanned(conn: Connection, pipe: string): Promise<boolean>;
+  /** Tells the app's backend through its webhook, when it has one. */
+  tellBackend(appId: string, event: WebhookEvent): Promise<void>;
+}
+
+/** Who reacted with each emoji (a few), and how many did. */
+export interface Reactors {
+  reactors: Record<string, PresenceUser[]>;
+  reactions: Record<string, number>;
+}
+
+export class MessageLifecycle {
+  constructor(private readonly host: LifecycleHost) {}
+
+  /** The quote a reply to `marker` carries; `not_found` when the pipe's history has no such message. */
+  async quote(appId: string, pipe: string, marker: number): Promise<ReplyQuote> {
+    const m = await this.find(appId, pipe, marker);
+    const quote: ReplyQuote = { marker, user_id: m.user_id, excerpt: m.deleted ? '' : excerptOf(m.data) };
+    if (m.user_name !== undefined) quote.user_name = m.user_name;
+    const guest = m.user_id === 0 && !m.deleted ? guestNameOf(m.data) : '';
+    if (guest) quote.guest_name = guest;
+    return quote;
+  }
+
+  /** Changes a message's data: its author within the app's window (`by`), or the backend (no `by`). */
+  async edit(appId: string, pipe: string, marker: number, data: unknown, by?: Connection): Promise<{ edited: number }> {
+    const app = this.host.requireApp(appId);
+    checkPipe(pipe);
+    checkMarker(marker);
+    if (by) await this.host.checkWriter(by, pipe);
+    checkData(data, this.host.maxMessageBytes);
+    const now = this.host.now();
+    const update = await this.host.store.updateHistory(appId, pipe, marker, (m) => {
+      this.authorize(app, m, by, now);
+      return { ...m, data: data ?? null, edited: now };
+    });
+    if (!update) throw notFound(pipe, marker);
+    const notice: EditNotice = { pipe, marker, data: update.after.data, edited: now };
+    this.host.out().notifyEdit(appId, notice);
+    await this.host.tellBackend(appId, { type: 'message.edited', message: toIncoming(update.after, false) });
+    return { edited: now };
+  }
+
+  /** The author deletes a message within the app's window: a tombstone stays, or nothing (the app's deleteMode). */
+  async remove(conn: Connection, pipe: string, marker: number): Promise<void> {
+    const app = this.host.requireApp(conn.appId);
+    await this.host.checkWriter(conn, pipe);
+    const now = this.host.now();
+    const tombstone = (app.deleteMode ?? 'tombstone') === 'tombstone';
+    const update = await this.host.store.updateHistory(conn.appId, pipe, marker, (m) => {
+      this.authorize(app, m, conn, now);
+      return tombstone ? tombstoneOf(m) : undefined;
+    });
+    if (!update) throw notFound(pipe, marker);
+    if (!tombstone) await this.host.store.deleteHistory(conn.appId, pipe, marker);
+    const notice: DeleteNotice = tombstone ? { pipe, marker, tombstone: true } : { pipe, marker };
+    this.host.out().notifyDelete(conn.appId, notice);
+    await this.host.tellBackend(conn.appId, { type: 'message.deleted', deleted: notice });
+  }
+
+  /** Adds or takes back the connection's reaction (one per reader and emoji); resolves with the emoji's count. */
+  async react(
+    conn: Connection,
+    req: { pipe: string; marker: number; emoji: string; on: boolean },
+  ): Promise<{ count: number }> {
+    const { pipe, marker, emoji, on } = req;
+    const app = this.host.requireApp(conn.appId);
+    const offered = app.reactions ?? DEFAULT_REACTIONS;
+    if (!offered.includes(emoji)) {
+      throw new CoreError('invalid', `${emoji} is not one of this app's reactions (${offered.join(' ')})`);
+    }
+    await this.host.checkWriter(conn, pipe);
+    const update = await this.host.store.updateHistory(conn.appId, pipe, marker, (m) => {
+      if (m.deleted) throw deleted(marker);
+      if (hasReacted(m, emoji, conn.reader) === on) return undefined;
+      const reactions = toggled(m.reactions ?? {}, emoji, conn.reader, on ? (conn.user_name ?? '') : undefined);
+      if (on && Buffer.byteLength(JSON.stringify(reactions)) > app.quota.reactionBytes) {
+        throw new CoreError('too_large', `message ${marker} holds as many reactions as it can`);
+      }
+      const next: StoredMessage = { ...m, reactions };
+      if (Object.keys(reactions).length === 0) delete next.reactions;
+      return next;
+    });
+    if (!update) throw notFound(pipe, marker);
+    const count = Object.keys(update.after.reactions?.[emoji] ?? {}).length;
+    if (hasReacted(update.before, emoji, conn.reader) !== hasReacted(update.after, emoji, conn.reader)) {
+      const notice: ReactionNotice = { pipe, marker, emoji, count, on, user_id: conn.user_id };
+      if (conn.user_name !== undefined) notice.user_name = conn.user_name;
+      this.host.out().notifyReaction(conn.appId, notice);
+      await this.host.tellBackend(conn.appId, { type: on ? 'reaction.added' : 'reaction.removed', reaction: notice });
+    }
+    return { count };
+  }
+
+  /** Who reacted to a message: at most REACTORS_LIST_MAX per emoji (guests as user 0), and every count. */
+  async reactors(appId: string, pipe: string, marker: number): Promise<Reactors> {
+    this.host.requireApp(appId);
+    checkPipe(pipe);
+    checkMarker(marker);
+    const m = await this.find(appId, pipe, marker);
+    const reactors: Record<string, PresenceUser[]> = {};
+    for (const [emoji, by] of Object.entries(m.reactions ?? {})) {
+      reactors[emoji] = Object.entries(by).slice(0, REACTORS_LIST_MAX).map(reactorOf);
+    }
+    return { reactors, reactions: reactionCounts(m) ?? {} };
+  }
+
+  /** The connection has seen its pipe up to `marker`: kept and told to the pipe when it moved forward. */
+  async read(conn: Connection, pipe: string, marker: number): Promise<void> {
+    const app = this.host.requireApp(conn.appId);
+    // Only the pipes it shows: what a connection reads is bounded by what it subscribed to.
+    if (!isMember(conn, pipe)) throw new CoreError('forbidden', `subscribe to ${pipe} before marking it read`);
+    if (await this.host.isBanned(conn, pipe)) throw new CoreError('banned', 'you are banned from this pipe');
+    await this.find(conn.appId, pipe, marker);
+    const position: ReaderPosition = { reader: conn.reader, user_id: conn.user_id, marker };
+    if (conn.user_name !== undefined) position.user_name = conn.user_name;
+    const moved = await this.host.store.advanceReader(
+      conn.appId,
+      pipe,
+      position,
+      this.host.now(),
+      app.quota.readersPerPipe,
+    );
+    if (moved) this.host.out().notifyRead(conn.appId, { pipe, ...position });
+  }
+
+  /** The furthest READERS_LIST_MAX readers of a pipe, furthest first. */
+  async readers(appId: string, pipe: string): Promise<ReadPosition[]> {
+    this.host.requireApp(appId);
+    checkPipe(pipe);
+    return this.host.store.readers(appId, pipe, READERS_LIST_MAX);
+  }
+
+  /**
+   * May `by` change `m` now? The backend (no `by`) any message; an author their own within the app's window.
+   * A tombstone is changed by no one.
+   */
+  private authorize(app: App, m: StoredMessage, by: Connection | undefined, now: number): void {
+    if (m.deleted) throw deleted(m.marker);
+    if (!by) return;
+    if (!isAuthor(m, by)) throw new CoreError('forbidden', 'only its author may change a message');
+    const window = app.editWindowSeconds ?? DEFAULT_EDIT_WINDOW_SECONDS;
+    if (window === 0) throw new CoreError('forbidden', 'this app does not let authors change their messages');
+    if (now - m.time > window * 1000) {
+      throw new CoreError(
+        'forbidden',
+        `messages may be changed for ${window} seconds after sending; message ${m.marker} is older`,
+      );
+    }
+  }
+
+  private async find(appId: string, pipe: string, marker: number): Promise<StoredMessage> {
+    const [m] = (await this.host.store.readHistory(appId, pipe, { limit: 1, before: marker + 1 })).messages;
+    if (m?.marker !== marker) throw notFound(pipe, marker);
+    return m;
+  }
+}
+
+function checkMarker(marker: number): void {
+  if (!Number.isSafeInteger(marker) || marker <= 0) throw new CoreError('invalid', 'markers are positive integers');
+}
+
+const notFound = (pipe: string, marker: number) =>
+  new CoreError('not_found', `no message ${marker} in the history of ${pipe}`);
+const deleted = (marker: number) => new CoreError('not_found', `message ${marker} was deleted`);
+
+/** What a deleted message leaves: who sent it and when, nothing of what it said. */
+function tombstoneOf(m: StoredMessage): StoredMessage {
+  const stone: StoredMessage = {
+    marker: m.marker,
+    pipe: m.pipe,
+    event: m.event,
+    user_id: m.user_id,
+    time: m.time,
+    data: null,
+  };
+  if (m.user_name !== undefined) stone.user_name = m.user_name;
+  if (m.conn !== undefined) stone.conn = m.conn;
+  stone.deleted = true;
+  return stone;
+}
+
+function hasReacted(m: StoredMessage, emoji: string, reader: string): boolean {
+  const by = m.reactions?.[emoji];
+  return by !== undefined && Object.hasOwn(by, reader);
+}
+
+/** The reactions with the reader's one added (with its name) or, without a name given, taken back. */
+function toggled(
+  reactions: Record<string, Record<string, string>>,
+  emoji: string,
+  reader: string,
+  name: string | undefined,
+): Record<string, Record<string, string>> {
+  const by = { ...reactions[emoji] };
+  if (name === undefined) delete by[reader];
+  else by[reader] = name;
+  const next = { ...reactions, [emoji]: by };
+  if (Object.keys(by).length === 0) delete next[emoji];
+  return next;
+}
+
+/** A reactor as listed: an authorized user by id and name, a guest as user 0. */
+function reactorOf([reader, name]: [string, string]): PresenceUser {
+  if (!reader.startsWith('u')) return { user_id: 0 };
+  const user: PresenceUser = { user_id: Number(reader.slice(1)) };
+  if (name) user.user_name = name;
+  return user;
+}
+
+/** The start of a message's text: `data` when a string, else `data.text`. */
+function excerptOf(data: unknown): string {
+  const text = typeof data === 'string' ? data : textField(data, 'text');
+  // Whole characters: an emoji is not cut in half.
+  return Array.from(text.slice(0, 2 * REPLY_EXCERPT_MAX))
+    .slice(0, REPLY_EXCERPT_MAX)
+    .join('');
+}
+
+/** A guest's own name from its message's `data.name`, as the typing notice takes it. */
+function guestNameOf(data: unknown): string {
+  return Array.from(
+    textField(data, 'name')
+      .trim()
+      .slice(0, 2 * USER_NAME_MAX),
+  )
+    .slice(0, USER_NAME_MAX)
+    .join('');
+}
+
+function textField(data: unknown, field: string): string {
+  if (typeof data !== 'object' || data === null) return '';
+  const value = (data as Record<string, unknown>)[field];
+  return typeof value === 'string' ? value : '';
+}
