@@ -44,7 +44,9 @@ export interface ConnectionsRow {
   name: string;
   connections: number;
   opensPerSecond: number;
-  /** Server CPU time per connection opened, µs. */
+  /** Share of the open phase the server's event loop was busy (the busiest node's). */
+  loopBusy: number;
+  /** Server CPU time per connection opened, µs (every thread of the process). */
   cpuPerOpen: number;
   /** The load generator's CPU time per connection opened, µs. */
   generatorCpuPerOpen: number;
@@ -170,6 +172,7 @@ async function measureTarget(target: Target, options: ConnectionsOptions): Promi
 
     // 1. Open rate: every load process at once, each with its share, the i-th on node i % nodes.
     const cpuBeforeOpen = await sum((s) => s.cpu());
+    const loopBefore = await Promise.all(servers.map((s) => s.loop()));
     const started = performance.now();
     const results = await withTimeout(
       'connect',
@@ -190,6 +193,13 @@ async function measureTarget(target: Target, options: ConnectionsOptions): Promi
     );
     const opensPerSecond = total / ((performance.now() - started) / 1000);
     const cpuPerOpen = ((await sum((s) => s.cpu())) - cpuBeforeOpen) / total;
+    // The busiest node's event loop: near 100 % it is the server's one thread that bounds the rate.
+    const loopBusy = Math.max(
+      ...(await Promise.all(servers.map((s) => s.loop()))).map(({ active, idle }, i) => {
+        const busy = active - loopBefore[i].active;
+        return busy / (busy + idle - loopBefore[i].idle);
+      }),
+    );
     const generatorCpuPerOpen = results.reduce((n, r) => n + r.cpu, 0) / total;
     const generatorRssPerConnection = results.reduce((n, r) => n + r.rss, 0) / total;
     const failed = results.reduce((n, r) => n + r.failed, 0);
@@ -230,6 +240,7 @@ async function measureTarget(target: Target, options: ConnectionsOptions): Promi
       name: target.name,
       connections: total,
       opensPerSecond,
+      loopBusy,
       cpuPerOpen,
       generatorCpuPerOpen,
       generatorRssPerConnection,
@@ -266,7 +277,9 @@ export async function measureConnections(
     log(`  ${target.name}, ${(options.connections * target.nodes).toLocaleString('en')} connections … `);
     const row = await measureTarget(target, options);
     rows.push(row);
-    log(`${Math.round(row.opensPerSecond)} opened/s, ${(row.rssPerConnection / 1024).toFixed(1)} KB RSS each\n`);
+    log(
+      `${Math.round(row.opensPerSecond)} opened/s (server loop ${Math.round(row.loopBusy * 100)} % busy), ${(row.rssPerConnection / 1024).toFixed(1)} KB RSS each\n`,
+    );
   }
   return rows;
 }
@@ -331,11 +344,11 @@ export function formatConnectionsTable(rows: ConnectionsRow[]): string {
     );
   }
   lines.push(
-    '| server | connections | opened / s | server CPU / open | RSS / connection | heap / connection | idle CPU per 10,000 | one message: received once | number_messages | to the last | generator CPU / open | generator RSS / connection |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| server | connections | opened / s | server loop busy while opening | server CPU / open | RSS / connection | heap / connection | idle CPU per 10,000 | one message: received once | number_messages | to the last | generator CPU / open | generator RSS / connection |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       (r) =>
-        `| ${r.name} | ${r.connections.toLocaleString('en')} | ${Math.round(r.opensPerSecond).toLocaleString('en')} | ${Math.round(r.cpuPerOpen)} µs | ${kb(r.rssPerConnection)} | ${kb(r.heapPerConnection)} | ${(r.idleCoresPer10k * 100).toFixed(2)} % of a core | ${r.deliveredOnce.toLocaleString('en')} | ${r.reported?.toLocaleString('en') ?? '–'} | ${Math.round(r.toAllMs)} ms | ${Math.round(r.generatorCpuPerOpen)} µs | ${kb(r.generatorRssPerConnection)} |`,
+        `| ${r.name} | ${r.connections.toLocaleString('en')} | ${Math.round(r.opensPerSecond).toLocaleString('en')} | ${Math.round(r.loopBusy * 100)} % | ${Math.round(r.cpuPerOpen)} µs | ${kb(r.rssPerConnection)} | ${kb(r.heapPerConnection)} | ${(r.idleCoresPer10k * 100).toFixed(2)} % of a core | ${r.deliveredOnce.toLocaleString('en')} | ${r.reported?.toLocaleString('en') ?? '–'} | ${Math.round(r.toAllMs)} ms | ${Math.round(r.generatorCpuPerOpen)} µs | ${kb(r.generatorRssPerConnection)} |`,
     ),
   );
   return lines.join('\n');

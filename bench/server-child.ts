@@ -13,6 +13,8 @@ export interface ServerChild {
   rss(): Promise<number>;
   /** CPU time (user + system) the server process has used so far, µs. */
   cpu(): Promise<number>;
+  /** Time the event loop was busy and idle so far, ms: how close the serving thread is to its limit. */
+  loop(): Promise<{ active: number; idle: number }>;
   /** Writes a heap snapshot (after a full GC) to `path`. */
   snapshot(path: string): Promise<void>;
   close(): Promise<void>;
@@ -58,6 +60,7 @@ export async function startServer(kind: ServerKind, options: ServerOptions = {})
     heap: () => ask('heap', (m) => (typeof m.heap === 'number' ? m.heap : undefined)),
     rss: () => ask('rss', (m) => (typeof m.rss === 'number' ? m.rss : undefined)),
     cpu: () => ask('cpu', (m) => (typeof m.cpu === 'number' ? m.cpu : undefined)),
+    loop: () => ask('loop', (m) => m.loop as { active: number; idle: number } | undefined),
     snapshot: (path) =>
       ask({ snapshot: path }, (m) => (m.snapshot === path ? (true as const) : undefined)).then(() => undefined),
     close() {

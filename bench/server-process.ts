@@ -7,10 +7,12 @@
  * kind: `socketio` (bare Socket.IO room broadcast, the baseline), `comet` (our server, in memory),
  * `comet-redis` (our server on the Redis store and adapter). Talks to the parent over IPC:
  * sends `{ ready, url }`, answers `heap` and `rss` with the heap in use and the resident set size after a
- * full GC, `cpu` with the process's CPU time so far (µs), `{ snapshot: path }` by writing a heap snapshot
+ * full GC, `cpu` with the process's CPU time so far (µs; every thread: GC helpers too), `loop` with the
+ * event loop's busy and idle time so far (ms: the one thread that serves connections), `{ snapshot: path }` by writing a heap snapshot
  * there, and exits on `close`.
  */
 import { createServer } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
@@ -86,6 +88,10 @@ process.on('message', (msg: unknown) => {
     fullGc();
     writeHeapSnapshot(snapshot);
     process.send!({ snapshot });
+  }
+  if (msg === 'loop') {
+    const { idle, active } = performance.eventLoopUtilization();
+    process.send!({ loop: { idle, active } });
   }
   if (msg === 'cpu') {
     const { user, system } = process.cpuUsage();

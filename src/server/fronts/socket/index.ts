@@ -92,8 +92,8 @@ type EngineConn = CometSocket['conn'];
 interface Link {
   address: string;
   meter: OutputMeter;
-  /** CONNECT attempts over this connection. */
-  connects: TokenBucket;
+  /** CONNECT attempts over this connection: none yet, the first (all most clients make), then a bucket. */
+  connects?: true | TokenBucket;
   /** The Socket.IO socket it carries, once connected. */
   socket?: CometSocket;
   /** Being closed on purpose. */
@@ -229,11 +229,11 @@ export function attachSocketFront(
     links.set(raw, {
       address,
       closing: false,
-      connects: new TokenBucket(CONNECT_ATTEMPTS.burst, CONNECT_ATTEMPTS.perSecond, core.now()),
       meter: new OutputMeter(raw, output, onMeterChange),
     });
     raw.on('packet', onRawPacket);
-    raw.once('close', onRawClose);
+    // `on`: engine.io emits `close` once, and a `once` wrapper costs ~150 bytes per connection.
+    raw.on('close', onRawClose);
   });
 
   const watcher = setInterval(() => {
@@ -309,10 +309,20 @@ export function attachSocketFront(
     );
   };
 
+  /** CONNECT packets at a client's pace: a bucket is made only for a connection that sends a second one. */
+  const mayConnect = (link: Link): boolean => {
+    if (link.connects === undefined) return (link.connects = true);
+    if (link.connects === true) {
+      link.connects = new TokenBucket(CONNECT_ATTEMPTS.burst, CONNECT_ATTEMPTS.perSecond, core.now());
+      link.connects.take(core.now());
+    }
+    return link.connects.take(core.now());
+  };
+
   io.use((socket, next) => {
     const link = links.get(socket.conn);
     // One Socket.IO socket per connection, and CONNECT packets at a client's pace, not a flood's.
-    if (!link || link.socket || !link.connects.take(core.now())) {
+    if (!link || link.socket || !mayConnect(link)) {
       metrics.error('connect_refused');
       next(new Error('one socket per connection'));
       if (link && !link.socket) cutOff(socket.conn);
