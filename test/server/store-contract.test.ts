@@ -317,7 +317,7 @@ for (const backend of backends) {
 
       it('changes one entry in place, keeping its place, and counts its new size', async () => {
         const changed = message(10, 'web_chat', { data: { text: 'longer text now' }, edited: 1_700_000_001_000 });
-        const update = await store.updateHistory('1', 'web_chat', 10, (m) => ({ ...m, ...changed }));
+        const update = await store.updateHistory('1', 'web_chat', 10, (m) => ({ ...m, ...changed }), keep(100));
         assert.deepEqual(update, { before: message(10), after: changed });
         const page = await store.readHistory('1', 'web_chat', { limit: 10 });
         assert.deepEqual(page.messages, [changed, message(20)]);
@@ -334,15 +334,33 @@ for (const backend of backends) {
           data: null,
           reactions: { '👍': { u7: 'Bob', gAbc: '' } },
         });
-        await store.updateHistory('1', 'web_chat', 20, () => full);
+        await store.updateHistory('1', 'web_chat', 20, () => full, keep(100));
         assert.deepEqual((await store.readHistory('1', 'web_chat', { limit: 1 })).messages, [full]);
       });
 
+      it('evicts as an append does when a change grows the history past its limits', async () => {
+        await store.appendHistory('1', message(30), keep(100));
+        await store.appendHistory('1', message(5, 'web_b'), keep(100));
+        const one = sizeOf(message(10));
+        const grown = message(30, 'web_chat', { data: { text: 'x'.repeat(one) } });
+        // The pipe holds three entries' bytes: growing its newest pushes its oldest out.
+        await store.updateHistory('1', 'web_chat', 30, () => grown, { ...keep(100), pipeBytes: 3 * one + 20 });
+        assert.deepEqual(markersOf(await store.readHistory('1', 'web_chat', { limit: 10 })), [20, 30]);
+        // The app holds little more than this pipe: the other pipe goes whole.
+        const bigger = message(30, 'web_chat', { data: { text: 'y'.repeat(2 * one) } });
+        await store.updateHistory('1', 'web_chat', 30, () => bigger, {
+          ...keep(100),
+          appBytes: sizeOf(message(20)) + sizeOf(bigger) + 10,
+        });
+        assert.deepEqual(markersOf(await store.readHistory('1', 'web_b', { limit: 10 })), []);
+        assert.deepEqual(await store.historyUsage('1'), { bytes: sizeOf(message(20)) + sizeOf(bigger), pipes: 1 });
+      });
+
       it('answers null for an entry that is not there, and leaves an entry the change declines', async () => {
-        assert.equal(await store.updateHistory('1', 'web_chat', 15, (m) => m), null);
-        assert.equal(await store.updateHistory('1', 'web_other', 10, (m) => m), null);
-        assert.equal(await store.updateHistory('2', 'web_chat', 10, (m) => m), null);
-        assert.deepEqual(await store.updateHistory('1', 'web_chat', 10, () => undefined), {
+        assert.equal(await store.updateHistory('1', 'web_chat', 15, (m) => m, keep(100)), null);
+        assert.equal(await store.updateHistory('1', 'web_other', 10, (m) => m, keep(100)), null);
+        assert.equal(await store.updateHistory('2', 'web_chat', 10, (m) => m, keep(100)), null);
+        assert.deepEqual(await store.updateHistory('1', 'web_chat', 10, () => undefined, keep(100)), {
           before: message(10),
           after: message(10),
         });
@@ -350,9 +368,15 @@ for (const backend of backends) {
 
       it('writes nothing when the change throws', async () => {
         await assert.rejects(
-          store.updateHistory('1', 'web_chat', 10, () => {
-            throw new Error('refused');
-          }),
+          store.updateHistory(
+            '1',
+            'web_chat',
+            10,
+            () => {
+              throw new Error('refused');
+            },
+            keep(100),
+          ),
           /refused/,
         );
         assert.deepEqual((await store.readHistory('1', 'web_chat', { limit: 10 })).messages, [
@@ -364,10 +388,13 @@ for (const backend of backends) {
       it('loses no change when several handles change one entry at once', async () => {
         const handles = [store, opened.openSibling?.() ?? store, opened.openSibling?.() ?? store];
         const react = (s: Store, who: string) =>
-          s.updateHistory('1', 'web_chat', 10, (m) => ({
-            ...m,
-            reactions: { '👍': { ...m.reactions?.['👍'], [who]: '' } },
-          }));
+          s.updateHistory(
+            '1',
+            'web_chat',
+            10,
+            (m) => ({ ...m, reactions: { '👍': { ...m.reactions?.['👍'], [who]: '' } } }),
+            keep(100),
+          );
         await Promise.all(handles.flatMap((s, i) => [react(s, `u${i}`), react(s, `g${i}`)]));
         const [got] = (await store.readHistory('1', 'web_chat', { limit: 1, before: 11 })).messages;
         assert.deepEqual(Object.keys(got.reactions!['👍']).sort(), ['g0', 'g1', 'g2', 'u0', 'u1', 'u2']);
@@ -696,7 +723,7 @@ describe('SqliteStore specifics', () => {
       const store = new SqliteStore(file);
       try {
         const edited = message(1, 'web_chat', { data: { text: 'a good deal longer than before' }, edited: 5 });
-        await store.updateHistory('1', 'web_chat', 1, () => edited);
+        await store.updateHistory('1', 'web_chat', 1, () => edited, keep(10));
         assert.deepEqual(await store.historyUsage('1'), { bytes: sizeOf(edited), pipes: 1 });
         assert.equal(await store.advanceReader('1', 'web_chat', { reader: 'u1', user_id: 1, marker: 1 }, 1, 10), true);
         assert.deepEqual(await store.readers('1', 'web_chat', 10), [{ reader: 'u1', user_id: 1, marker: 1 }]);

@@ -142,6 +142,7 @@ export class Core implements BackendApi {
       checkWriter: (conn, pipe) => this.checkWriter(conn, pipe),
       isBanned: (conn, pipe) => this.isBanned(conn, pipe),
       tellBackend: (appId, event) => this.tellBackend(appId, event),
+      historyLimits: async (app, pipe) => historyLimits(app, Math.max(1, await this.pipeLength(app.id, pipe))),
     });
   }
 

@@ -20,7 +20,7 @@ import type {
   ReadPosition,
   ReplyQuote,
 } from '../../protocol/wire.js';
-import type { ReaderPosition, Store, StoredMessage } from '../store/types.js';
+import type { HistoryLimits, ReaderPosition, Store, StoredMessage } from '../store/types.js';
 import type { App } from './apps.js';
 import { isMember, type Connection } from './connection.js';
 import { CoreError } from './errors.js';
@@ -42,6 +42,8 @@ export interface LifecycleHost {
   isBanned(conn: Connection, pipe: string): Promise<boolean>;
   /** Tells the app's backend through its webhook, when it has one. */
   tellBackend(appId: string, event: WebhookEvent): Promise<void>;
+  /** Where the pipe's history stops growing: a changed message that grows it evicts as an append does. */
+  historyLimits(app: App, pipe: string): Promise<HistoryLimits>;
 }
 
 /** Who reacted with each emoji (a few), and how many did. */
@@ -71,10 +73,17 @@ export class MessageLifecycle {
     if (by) await this.host.checkWriter(by, pipe);
     checkData(data, this.host.maxMessageBytes);
     const now = this.host.now();
-    const update = await this.host.store.updateHistory(appId, pipe, marker, (m) => {
-      this.authorize(app, m, by, now);
-      return { ...m, data: data ?? null, edited: now };
-    });
+    const limits = await this.host.historyLimits(app, pipe);
+    const update = await this.host.store.updateHistory(
+      appId,
+      pipe,
+      marker,
+      (m) => {
+        this.authorize(app, m, by, now);
+        return { ...m, data: data ?? null, edited: now };
+      },
+      limits,
+    );
     if (!update) throw notFound(pipe, marker);
     const notice: EditNotice = { pipe, marker, data: update.after.data, edited: now };
     this.host.out().notifyEdit(appId, notice);
@@ -88,10 +97,17 @@ export class MessageLifecycle {
     await this.host.checkWriter(conn, pipe);
     const now = this.host.now();
     const tombstone = (app.deleteMode ?? 'tombstone') === 'tombstone';
-    const update = await this.host.store.updateHistory(conn.appId, pipe, marker, (m) => {
-      this.authorize(app, m, conn, now);
-      return tombstone ? tombstoneOf(m) : undefined;
-    });
+    const limits = await this.host.historyLimits(app, pipe);
+    const update = await this.host.store.updateHistory(
+      conn.appId,
+      pipe,
+      marker,
+      (m) => {
+        this.authorize(app, m, conn, now);
+        return tombstone ? tombstoneOf(m) : undefined;
+      },
+      limits,
+    );
     if (!update) throw notFound(pipe, marker);
     if (!tombstone) await this.host.store.deleteHistory(conn.appId, pipe, marker);
     const notice: DeleteNotice = tombstone ? { pipe, marker, tombstone: true } : { pipe, marker };
@@ -111,17 +127,24 @@ export class MessageLifecycle {
       throw new CoreError('invalid', `${emoji} is not one of this app's reactions (${offered.join(' ')})`);
     }
     await this.host.checkWriter(conn, pipe);
-    const update = await this.host.store.updateHistory(conn.appId, pipe, marker, (m) => {
-      if (m.deleted) throw deleted(marker);
-      if (hasReacted(m, emoji, conn.reader) === on) return undefined;
-      const reactions = toggled(m.reactions ?? {}, emoji, conn.reader, on ? (conn.user_name ?? '') : undefined);
-      if (on && Buffer.byteLength(JSON.stringify(reactions)) > app.quota.reactionBytes) {
-        throw new CoreError('too_large', `message ${marker} holds as many reactions as it can`);
-      }
-      const next: StoredMessage = { ...m, reactions };
-      if (Object.keys(reactions).length === 0) delete next.reactions;
-      return next;
-    });
+    const limits = await this.host.historyLimits(app, pipe);
+    const update = await this.host.store.updateHistory(
+      conn.appId,
+      pipe,
+      marker,
+      (m) => {
+        if (m.deleted) throw deleted(marker);
+        if (hasReacted(m, emoji, conn.reader) === on) return undefined;
+        const reactions = toggled(m.reactions ?? {}, emoji, conn.reader, on ? (conn.user_name ?? '') : undefined);
+        if (on && Buffer.byteLength(JSON.stringify(reactions)) > app.quota.reactionBytes) {
+          throw new CoreError('too_large', `message ${marker} holds as many reactions as it can`);
+        }
+        const next: StoredMessage = { ...m, reactions };
+        if (Object.keys(reactions).length === 0) delete next.reactions;
+        return next;
+      },
+      limits,
+    );
     if (!update) throw notFound(pipe, marker);
     const count = Object.keys(update.after.reactions?.[emoji] ?? {}).length;
     if (hasReacted(update.before, emoji, conn.reader) !== hasReacted(update.after, emoji, conn.reader)) {

@@ -58,6 +58,19 @@ class AppData {
   secret: string | undefined;
 }
 
+/** Drops what goes beyond `limits` after `name` was written: its oldest entries, then other pipes, least recently written first. */
+function evict(app: AppData, name: string, pipe: PipeHistory, limits: HistoryLimits): void {
+  while (pipe.entries.length > limits.keep || (pipe.bytes > limits.pipeBytes && pipe.entries.length > 1)) {
+    app.historyBytes -= pipe.dropOldest();
+  }
+  for (const [other, victim] of app.history) {
+    if (app.history.size <= limits.appPipes && app.historyBytes <= limits.appBytes) break;
+    if (other === name) continue;
+    app.history.delete(other);
+    app.historyBytes -= victim.bytes;
+  }
+}
+
 /** The subject (see banSubject), then `\0<pipe>` or nothing for app-wide. */
 function banKey(subject: { user_id?: number; conn_id?: string }, pipe: string | undefined): string {
   const who = banSubject(subject);
@@ -104,15 +117,7 @@ export class MemoryStore implements Store {
     pipe.entries.splice(at, 0, entry);
     pipe.bytes += entry.size;
     app.historyBytes += entry.size;
-    while (pipe.entries.length > limits.keep || (pipe.bytes > limits.pipeBytes && pipe.entries.length > 1)) {
-      app.historyBytes -= pipe.dropOldest();
-    }
-    for (const [name, victim] of app.history) {
-      if (app.history.size <= limits.appPipes && app.historyBytes <= limits.appBytes) break;
-      if (name === msg.pipe) continue;
-      app.history.delete(name);
-      app.historyBytes -= victim.bytes;
-    }
+    evict(app, msg.pipe, pipe, limits);
   }
 
   async readHistory(appId: string, pipe: string, range: HistoryRange): Promise<HistoryPage> {
@@ -157,6 +162,7 @@ export class MemoryStore implements Store {
     pipe: string,
     marker: number,
     change: (msg: StoredMessage) => StoredMessage | undefined,
+    limits: HistoryLimits,
   ): Promise<HistoryUpdate | null> {
     const app = this.app(appId);
     const list = app.history.get(pipe);
@@ -171,7 +177,9 @@ export class MemoryStore implements Store {
     app.historyBytes += size - entry.size;
     entry.msg = JSON.parse(body) as StoredMessage;
     entry.size = size;
-    return { before, after: copy(entry.msg) };
+    const after = copy(entry.msg);
+    evict(app, pipe, list!, limits);
+    return { before, after };
   }
 
   async advanceReader(

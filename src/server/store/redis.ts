@@ -68,36 +68,45 @@ local function popOldest()
   return #redis.call('ZPOPMIN', KEYS[1])[1]
 end`;
 
+/**
+ * After ARGV[1]'s history was written: its oldest entries go beyond its length and bytes (its newest
+ * always stays), then other pipes whole, written longest ago first, beyond the app's bytes and pipes.
+ * `victims` is the key prefix of the app's history sets.
+ */
+const EVICT_LUA = `${SETTLE_LUA}
+local function evict(keep, pipeBytes, appBytes, appPipes, victims)
+  local count = redis.call('ZCARD', KEYS[1])
+  local bytes = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+  local removed = 0
+  while count > 1 and (count > keep or bytes - removed > pipeBytes) do
+    removed = removed + popOldest(); count = count - 1
+  end
+  settle(removed)
+  local pipes = redis.call('ZCARD', KEYS[3])
+  local total = tonumber(redis.call('GET', KEYS[4]) or '0')
+  while pipes > appPipes or total > appBytes do
+    local oldest = redis.call('ZRANGE', KEYS[3], 0, 1)
+    local victim = oldest[1]
+    if victim == ARGV[1] then victim = oldest[2] end
+    if not victim then break end
+    total = total - tonumber(redis.call('HGET', KEYS[2], victim) or '0'); pipes = pipes - 1
+    redis.call('DEL', victims .. victim); redis.call('HDEL', KEYS[2], victim); redis.call('ZREM', KEYS[3], victim)
+  end
+  redis.call('SET', KEYS[4], math.max(total, 0))
+end`;
+
 const SCRIPTS = {
   cometNextMarker: { numberOfKeys: 2, lua: `${EPOCH_LUA}\nreturn {redis.call('INCR', KEYS[2]), epoch}` },
   cometEpoch: { numberOfKeys: 2, lua: `${EPOCH_LUA}\nreturn epoch` },
   /** ARGV: pipe, marker, body, keep, pipeBytes, appBytes, appPipes, key prefix of the app's history sets. */
   cometAppend: {
     numberOfKeys: 4,
-    lua: `${SETTLE_LUA}
-local keep, pipeBytes, appBytes, appPipes = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+    lua: `${EVICT_LUA}
 if redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[3]) == 1 then
   redis.call('HINCRBY', KEYS[2], ARGV[1], #ARGV[3]); redis.call('INCRBY', KEYS[4], #ARGV[3])
 end
-local count = redis.call('ZCARD', KEYS[1])
-local bytes = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
-local removed = 0
-while count > 1 and (count > keep or bytes - removed > pipeBytes) do
-  removed = removed + popOldest(); count = count - 1
-end
-settle(removed)
 redis.call('ZADD', KEYS[3], redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2], ARGV[1])
-local pipes = redis.call('ZCARD', KEYS[3])
-local total = tonumber(redis.call('GET', KEYS[4]) or '0')
-while pipes > appPipes or total > appBytes do
-  local oldest = redis.call('ZRANGE', KEYS[3], 0, 1)
-  local victim = oldest[1]
-  if victim == ARGV[1] then victim = oldest[2] end
-  if not victim then break end
-  total = total - tonumber(redis.call('HGET', KEYS[2], victim) or '0'); pipes = pipes - 1
-  redis.call('DEL', ARGV[8] .. victim); redis.call('HDEL', KEYS[2], victim); redis.call('ZREM', KEYS[3], victim)
-end
-redis.call('SET', KEYS[4], math.max(total, 0))`,
+evict(tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8])`,
   },
   /** ARGV: pipe, marker. Returns 1 when the entry was there. */
   cometDeleteOne: {
@@ -110,17 +119,20 @@ settle(removed)
 return 1`,
   },
   /**
-   * ARGV: pipe, marker, the entry as read, the entry changed. Replaces it only when it is still as read
-   * (compare and set): 1 done, 0 changed meanwhile (read again), -1 gone.
+   * ARGV: pipe, marker, the entry as read, the entry changed, keep, pipeBytes, appBytes, appPipes, key
+   * prefix of the app's history sets. Replaces it only when it is still as read (compare and set), then
+   * evicts: 1 done, 0 changed meanwhile (read again), -1 gone.
    */
   cometReplace: {
     numberOfKeys: 4,
-    lua: `local current = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[2], ARGV[2])[1]
+    lua: `${EVICT_LUA}
+local current = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[2], ARGV[2])[1]
 if not current then return -1 end
 if current ~= ARGV[3] then return 0 end
 redis.call('ZREM', KEYS[1], current); redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
 local delta = #ARGV[4] - #current
 redis.call('HINCRBY', KEYS[2], ARGV[1], delta); redis.call('INCRBY', KEYS[4], delta)
+evict(tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9])
 return 1`,
   },
   /**
@@ -252,18 +264,18 @@ export class RedisStore implements Store {
   /* ---- pipe history ---- */
 
   async appendHistory(appId: string, msg: StoredMessage, limits: HistoryLimits): Promise<void> {
-    const victims = `${this.key(appId, 'h')}:`;
     await this.scripts.cometAppend(
       ...this.historyKeys(appId, msg.pipe),
       msg.pipe,
       msg.marker,
       JSON.stringify(msg),
-      limits.keep,
-      limits.pipeBytes,
-      limits.appBytes,
-      limits.appPipes,
-      victims,
+      ...this.evictionArgs(appId, limits),
     );
+  }
+
+  /** The eviction script's arguments: the limits, and the key prefix of the app's history sets. */
+  private evictionArgs(appId: string, limits: HistoryLimits): ScriptArg[] {
+    return [limits.keep, limits.pipeBytes, limits.appBytes, limits.appPipes, `${this.key(appId, 'h')}:`];
   }
 
   async readHistory(appId: string, pipe: string, range: HistoryRange): Promise<HistoryPage> {
@@ -302,6 +314,7 @@ export class RedisStore implements Store {
     pipe: string,
     marker: number,
     change: (msg: StoredMessage) => StoredMessage | undefined,
+    limits: HistoryLimits,
   ): Promise<HistoryUpdate | null> {
     const k = this.key(appId, 'h', pipe);
     // Optimistic: read, change, and write only if nobody wrote in between; else read again.
@@ -311,7 +324,14 @@ export class RedisStore implements Store {
       const changed = change(parseMessage(row));
       if (changed === undefined) return { before: parseMessage(row), after: parseMessage(row) };
       const body = JSON.stringify(changed);
-      const done = await this.scripts.cometReplace(...this.historyKeys(appId, pipe), pipe, marker, row, body);
+      const done = await this.scripts.cometReplace(
+        ...this.historyKeys(appId, pipe),
+        pipe,
+        marker,
+        row,
+        body,
+        ...this.evictionArgs(appId, limits),
+      );
       if (done === 1) return { before: parseMessage(row), after: parseMessage(body) };
       if (done === -1) return null;
       if (attempt >= UPDATE_ATTEMPTS) throw new Error(`history entry ${marker} keeps changing; gave up`);

@@ -125,19 +125,24 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       const body = JSON.stringify(msg);
       this.q.append.run(appId, msg.pipe, msg.marker, body, sizeOf(body));
-      this.q.trim.run(appId, msg.pipe, appId, msg.pipe, limits.keep - 1);
-      if ((this.q.pipeUsage.get(appId, msg.pipe)?.bytes ?? 0) > limits.pipeBytes) {
-        this.q.trimBytes.run({ app: appId, pipe: msg.pipe, max: limits.pipeBytes });
-      }
-      let usage = this.q.appUsage.get(appId)!;
-      while (usage.pipes > limits.appPipes || usage.bytes > limits.appBytes) {
-        const victim = this.q.leastRecentPipe.get(appId, msg.pipe);
-        if (!victim) break;
-        this.q.clear.run(appId, victim.pipe);
-        usage = { bytes: usage.bytes - victim.bytes, pipes: usage.pipes - 1 };
-      }
+      this.evict(appId, msg.pipe, limits);
     })();
   };
+
+  /** Within a transaction, after `pipe` was written: drops its oldest entries, then other pipes, beyond `limits`. */
+  private evict(appId: string, pipe: string, limits: HistoryLimits): void {
+    this.q.trim.run(appId, pipe, appId, pipe, limits.keep - 1);
+    if ((this.q.pipeUsage.get(appId, pipe)?.bytes ?? 0) > limits.pipeBytes) {
+      this.q.trimBytes.run({ app: appId, pipe, max: limits.pipeBytes });
+    }
+    let usage = this.q.appUsage.get(appId)!;
+    while (usage.pipes > limits.appPipes || usage.bytes > limits.appBytes) {
+      const victim = this.q.leastRecentPipe.get(appId, pipe);
+      if (!victim) break;
+      this.q.clear.run(appId, victim.pipe);
+      usage = { bytes: usage.bytes - victim.bytes, pipes: usage.pipes - 1 };
+    }
+  }
 
   async appendHistory(appId: string, msg: StoredMessage, limits: HistoryLimits): Promise<void> {
     this.appendTx(appId, msg, limits);
@@ -171,6 +176,7 @@ export class SqliteStore implements Store {
     pipe: string,
     marker: number,
     change: (msg: StoredMessage) => StoredMessage | undefined,
+    limits: HistoryLimits,
   ): HistoryUpdate | null =>
     this.db.transaction(() => {
       const row = this.q.one.get(appId, pipe, marker);
@@ -179,6 +185,7 @@ export class SqliteStore implements Store {
       if (changed === undefined) return { before: parse(row), after: parse(row) };
       const body = JSON.stringify(changed);
       this.q.replace.run(body, sizeOf(body), appId, pipe, marker);
+      this.evict(appId, pipe, limits);
       return { before: parse(row), after: parse({ body }) };
     })();
 
@@ -187,8 +194,9 @@ export class SqliteStore implements Store {
     pipe: string,
     marker: number,
     change: (msg: StoredMessage) => StoredMessage | undefined,
+    limits: HistoryLimits,
   ): Promise<HistoryUpdate | null> {
-    return this.updateTx(appId, pipe, marker, change);
+    return this.updateTx(appId, pipe, marker, change, limits);
   }
 
   private readonly advanceTx = (appId: string, pipe: string, p: ReaderPosition, now: number, max: number): boolean =>

@@ -163,14 +163,16 @@ export interface Store {
    * Changes one entry atomically across nodes: `change` gets the entry as stored and returns it changed
    * (same pipe and marker), or undefined to leave it; what it throws is thrown here, nothing written. It
    * may run more than once (Redis runs it again when another node changed the entry meanwhile), so it
-   * only computes. The pipe's and the app's bytes follow the entry's new size (eviction waits for the
-   * next append). Resolves with the entry before and after, or null when the pipe has no such entry.
+   * only computes. The pipe's and the app's bytes follow the entry's new size, and what then goes beyond
+   * `limits` is evicted as after an append (the changed entry too, when it is the pipe's oldest). Resolves
+   * with the entry before and after, or null when the pipe has no such entry.
    */
   updateHistory(
     appId: string,
     pipe: string,
     marker: number,
     change: (msg: StoredMessage) => StoredMessage | undefined,
+    limits: HistoryLimits,
   ): Promise<HistoryUpdate | null>;
 
   /* ---- read positions ("seen by") ---- */
