@@ -15,10 +15,10 @@ function cometServersPlugin() {
   /** @type {Map<string, { server: any, dataDir?: string, port: number }>} */
   const servers = new Map();
   const proxies = [];
-  let startServer, errorLogger;
+  let startServer, errorLogger, clock;
   /** The tests' server (test/fixtures/server.ts) at `port` (0: a free one), in memory or over SQLite in `dataDir`; faults logged. */
   const serve = (port, dataDir) =>
-    startServer({ port, logger: errorLogger, ...(dataDir ? { memory: false, dataDir } : {}) });
+    startServer({ port, logger: errorLogger, clock: clock.now, ...(dataDir ? { memory: false, dataDir } : {}) });
 
   async function start(name, { sqlite = false } = {}) {
     const dataDir = sqlite ? mkdtempSync(join(tmpdir(), 'comet-chat-wtr-')) : undefined;
@@ -45,6 +45,11 @@ function cometServersPlugin() {
 
   const commands = {
     'comet-server-info': ({ name }) => info(name),
+    /** Moves the servers' clock (real time plus an offset) forward: a time-based rule passes without waiting. */
+    'comet-clock-advance': ({ ms }) => {
+      clock.advance(ms);
+      return true;
+    },
     'comet-server-start': ({ name, sqlite }) => start(name, { sqlite }),
     /** Closes the server, waits `downMs`, starts it again on the same port and data dir, then publishes `publish` at once. */
     'comet-server-restart': async ({ name = 'main', publish, downMs = 0 }) => {
@@ -111,6 +116,7 @@ function cometServersPlugin() {
     name: 'comet-servers',
     async serverStart() {
       ({ startServer, errorLogger } = await tsImport('./test/fixtures/server.ts', import.meta.url));
+      clock = (await tsImport('./test/fixtures/test-clock.ts', import.meta.url)).offsetClock();
       await start('main');
     },
     async serverStop() {

@@ -80,7 +80,7 @@ describe('<comet-chat> outbox: pending while offline, failed with the reason, re
     expect(limited.length).to.be.greaterThan(0);
     expect(limited.every((b) => b.retry === 'Retry' && b.part === 'message mine failed')).to.equal(true);
 
-    await new Promise((r) => setTimeout(r, 1200)); // the bucket refills
+    await command('comet-clock-advance', { ms: 1000 }); // the bucket refills
     const first = parts(ann, 'retry')[0];
     const text = first.parentElement!.querySelector('[part~=text]')!.textContent;
     first.click();
