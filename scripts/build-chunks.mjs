@@ -20,6 +20,12 @@ export const CHUNKS = [
     bundles: ['socket.io-client (MIT, Guillermo Rauch)'],
   },
   { source: 'src/client/shared.ts', file: 'comet-chat-shared.js', when: 'tabs sharing one connection', bundles: [] },
+  {
+    source: 'src/element/controllers/lifecycle.ts',
+    file: 'comet-chat-lifecycle.js',
+    when: 'message actions, reactions, replies and "seen by", loaded as the element is made',
+    bundles: [],
+  },
 ];
 
 const bySource = new Map(CHUNKS.map(({ source, file }) => [resolve(source), file]));

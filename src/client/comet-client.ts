@@ -382,9 +382,8 @@ export class CometClient extends EventTarget {
     }
     if (!this._socket) throw new CometClientError('disconnected', 'not connected to the comet server');
     // The server checks the id (8-64 characters of [A-Za-z0-9_-]) and refuses a bad one as `invalid`.
-    const _req: Outgoing['_req'] = { pipe, data, id: options.id ?? newMessageId() };
-    if (event !== undefined) _req.event = event;
-    if (replyTo !== undefined) _req.reply_to = replyTo;
+    // What is undefined is left out on the wire.
+    const _req = { pipe, event, data, id: options.id ?? newMessageId(), reply_to: replyTo };
     const report = await new Promise<DeliveryReport>((_done, _fail) => {
       this._outbox.push({ _req, _done, _fail });
       void this._send();
@@ -460,10 +459,9 @@ export class CometClient extends EventTarget {
     return (await this._request('react', { pipe, marker, emoji, on })).count;
   }
 
-  /** Who reacted to a message, per emoji, with every count. */
+  /** Who reacted to a message, per emoji, with every count (the answer as it came, `error: ""` included). */
   async reactors(pipe: string, marker: number): Promise<ReactorsInfo> {
-    const { reactors, reactions } = await this._request('reactors', { pipe, marker });
-    return { reactors, reactions };
+    return this._request('reactors', { pipe, marker });
   }
 
   /** Tells the pipe that this reader has seen it up to `marker` (its subscribers get a `read` event). */

@@ -13,6 +13,7 @@ import type { ConnectionStatus } from '../client/types.js';
 import { USER_NAME_MAX } from '../protocol/limits.js';
 import type { DeliveryReport, IncomingMessage } from '../protocol/wire.js';
 import { ComposerController } from './controllers/composer.js';
+import type { LifecycleController } from './controllers/lifecycle.js';
 import { ConnectionController } from './controllers/connection.js';
 import { LauncherController } from './controllers/launcher.js';
 import { PresenceController } from './controllers/presence.js';
@@ -39,6 +40,9 @@ const LINK = ['server', 'devId', 'pipe', 'userId', 'userKey', 'userToken', 'noti
  * @fires {CustomEvent<CometSendDetail>} comet-send - Before publishing my message; cancelable, and `detail.data` may be extended. Detail: CometSendDetail `{text, data}`.
  * @fires {CustomEvent<CometDeliveryDetail>} comet-delivery - The server's report on my message. Detail: CometDeliveryDetail `{message, report}`.
  * @fires {CustomEvent<CometErrorDetail>} comet-error - A request failed or the connection could not be made. Detail: CometErrorDetail `{error, message}`.
+ * @fires {CustomEvent<CometEditDetail>} comet-edit - A message in the feed was edited (by its author, here or elsewhere, or the backend). Detail: CometEditDetail `{message}`.
+ * @fires {CustomEvent<CometDeleteDetail>} comet-delete - A message was deleted: it stays as "message deleted" (`tombstone`) or left the feed. Detail: CometDeleteDetail `{marker, tombstone}`.
+ * @fires {CustomEvent<CometReactionDetail>} comet-reaction - A reaction on a message in the feed was added or taken back. Detail: CometReactionDetail `{message, emoji, count, on}`.
  * @fires {CustomEvent<null>} comet-open - Launcher mode: the panel opened (clicked, or `open` set). No detail.
  * @fires {CustomEvent<null>} comet-close - Launcher mode: the panel closed (clicked, Escape, or `open` unset). No detail.
  *
@@ -69,6 +73,19 @@ const LINK = ['server', 'devId', 'pipe', 'userId', 'userKey', 'userToken', 'noti
  * @csspart code-block - A fenced code block in a message text.
  * @csspart mention - A mention of my own name in a message text.
  * @csspart show-more - The "show more" button under a long message (it goes once clicked).
+ * @csspart actions - On a message: the button that opens its actions menu (react, reply; edit and delete on my own).
+ * @csspart actions-menu - The open actions menu of a message (`role="menu"`; the delete confirmation in its place).
+ * @csspart react-option - A reaction in the actions menu (`aria-checked` when it is mine).
+ * @csspart menu-item - Reply, Edit or Delete in the actions menu.
+ * @csspart confirm - The delete confirmation's "Delete" button (`cancel`: its "Cancel").
+ * @csspart reactions - The row of reaction chips under a message.
+ * @csspart reaction - A reaction chip: the emoji and its count; `aria-pressed` when I reacted with it; a click toggles mine.
+ * @csspart quote - Above a reply: the message it answers (author and start); a click goes to that message.
+ * @csspart edited - "edited" on a message that was changed.
+ * @csspart tombstone - The text of a deleted message ("message deleted"); also `text`.
+ * @csspart editor - A message being edited in place: its field (`edit-input`) and the `edit-save` and `edit-cancel` buttons.
+ * @csspart receipt - On my message: "Delivered to 5 · Seen by 3".
+ * @csspart reply-preview - Above the composer while writing a reply: whom it answers, and a `reply-cancel` button.
  * @csspart notice - A join / leave notice.
  * @csspart new-messages - The "new messages" button shown while scrolled up.
  * @csspart footer - The area below the feed (typing, composer, delivery).
@@ -168,6 +185,24 @@ export class CometChat extends LitElement {
   readonly _scroll = new ScrollController(this);
   /** @internal */
   readonly _launcher = new LauncherController(this);
+  /**
+   * @internal The message actions: a chunk of their own, loaded as the element is made; the connection starts once
+   * it is in (or failed to come). It reaches the element only through what it is handed: its build names `_` members
+   * differently.
+   */
+  readonly _lifecycle: Promise<LifecycleController | undefined> = import('./controllers/lifecycle.js').then(
+    ({ LifecycleController: L }) =>
+      (this._more = new L(this, {
+        log: this._log,
+        client: () => this._connection._client,
+        away: () => this._scroll._away(),
+        atBottom: () => this._scroll._atBottom(),
+        t: this._t,
+      })),
+    () => undefined,
+  );
+  /** @internal The message actions, once loaded. */
+  _more: LifecycleController | undefined;
   private readonly _localize = new LocalizeController(this);
   private readonly _view = new MessageView();
   /** The newest live news for screen readers (the `role="status"` region). */
@@ -223,6 +258,42 @@ export class CometChat extends LitElement {
     return true;
   }
 
+  /** Changes the text of my message (within the server's edit window). Rejects when the server refuses. */
+  edit(marker: number, text: string): Promise<void> {
+    return this._act('edit', marker, text);
+  }
+
+  /* eslint-disable @typescript-eslint/no-misused-promises -- only the call with a marker returns a promise */
+  /** @internal Element's remove(): the element leaves the page. */
+  override remove(): void;
+  /** @internal */
+  override remove(marker: number): Promise<void>;
+  /**
+   * Deletes my message (within the server's edit window); it stays as "message deleted" or goes, per the app.
+   * Without a marker it is Element's remove(): the element leaves the page.
+   */
+  override remove(marker?: number): Promise<void> | void {
+    return marker === undefined ? super.remove() : this._act('remove', marker);
+  }
+  /* eslint-enable @typescript-eslint/no-misused-promises */
+
+  /** Toggles my reaction `emoji` on a message. */
+  react(marker: number, emoji: string): Promise<void> {
+    return this._act('react', marker, emoji);
+  }
+
+  /** Makes the next message sent a reply to this one (the composer shows what it answers). */
+  reply(marker: number): Promise<void> {
+    return this._act('reply', marker);
+  }
+
+  private _act<K extends 'edit' | 'remove' | 'react' | 'reply'>(
+    name: K,
+    ...args: Parameters<LifecycleController[K]>
+  ): Promise<void> {
+    return this._lifecycle.then((l) => (l![name] as (...a: unknown[]) => Promise<void>)(...args));
+  }
+
   /** Loads (or reveals) one page of earlier messages above the feed; ignored while a page is on its way. */
   async loadEarlier(): Promise<void> {
     if (!this._scroll._revealEarlier()) await this._connection._loadEarlier();
@@ -271,12 +342,13 @@ export class CometChat extends LitElement {
       const kind = info.event === 'userLogin' ? 'join' : 'leave';
       return { ...base, kind, name: info.user_name || dataName, text: '', mine: false };
     }
-    if (info.pipe !== this.pipe || typeof data.text !== 'string') return null;
+    // A deleted message comes as its tombstone: no data.
+    if (info.pipe !== this.pipe || (typeof data.text !== 'string' && !info.deleted)) return null;
     // A stamped name always wins; an authorized user without one is shown by id, never by data.name.
     const name = info.user_name || (info.user_id > 0 ? '' : dataName);
     const auth = this._connection._auth;
     const mine = info.user_id > 0 && !!auth?.authorized && info.user_id === auth.user_id;
-    return { ...base, kind: 'message', name, text: data.text, mine };
+    return { ...base, kind: 'message', name, text: (data.text as string) ?? '', mine };
   }
 
   /** A button that goes away (no more "earlier", "new messages" or "show more" done) hands the focus to the feed, not the page. */
@@ -321,6 +393,7 @@ export class CometChat extends LitElement {
         // A stamped name is only ever an authorized user's; a guest chats under `name`.
         me: this._connection._auth?.user_name ?? this.name,
         retryOf: (m) => this._composer._retries.get(m),
+        more: this._more,
       },
     );
   }

@@ -32,6 +32,24 @@ export interface CometErrorDetail {
   message: string;
 }
 
+export interface CometEditDetail {
+  /** The message as the feed shows it now. */
+  message: ChatMessage;
+}
+export interface CometDeleteDetail {
+  marker: number;
+  /** The message stays as "message deleted"; false: it left the feed. */
+  tombstone: boolean;
+}
+export interface CometReactionDetail {
+  message: ChatMessage;
+  emoji: string;
+  /** How many reacted with it now. */
+  count: number;
+  /** Added (true) or taken back. */
+  on: boolean;
+}
+
 export interface CometChatEventMap {
   'comet-connect': CometConnectDetail;
   'comet-disconnect': CometDisconnectDetail;
@@ -39,6 +57,9 @@ export interface CometChatEventMap {
   'comet-send': CometSendDetail;
   'comet-delivery': CometDeliveryDetail;
   'comet-error': CometErrorDetail;
+  'comet-edit': CometEditDetail;
+  'comet-delete': CometDeleteDetail;
+  'comet-reaction': CometReactionDetail;
   /** Launcher mode: the panel opened (by the user or by setting `open`). No detail. */
   'comet-open': null;
   /** Launcher mode: the panel closed. No detail. */
@@ -63,6 +84,9 @@ declare global {
     'comet-send': CustomEvent<CometSendDetail>;
     'comet-delivery': CustomEvent<CometDeliveryDetail>;
     'comet-error': CustomEvent<CometErrorDetail>;
+    'comet-edit': CustomEvent<CometEditDetail>;
+    'comet-delete': CustomEvent<CometDeleteDetail>;
+    'comet-reaction': CustomEvent<CometReactionDetail>;
     'comet-open': CustomEvent<null>;
     'comet-close': CustomEvent<null>;
   }

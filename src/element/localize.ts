@@ -8,8 +8,42 @@ import type { ClientErrorCode } from '../client/errors.js';
 import type { ConnectionStatus } from '../client/types.js';
 import en from './translations/en.js';
 
+/**
+ * The strings of the message actions (menu, editing, reactions, replies, "seen by"). Their English ones ship with
+ * the actions' chunk (translations/en-lifecycle.ts), so a translation may leave them out.
+ */
+export interface LifecycleStrings {
+  /** The label of a message's actions button. */
+  actions: string;
+  /** The label of the actions menu: whose message it is about. */
+  actionsOf: (name: string) => string;
+  reply: string;
+  edit: string;
+  delete: string;
+  /** A reaction in the menu (its label): `emoji` is the reaction. */
+  react: (emoji: string) => string;
+  /** A reaction chip's label: the emoji and how many reacted with it. */
+  reactions: (emoji: string, count: number) => string;
+  confirmDelete: string;
+  cancel: string;
+  save: string;
+  /** The label of the field that edits a message in place. */
+  editLabel: string;
+  /** Shown on a message that was edited. */
+  edited: string;
+  /** In place of a deleted message's text. */
+  deleted: string;
+  /** Above the composer while writing a reply. */
+  replyingTo: (name: string) => string;
+  cancelReply: string;
+  /** A quote's label: it goes to the message it quotes. */
+  toOriginal: string;
+  /** How many others have seen my message. */
+  seenBy: (count: number) => string;
+}
+
 /** Every user-facing string; functions take the variable part. Names and texts passed in are plain text. */
-export interface Translation {
+export interface Translation extends Partial<LifecycleStrings> {
   /** Language code (`en`, `ru`, `pt-BR`, …). */
   $code: string;
   title: string;

@@ -1,3 +1,5 @@
+import type { ReplyQuote } from '../protocol/wire.js';
+
 /**
  * The element's memory of a feed: messages in marker order, each marker once, at most `cap` of them.
  * My own messages wait at the end without a marker until the server's delivery report gives them one.
@@ -15,15 +17,30 @@ export interface ChatMessage {
   readonly userId: number;
   /** The name stamped by the server, or an anonymous sender's own `data.name`; "" when neither. */
   readonly name: string;
-  readonly text: string;
+  /** Changes when the message is edited ("" once deleted). */
+  text: string;
   /** Server time in ms (my local echo: the browser's clock). */
   readonly time: number;
-  /** Sent by this user (local echo, or an authorized user's own earlier message). */
-  readonly mine: boolean;
+  /** Sent by this user (local echo, an authorized user's own earlier message, or one history says is mine). */
+  mine: boolean;
   /** Only on my local echo: waiting in the outbox or for the answer, confirmed, or refused. */
   state?: 'sending' | 'sent' | 'failed';
   /** Why my message failed, in words (the language's, else the server's), when it did. */
   error?: string;
+  /** The message this one answers, quoted as it was then. */
+  reply?: ReplyQuote;
+  /** When it was last edited (server time in ms). */
+  edited?: number;
+  /** Deleted, kept as a tombstone ("message deleted"). */
+  deleted?: boolean;
+  /** Reaction counts by emoji. */
+  reactions?: Record<string, number>;
+  /** The emojis I reacted with. */
+  myReactions?: string[];
+  /** My message: how many subscribers the server handed it to. */
+  delivered?: number;
+  /** Counts the changes since the message entered the feed: its bubble is built again after each. */
+  rev?: number;
 }
 
 export class MessageLog {

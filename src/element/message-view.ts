@@ -25,6 +25,8 @@ export interface ViewContext {
   me: string;
   /** Sends a failed message of mine again, when it may be. */
   retryOf: (m: ChatMessage) => (() => void) | undefined;
+  /** Adds what the message actions chunk shows (quote, reactions, actions button, receipts), once it is in. */
+  more?: { decorate(node: HTMLElement, m: ChatMessage): void };
 }
 
 /** Wraps a name in first-strong isolates, so its bidi controls cannot reorder the sentence around it. */
@@ -41,7 +43,7 @@ export function noticeText(m: ChatMessage, t: ViewContext['t']): string {
 
 export class MessageView {
   /** Each shown message's node, and the message state it was built for. */
-  private _nodes = new WeakMap<ChatMessage, { node: HTMLElement; state: ChatMessage['state'] }>();
+  private _nodes = new WeakMap<ChatMessage, { node: HTMLElement; state: ChatMessage['state']; rev?: number }>();
   private _context = '';
   private _time: Intl.DateTimeFormat | undefined;
   private _mention: RegExp | undefined;
@@ -51,9 +53,9 @@ export class MessageView {
    * stay where they are, and only new (or changed) messages are built and inserted.
    */
   sync(list: HTMLElement, shown: readonly ChatMessage[], ctx: ViewContext): void {
-    // Nodes are built for one language and one reader: another rebuilds them all. (A change of `strings` shows in
+    // Nodes are built for one language and one reader, with the message actions or without: another rebuilds them all. (A change of `strings` shows in
     // the messages that come after it.)
-    const key = `${ctx.lang}\n${ctx.me}`;
+    const key = `${ctx.lang}\n${ctx.me}\n${!ctx.more}`;
     if (key !== this._context) {
       this._context = key;
       this._nodes = new WeakMap();
@@ -63,8 +65,8 @@ export class MessageView {
     const wanted = new Set<Node>();
     const nodes = shown.map((m) => {
       let entry = this._nodes.get(m);
-      if (!entry || entry.state !== m.state)
-        this._nodes.set(m, (entry = { node: this._build(m, ctx), state: m.state }));
+      if (!entry || entry.state !== m.state || entry.rev !== m.rev)
+        this._nodes.set(m, (entry = { node: this._build(m, ctx), state: m.state, rev: m.rev }));
       wanted.add(entry.node);
       return entry.node;
     });
@@ -84,7 +86,13 @@ export class MessageView {
     button?.remove();
   }
 
-  private _build(m: ChatMessage, { t, retryOf }: ViewContext): HTMLElement {
+  private _build(m: ChatMessage, ctx: ViewContext): HTMLElement {
+    const node = this._bubble(m, ctx);
+    ctx.more?.decorate(node, m);
+    return node;
+  }
+
+  private _bubble(m: ChatMessage, { t, retryOf }: ViewContext): HTMLElement {
     if (m.kind !== 'message') return element('p', 'notice', noticeText(m, t));
     const state = m.state === 'failed' ? ' failed' : m.state === 'sending' ? ' pending' : '';
     const node = element('div', `message${m.mine ? ' mine' : ''}${state}`);

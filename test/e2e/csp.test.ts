@@ -149,8 +149,13 @@ test('a Russian page of another origin gets the Russian UI, loaded from the chat
       .then((t) => t?.trim()),
     'Отправить',
   );
-  // The Russian UI, and the sharing of one connection among tabs: both from the chat server, under the page's CSP.
-  assert.deepEqual(chunks.sort(), [`${demo.server.url}/comet-chat-ru.js`, `${demo.server.url}/comet-chat-shared.js`]);
+  // The message actions, the Russian UI, and the sharing of one connection among tabs: all from the chat server, under
+  // the page's CSP.
+  assert.deepEqual(chunks.sort(), [
+    `${demo.server.url}/comet-chat-lifecycle.js`,
+    `${demo.server.url}/comet-chat-ru.js`,
+    `${demo.server.url}/comet-chat-shared.js`,
+  ]);
   assert.deepEqual(watch.errors, []);
   assert.deepEqual(watch.cspViolations, []);
   await page.context().close();

@@ -45,8 +45,9 @@ test('behind a proxy that refuses WebSocket, two pages chat over polling with de
   // WebSocket was tried first and refused; the polling transport came from beside the bundle.
   assert.ok(proxy.upgrades.refused >= 2, `refused upgrades: ${proxy.upgrades.refused}`);
   assert.equal(proxy.upgrades.passed, 0);
-  // Beside the chunk that shares one connection among tabs, which every page with Web Locks loads.
-  assert.deepEqual(chunks.sort(), ['/comet-chat-polling.js', '/comet-chat-shared.js']);
+  // Beside the message actions, which every element loads, and the chunk that shares one connection among tabs,
+  // which every page with Web Locks loads.
+  assert.deepEqual(chunks.sort(), ['/comet-chat-lifecycle.js', '/comet-chat-polling.js', '/comet-chat-shared.js']);
   assert.ok(
     proxy.requests.some((r) => r.startsWith('/socket.io/') && r.includes('transport=polling')),
     'polling requests went through',

@@ -37,6 +37,7 @@ export class ComposerController {
     const data: CometChatEventMap['comet-send']['data'] = authorized ? { text } : { text, name: h.name.trim() };
     if (!emit(h, 'comet-send', { text, data }, true)) return undefined;
     const message: ChatMessage = {
+      reply: h._more?.takeReply(),
       id: `l${++this._localSeq}`,
       kind: 'message',
       pipe: h.pipe,
@@ -66,7 +67,7 @@ export class ComposerController {
     h.requestUpdate();
     try {
       if (!client) throw new CometClientError('disconnected', 'not connected to the comet server');
-      const report = await client.publish(h.pipe, data, undefined, id);
+      const report = await client.publish(h.pipe, data, { id, replyTo: message.reply?.marker });
       message.state = 'sent';
       if (report.marker !== undefined) h._log.confirm(message, report.marker);
       this._delivery = { state: 'delivered', count: report.number_messages };

@@ -62,7 +62,7 @@ export class ConnectionController implements ReactiveController {
     if (!h.server || !h.devId || !h.pipe) return;
     const who = h.userToken ? { token: h.userToken } : h.userId ? { userId: h.userId, userKey: h.userKey } : {};
     const make = () => new CometClient({ server: h.server, devId: h.devId, ...who });
-    const start = (client: ChatClient) => this._gen === gen && this._start(client);
+    const start = (client: ChatClient) => void h._lifecycle.then(() => this._gen === gen && this._start(client));
     const gen = ++this._gen;
     if (!navigator.locks || !self.BroadcastChannel) return void start(make());
     // A guest's name is part of who connects: elements of one page chatting under two names keep two connections.
@@ -79,7 +79,6 @@ export class ConnectionController implements ReactiveController {
       client.on('status', (s) => this._onStatus(s)),
       client.on('auth', (a) => this._onAuth(a)),
       client.on('message', (m) => this._enqueue(m)),
-      client.on('delete', (d) => d.pipe === h.pipe && h._log.remove(d.marker) && h.requestUpdate()),
       client.on('typing', (t) => h._presence._onTyping(t)),
       client.on('error', (e) => h._fail(e.error, e.message)),
       client.on('availability', (a) => {

@@ -121,7 +121,8 @@ export class ScrollController implements ReactiveController {
     this._stick = false;
   }
 
-  private _atBottom(): boolean {
+  /** The newest messages are in view. */
+  _atBottom(): boolean {
     const f = this._host._part('feed');
     return !f || f.scrollHeight - f.scrollTop - f.clientHeight <= BOTTOM_SLACK;
   }

@@ -1,0 +1,194 @@
+/**
+ * Styles of the message actions, adopted next to the element's own (a constructable stylesheet, so a strict CSP
+ * holds) when their chunk comes. Colours, radius and spacing come from the element's theme variables.
+ */
+const CSS = `
+/* The menu's containing block (the launcher's panel is one already: it is fixed). */
+[part~='base']:not([part~='panel']) {
+  position: relative;
+}
+[part~='actions'],
+[part~='quote'],
+[part~='reaction'],
+[part~='reply-cancel'],
+[part~='actions-menu'] button,
+[part~='editor'] button {
+  font: inherit;
+  color: inherit;
+  border-radius: var(--_radius);
+}
+[part~='actions'] {
+  float: inline-end;
+  margin-inline-start: var(--_gap);
+  padding: 0 calc(var(--_gap) / 2);
+  border: 0;
+  background: none;
+  color: var(--_muted);
+  line-height: 1.2;
+}
+[part~='message']:hover [part~='actions'],
+[part~='actions'][aria-expanded='true'] {
+  color: var(--_fg);
+}
+[part~='quote'] {
+  display: block;
+  width: 100%;
+  margin-bottom: calc(var(--_gap) / 2);
+  padding: calc(var(--_gap) / 4) calc(var(--_gap) / 2);
+  text-align: start;
+  border: 0;
+  border-inline-start: 3px solid var(--_accent);
+  background: color-mix(in srgb, var(--_fg) 6%, transparent);
+  font-size: 0.85em;
+}
+[part~='quote-name'] {
+  display: block;
+  font-weight: 600;
+}
+[part~='quote-text'] {
+  display: block;
+  overflow: hidden;
+  white-space: nowrap;
+  text-overflow: ellipsis;
+  color: var(--_muted);
+}
+[part~='edited'],
+[part~='receipt'] {
+  color: var(--_muted);
+  font-size: 0.8em;
+  margin-inline-start: calc(var(--_gap) / 2);
+}
+[part~='receipt'] {
+  display: block;
+  margin: 0;
+  text-align: end;
+}
+[part~='tombstone'] {
+  color: var(--_muted);
+  font-style: italic;
+}
+[part~='reactions'] {
+  display: flex;
+  flex-wrap: wrap;
+  gap: calc(var(--_gap) / 2);
+  margin-top: calc(var(--_gap) / 2);
+}
+[part~='reaction'] {
+  padding: 0 calc(var(--_gap) * 0.75);
+  border: 1px solid var(--_border);
+  border-radius: 1em;
+  background: var(--_bg);
+}
+[part~='reaction'][aria-pressed='true'] {
+  border-color: var(--_accent);
+  background: color-mix(in srgb, var(--_accent) 15%, var(--_bg));
+}
+[part~='actions-menu'] {
+  position: absolute;
+  z-index: 1;
+  display: flex;
+  flex-direction: column;
+  min-width: 10rem;
+  max-width: calc(100% - 8px);
+  padding: calc(var(--_gap) / 2);
+  color: var(--_fg);
+  background: var(--_bg);
+  border: 1px solid var(--_border);
+  border-radius: var(--_radius);
+  box-shadow: 0 4px 16px #0003;
+}
+[part~='actions-menu'] button {
+  padding: calc(var(--_gap) / 2) var(--_gap);
+  text-align: start;
+  border: 0;
+  background: none;
+}
+[part~='actions-menu'] button:hover,
+[part~='actions-menu'] button:focus-visible {
+  background: color-mix(in srgb, var(--_fg) 10%, transparent);
+}
+[part~='react-row'] {
+  display: flex;
+  flex-wrap: wrap;
+  border-bottom: 1px solid var(--_border);
+  margin-bottom: calc(var(--_gap) / 2);
+}
+[part~='react-row'] button {
+  padding: calc(var(--_gap) / 2);
+  font-size: 1.2em;
+}
+[part~='react-row'] [aria-checked='true'] {
+  background: color-mix(in srgb, var(--_accent) 20%, transparent);
+}
+[part~='confirm-text'] {
+  margin: 0 0 calc(var(--_gap) / 2);
+}
+[part~='actions-menu'] [part~='confirm'] {
+  color: var(--_error);
+  font-weight: 600;
+}
+[part~='editor'] {
+  display: flex;
+  flex-wrap: wrap;
+  gap: calc(var(--_gap) / 2);
+}
+[part~='edit-input'] {
+  flex: 1 1 100%;
+  min-height: 3em;
+  font: inherit;
+  color: var(--_fg);
+  background: var(--_bg);
+  border: 1px solid var(--_border);
+  border-radius: var(--_radius);
+  padding: calc(var(--_gap) / 2);
+  resize: vertical;
+}
+[part~='editor'] button {
+  padding: calc(var(--_gap) / 4) var(--_gap);
+  border: 1px solid var(--_border);
+  background: var(--_bg);
+}
+[part~='editor'] [part~='edit-save'] {
+  color: var(--_accent-fg);
+  background: var(--_accent);
+  border-color: var(--_accent);
+}
+[part~='reply-preview'] {
+  display: grid;
+  grid-template-columns: 1fr auto;
+  align-items: center;
+  column-gap: var(--_gap);
+  padding: calc(var(--_gap) / 2) var(--_gap);
+  border-inline-start: 3px solid var(--_accent);
+  background: color-mix(in srgb, var(--_fg) 6%, transparent);
+  font-size: 0.85em;
+}
+[part~='reply-to'] {
+  font-weight: 600;
+}
+[part~='reply-preview'] [part~='quote-text'] {
+  grid-row: 2;
+}
+[part~='reply-cancel'] {
+  grid-row: 1 / 3;
+  grid-column: 2;
+  padding: 0 var(--_gap);
+  border: 0;
+  background: none;
+  font-size: 1.4em;
+}
+[part~='message']:focus {
+  outline: 2px solid var(--_focus);
+}
+`;
+
+let sheet: CSSStyleSheet | undefined;
+
+/** One stylesheet for every element of the page. */
+export function lifecycleStyles(): CSSStyleSheet {
+  if (!sheet) {
+    sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+  }
+  return sheet;
+}

@@ -1,0 +1,255 @@
+import { expect, oneEvent } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
+import type { CometChat, CometDeleteDetail, CometEditDetail, CometReactionDetail } from '../../src/element/index.js';
+import {
+  backendPublish,
+  command,
+  connectedChat,
+  freshPipe,
+  part,
+  parts,
+  serverInfo,
+  shadow,
+  texts,
+  typeAndSend,
+  waitUntil,
+} from './helpers.js';
+
+const active = (el: CometChat) => shadow(el).activeElement as HTMLElement | null;
+/** The bubble whose text is `text`. */
+const bubble = (el: CometChat, text: string) =>
+  parts(el, 'message').find((m) => m.querySelector('[part~="text"]')?.textContent === text);
+
+/** Opens a message's actions menu from the keyboard: the actions button focused, then Enter. */
+async function openMenu(el: CometChat, text: string): Promise<HTMLElement> {
+  const button = bubble(el, text)!.querySelector<HTMLElement>('[part~="actions"]')!;
+  button.focus();
+  await sendKeys({ press: 'Enter' });
+  await waitUntil(() => part(el, 'actions-menu'), 'the menu opens');
+  return part(el, 'actions-menu')!;
+}
+
+/** Two guests in one fresh pipe; Ann has said `text`, and Bob has it. */
+async function pair(text: string): Promise<{ ann: CometChat; bob: CometChat; pipe: string }> {
+  const server = await serverInfo();
+  const pipe = freshPipe();
+  const ann = await connectedChat(server, { pipe, name: 'Ann' });
+  const bob = await connectedChat(server, { pipe, name: 'Bob', online: 2 });
+  await typeAndSend(ann, text);
+  await waitUntil(() => texts(bob).includes(text), 'Bob gets the message');
+  await ann.updateComplete;
+  return { ann, bob, pipe };
+}
+
+describe('<comet-chat> message actions', () => {
+  it('opens a message menu from the keyboard, moves with the arrows, closes with Escape back to its button; axe clean open', async () => {
+    const { ann, bob } = await pair('hello menu');
+    // Someone else's message offers replying and reacting only.
+    const other = await openMenu(bob, 'hello menu');
+    const offered = [...other.querySelectorAll('[part~="menu-item"]')].map((b) => b.textContent);
+    expect(offered).to.deep.equal(['Reply']);
+    expect(other.querySelectorAll('[part~="react-option"]').length).to.be.greaterThan(0);
+    // One chat on the page for axe (two would be two banners).
+    bob.remove();
+
+    const menu = await openMenu(ann, 'hello menu');
+    expect(menu.getAttribute('role')).to.equal('menu');
+    const items = [...menu.querySelectorAll<HTMLElement>('[part~="menu-item"]')].map((b) => b.textContent);
+    expect(items).to.deep.equal(['Reply', 'Edit', 'Delete']);
+    expect(active(ann)!.textContent).to.equal('Reply');
+    await sendKeys({ press: 'ArrowDown' });
+    expect(active(ann)!.textContent).to.equal('Edit');
+    await sendKeys({ press: 'End' });
+    expect(active(ann)!.textContent).to.equal('Delete');
+    await sendKeys({ press: 'Home' });
+    expect(active(ann)!.getAttribute('part')).to.equal('react-option');
+    await expect(ann).to.be.accessible();
+    await sendKeys({ press: 'Escape' });
+    expect(part(ann, 'actions-menu')).to.equal(null);
+    expect(active(ann)!.getAttribute('part')).to.equal('actions');
+
+    // Delete asks first, in the menu's place; Cancel has the focus, and Escape takes it back to the button too.
+    (await openMenu(ann, 'hello menu')).querySelectorAll<HTMLElement>('[part~="menu-item"]')[2].click();
+    await ann.updateComplete;
+    expect(part(ann, 'actions-menu')!.getAttribute('role')).to.equal('alertdialog');
+    expect(active(ann)!.textContent).to.equal('Cancel');
+    await expect(ann).to.be.accessible();
+    await sendKeys({ press: 'Escape' });
+    expect(part(ann, 'actions-menu')).to.equal(null);
+    expect(active(ann)!.getAttribute('part')).to.equal('actions');
+    expect(texts(ann)).to.deep.equal(['hello menu']);
+  });
+
+  it('edits my message in place; the other side sees the new text and "edited"', async () => {
+    const { ann, bob } = await pair('teh typo');
+    const edited = oneEvent<CustomEvent<CometEditDetail>>(bob, 'comet-edit');
+    await openMenu(ann, 'teh typo');
+    await sendKeys({ press: 'ArrowDown' });
+    await sendKeys({ press: 'Enter' });
+    await waitUntil(() => part(ann, 'edit-input'), 'the editor opens');
+    const field = part(ann, 'edit-input') as HTMLTextAreaElement;
+    await waitUntil(() => active(ann) === field, 'the editor has the focus');
+    expect(field.value).to.equal('teh typo');
+    field.value = 'the typo, fixed';
+    await sendKeys({ press: 'Enter' });
+    await waitUntil(() => texts(ann).includes('the typo, fixed'), 'Ann sees her edit');
+    expect((await edited).detail.message.text).to.equal('the typo, fixed');
+    await waitUntil(() => texts(bob).includes('the typo, fixed'), 'Bob sees the edit');
+    expect(bubble(bob, 'the typo, fixed')!.querySelector('[part~="edited"]')!.textContent).to.equal('edited');
+    expect(bubble(ann, 'the typo, fixed')!.querySelector('[part~="edited"]')).to.not.equal(null);
+    // Bob's menu on it has no Edit: and the server refuses his edit anyway.
+    const marker = bob.messages.find((m) => m.text === 'the typo, fixed')!.marker!;
+    let refused = '';
+    await bob.edit(marker, 'not mine').catch((e: { code: string }) => (refused = e.code));
+    expect(refused).to.equal('forbidden');
+    expect(texts(ann)).to.include('the typo, fixed');
+  });
+
+  it('Up in an empty composer edits my last message; Escape leaves it as it was', async () => {
+    const { ann } = await pair('first');
+    await typeAndSend(ann, 'second');
+    const area = part(ann, 'textarea') as HTMLTextAreaElement;
+    area.focus();
+    await sendKeys({ press: 'ArrowUp' });
+    await waitUntil(() => part(ann, 'edit-input'), 'the editor opens');
+    expect((part(ann, 'edit-input') as HTMLTextAreaElement).value).to.equal('second');
+    await sendKeys({ press: 'Escape' });
+    await ann.updateComplete;
+    expect(part(ann, 'edit-input')).to.equal(null);
+    expect(texts(ann)).to.deep.equal(['first', 'second']);
+    expect(active(ann)).to.equal(area);
+    // Not while writing: Up moves in the text then.
+    area.value = 'draft';
+    area.dispatchEvent(new Event('input'));
+    await sendKeys({ press: 'ArrowUp' });
+    await ann.updateComplete;
+    expect(part(ann, 'edit-input')).to.equal(null);
+  });
+
+  it('deletes my message only once confirmed; the other side sees the tombstone', async () => {
+    const { ann, bob } = await pair('take it back');
+    let menu = await openMenu(ann, 'take it back');
+    menu.querySelectorAll<HTMLElement>('[part~="menu-item"]')[2].click();
+    await ann.updateComplete;
+    expect(menu.getAttribute('role')).to.equal('alertdialog');
+    expect(part(ann, 'confirm-text')!.textContent).to.equal('Delete this message?');
+    expect(active(ann)!.textContent).to.equal('Cancel');
+    await sendKeys({ press: 'Enter' });
+    expect(part(ann, 'actions-menu')).to.equal(null);
+    expect(texts(ann)).to.include('take it back');
+
+    const deleted = oneEvent<CustomEvent<CometDeleteDetail>>(bob, 'comet-delete');
+    menu = await openMenu(ann, 'take it back');
+    menu.querySelectorAll<HTMLElement>('[part~="menu-item"]')[2].click();
+    part(ann, 'confirm')!.click();
+    expect((await deleted).detail.tombstone).to.equal(true);
+    for (const el of [ann, bob])
+      await waitUntil(() => part(el, 'tombstone')?.textContent === 'message deleted', 'the tombstone shows');
+    expect(texts(bob)).to.not.include('take it back');
+    expect(part(bob, 'tombstone')!.closest('[part~="message"]')!.querySelector('[part~="actions"]')).to.equal(null);
+  });
+
+  it('reacts from the menu; chips count, show my own pressed, and a click toggles', async () => {
+    const { ann, bob } = await pair('react to me');
+    const reacted = oneEvent<CustomEvent<CometReactionDetail>>(ann, 'comet-reaction');
+    const menu = await openMenu(bob, 'react to me');
+    menu.querySelector<HTMLElement>('[part~="react-option"]')!.click();
+    const chip = (el: CometChat) => bubble(el, 'react to me')!.querySelector<HTMLElement>('[part~="reaction"]');
+    await waitUntil(() => chip(bob)?.textContent === '👍 1', 'Bob sees his reaction');
+    expect(chip(bob)!.getAttribute('aria-pressed')).to.equal('true');
+    expect((await reacted).detail).to.include({ emoji: '👍', count: 1, on: true });
+    await waitUntil(() => chip(ann)?.textContent === '👍 1', 'Ann sees the count');
+    expect(chip(ann)!.getAttribute('aria-pressed')).to.equal('false');
+    chip(ann)!.click();
+    // The count may come with the others' notice before my own answer: pressed follows the answer.
+    const pressed = (el: CometChat) => chip(el)?.getAttribute('aria-pressed');
+    for (const el of [ann, bob]) await waitUntil(() => chip(el)?.textContent === '👍 2', 'both see 2');
+    await waitUntil(() => pressed(ann) === 'true', 'Ann sees hers pressed');
+    chip(bob)!.click();
+    for (const el of [ann, bob]) await waitUntil(() => chip(el)?.textContent === '👍 1', 'both see 1 again');
+    await waitUntil(() => pressed(bob) === 'false', 'Bob sees his taken back');
+    expect(pressed(ann)).to.equal('true');
+    ann.remove();
+    await expect(bob).to.be.accessible();
+  });
+
+  it('replies: the composer shows what I answer (cancellable), the reply carries its quote to the others', async () => {
+    const { ann, bob } = await pair('a question?');
+    await openMenu(bob, 'a question?');
+    expect(active(bob)!.textContent).to.equal('Reply');
+    await sendKeys({ press: 'Enter' });
+    await waitUntil(() => part(bob, 'reply-preview'), 'the preview shows');
+    expect(part(bob, 'reply-to')!.textContent).to.equal('Replying to \u2068Ann\u2069');
+    expect(part(bob, 'reply-preview')!.querySelector('[part~="quote-text"]')!.textContent).to.equal('a question?');
+    expect(active(bob)).to.equal(part(bob, 'textarea'));
+    part(bob, 'reply-cancel')!.click();
+    await bob.updateComplete;
+    expect(part(bob, 'reply-preview')).to.equal(null);
+
+    const marker = bob.messages[0].marker!;
+    await bob.reply(marker);
+    await typeAndSend(bob, 'an answer');
+    await bob.updateComplete;
+    expect(part(bob, 'reply-preview')).to.equal(null);
+    await waitUntil(() => texts(ann).includes('an answer'), 'Ann gets the answer');
+    for (const el of [ann, bob]) {
+      const quote = bubble(el, 'an answer')!.querySelector('[part~="quote"]')!;
+      expect(quote.querySelector('[part~="quote-name"]')!.textContent).to.equal('Ann');
+      expect(quote.querySelector('[part~="quote-text"]')!.textContent).to.equal('a question?');
+    }
+    expect(ann.messages.find((m) => m.text === 'an answer')!.reply!.marker).to.equal(marker);
+    ann.remove();
+    await bob.reply(marker);
+    await bob.updateComplete;
+    await expect(bob).to.be.accessible();
+  });
+
+  it('a quote goes to the message it answers, loading earlier pages until it is there', async () => {
+    const server = await serverInfo();
+    const pipe = freshPipe();
+    const first = await backendPublish(pipe, undefined, { text: 'the original', name: 'Site' });
+    await command('comet-publish-many', { pipe, count: 30, prefix: 'filler ' });
+    const el = await connectedChat(server, { pipe, name: 'Ann', history: 10 });
+    await waitUntil(() => texts(el).includes('filler 30'), 'the newest page is in');
+    expect(texts(el)).to.not.include('the original');
+    el.receive({
+      data: { text: 'about that', name: 'Bob' },
+      server_info: {
+        pipe,
+        event: 'undefined',
+        user_id: 0,
+        history: false,
+        marker: 1e12,
+        time: Date.now(),
+        reply: { marker: first.marker, user_id: 0, guest_name: 'Site', excerpt: 'the original' },
+      },
+    });
+    await el.updateComplete;
+    bubble(el, 'about that')!.querySelector<HTMLElement>('[part~="quote"]')!.click();
+    await waitUntil(() => active(el) === bubble(el, 'the original'), 'the original is shown and focused', {
+      timeout: 10000,
+    });
+  });
+
+  it('shows "Delivered to 1 · Seen by 1" on my message once the other reader is at the bottom', async () => {
+    const { ann, bob } = await pair('did you see it?');
+    const receipt = () => bubble(ann, 'did you see it?')!.querySelector('[part~="receipt"]')?.textContent;
+    await waitUntil(() => receipt() === 'Delivered to 1 · Seen by 1', 'Bob has seen it', { timeout: 10000 });
+    // My own position is not "seen by".
+    expect(bubble(bob, 'did you see it?')!.querySelector('[part~="receipt"]')).to.equal(null);
+  });
+
+  it('speaks Russian in the menu', async () => {
+    const server = await serverInfo();
+    const pipe = freshPipe();
+    const el = await connectedChat(server, { pipe, name: 'Аня', lang: 'ru' });
+    await typeAndSend(el, 'привет');
+    await el.updateComplete;
+    const menu = await openMenu(el, 'привет');
+    expect([...menu.querySelectorAll('[part~="menu-item"]')].map((b) => b.textContent)).to.deep.equal([
+      'Ответить',
+      'Изменить',
+      'Удалить',
+    ]);
+  });
+});
