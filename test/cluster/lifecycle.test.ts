@@ -12,7 +12,10 @@ describe('cluster: message lifecycle', { timeout: 120_000 }, () => {
   let cluster: Cluster;
 
   before(async () => {
-    cluster = await startCluster(2);
+    // Many clients of one machine: the contention test opens hundreds.
+    cluster = await startCluster(2, {
+      limits: { connectionsPerAddress: 1000, handshakes: { burst: 1000, perSecond: 1000 } },
+    });
     for (const node of cluster.nodes) await node.core.setUserKey('1', 5, 'key5', 'Vera');
   });
   after(async () => {
@@ -73,6 +76,21 @@ describe('cluster: message lifecycle', { timeout: 120_000 }, () => {
     await Promise.all(fans.map((c) => request(c, 'react', { pipe: 'web_race', marker, emoji: '❤️', on: true })));
     const answer = await cluster.api(B, 'GET', `/pipes/web_race/messages/${marker}/reactors`);
     assert.deepEqual(answer.body.reactions, { '❤️': 6 });
+  });
+
+  it('answers every reaction and edit of a popular message made at once on both nodes, counts exact', async () => {
+    const [A, B] = cluster.nodes;
+    const author = await cluster.client(A);
+    const { marker } = await request<{ marker: number }>(author, 'publish', { pipe: 'web_crowd', data: 'v0' });
+    const fans = await Promise.all(Array.from({ length: 150 }, (_, i) => cluster.client(i % 2 ? A : B)));
+    const answers = await Promise.all([
+      ...fans.map((c) => request(c, 'react', { pipe: 'web_crowd', marker, emoji: '👍', on: true })),
+      ...fans.map((c) => request(c, 'react', { pipe: 'web_crowd', marker, emoji: '❤️', on: true })),
+      ...Array.from({ length: 10 }, (_, k) => request(author, 'edit', { pipe: 'web_crowd', marker, data: `v${k}` })),
+    ]);
+    assert.deepEqual(new Set(answers.map((a) => a.error)), new Set(['']));
+    const answer = await cluster.api(B, 'GET', `/pipes/web_crowd/messages/${marker}/reactors`);
+    assert.deepEqual(answer.body.reactions, { '👍': 150, '❤️': 150 });
   });
 
   it('moves read positions forward whichever node is told, and tells readers on both', async () => {

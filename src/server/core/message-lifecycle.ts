@@ -20,7 +20,14 @@ import type {
   ReadPosition,
   ReplyQuote,
 } from '../../protocol/wire.js';
-import type { HistoryLimits, ReaderPosition, Store, StoredMessage } from '../store/types.js';
+import {
+  StoreBusyError,
+  type HistoryLimits,
+  type HistoryUpdate,
+  type ReaderPosition,
+  type Store,
+  type StoredMessage,
+} from '../store/types.js';
 import type { App } from './apps.js';
 import { isMember, type Connection } from './connection.js';
 import { CoreError } from './errors.js';
@@ -74,7 +81,7 @@ export class MessageLifecycle {
     checkData(data, this.host.maxMessageBytes);
     const now = this.host.now();
     const limits = await this.host.historyLimits(app, pipe);
-    const update = await this.host.store.updateHistory(
+    const update = await this.update(
       appId,
       pipe,
       marker,
@@ -98,7 +105,7 @@ export class MessageLifecycle {
     const now = this.host.now();
     const tombstone = (app.deleteMode ?? 'tombstone') === 'tombstone';
     const limits = await this.host.historyLimits(app, pipe);
-    const update = await this.host.store.updateHistory(
+    const update = await this.update(
       conn.appId,
       pipe,
       marker,
@@ -128,7 +135,7 @@ export class MessageLifecycle {
     }
     await this.host.checkWriter(conn, pipe);
     const limits = await this.host.historyLimits(app, pipe);
-    const update = await this.host.store.updateHistory(
+    const update = await this.update(
       conn.appId,
       pipe,
       marker,
@@ -210,6 +217,16 @@ export class MessageLifecycle {
         'forbidden',
         `messages may be changed for ${window} seconds after sending; message ${m.marker} is older`,
       );
+    }
+  }
+
+  /** The store's updateHistory; an entry too busy to change now is a refusal the client retries, not a fault. */
+  private async update(...args: Parameters<Store['updateHistory']>): Promise<HistoryUpdate | null> {
+    try {
+      return await this.host.store.updateHistory(...args);
+    } catch (err) {
+      if (err instanceof StoreBusyError) throw new CoreError('unavailable', err.message);
+      throw err;
     }
   }
 

@@ -24,22 +24,24 @@
  *   webhook, secret    strings
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { banSubjectParts } from './ban-subject.js';
 import { sizeOf, takeWithin } from './history-page.js';
-import type {
-  BanTarget,
-  HistoryLimits,
-  HistoryPage,
-  HistoryRange,
-  HistoryUpdate,
-  HistoryUsage,
-  MarkerTicket,
-  PublishReceipt,
-  ReaderPosition,
-  Store,
-  StoredMessage,
-  UserKeyRecord,
+import {
+  StoreBusyError,
+  type BanTarget,
+  type HistoryLimits,
+  type HistoryPage,
+  type HistoryRange,
+  type HistoryUpdate,
+  type HistoryUsage,
+  type MarkerTicket,
+  type PublishReceipt,
+  type ReaderPosition,
+  type Store,
+  type StoredMessage,
+  type UserKeyRecord,
 } from './types.js';
 
 /**
@@ -189,8 +191,13 @@ return false`,
   },
 } as const;
 
-/** Tries of one history update while other nodes keep changing the same entry. */
-const UPDATE_ATTEMPTS = 20;
+/**
+ * Tries of one history update while other nodes keep changing the same entry. Within a node updates of
+ * one entry wait their turn, so only the nodes race; between tries a random pause of up to the try's
+ * number times UPDATE_BACKOFF_MS spreads them apart.
+ */
+const UPDATE_ATTEMPTS = 30;
+const UPDATE_BACKOFF_MS = 2;
 
 type ScriptArg = string | number;
 type Scripted = { [name in keyof typeof SCRIPTS]: (...args: ScriptArg[]) => Promise<unknown> };
@@ -213,6 +220,8 @@ export class RedisStore implements Store {
   readonly redis: Redis;
   readonly prefix: string;
   private readonly ownsClient: boolean;
+  /** The last update queued for each history entry of this node (see updateHistory). */
+  private readonly updating = new Map<string, Promise<unknown>>();
 
   constructor(options: RedisStoreOptions) {
     if (options.client) {
@@ -316,8 +325,30 @@ export class RedisStore implements Store {
     change: (msg: StoredMessage) => StoredMessage | undefined,
     limits: HistoryLimits,
   ): Promise<HistoryUpdate | null> {
+    // One at a time per entry on this node: a popular message's many changes do not race each other.
+    const entry = `${this.key(appId, 'h', pipe)} ${marker}`;
+    const previous = this.updating.get(entry) ?? Promise.resolve();
+    const turn = previous.then(
+      () => this.compareAndSet(appId, pipe, marker, change, limits),
+      () => this.compareAndSet(appId, pipe, marker, change, limits),
+    );
+    this.updating.set(entry, turn);
+    try {
+      return await turn;
+    } finally {
+      if (this.updating.get(entry) === turn) this.updating.delete(entry);
+    }
+  }
+
+  private async compareAndSet(
+    appId: string,
+    pipe: string,
+    marker: number,
+    change: (msg: StoredMessage) => StoredMessage | undefined,
+    limits: HistoryLimits,
+  ): Promise<HistoryUpdate | null> {
     const k = this.key(appId, 'h', pipe);
-    // Optimistic: read, change, and write only if nobody wrote in between; else read again.
+    // Optimistic: read, change, and write only if no other node wrote in between; else read again.
     for (let attempt = 1; ; attempt++) {
       const [row] = await this.redis.zrange(k, marker, marker, 'BYSCORE');
       if (row === undefined) return null;
@@ -334,7 +365,8 @@ export class RedisStore implements Store {
       );
       if (done === 1) return { before: parseMessage(row), after: parseMessage(body) };
       if (done === -1) return null;
-      if (attempt >= UPDATE_ATTEMPTS) throw new Error(`history entry ${marker} keeps changing; gave up`);
+      if (attempt >= UPDATE_ATTEMPTS) throw new StoreBusyError(`message ${marker} keeps changing; try again shortly`);
+      await sleep(Math.random() * attempt * UPDATE_BACKOFF_MS);
     }
   }
 

@@ -40,6 +40,11 @@ export interface StoredMessage {
   reactions?: Record<string, Record<string, string>>;
 }
 
+/** An entry changed by so many others at once that an update gave up: the caller may try again shortly. */
+export class StoreBusyError extends Error {
+  override name = 'StoreBusyError';
+}
+
 /** How far one reader has seen a pipe (see ReadPosition in the wire protocol). */
 export interface ReaderPosition {
   reader: string;
@@ -163,7 +168,7 @@ export interface Store {
    * Changes one entry atomically across nodes: `change` gets the entry as stored and returns it changed
    * (same pipe and marker), or undefined to leave it; what it throws is thrown here, nothing written. It
    * may run more than once (Redis runs it again when another node changed the entry meanwhile), so it
-   * only computes. The pipe's and the app's bytes follow the entry's new size, and what then goes beyond
+   * only computes; under much contention it may give up with StoreBusyError. The pipe's and the app's bytes follow the entry's new size, and what then goes beyond
    * `limits` is evicted as after an append (the changed entry too, when it is the pipe's oldest). Resolves
    * with the entry before and after, or null when the pipe has no such entry.
    */
