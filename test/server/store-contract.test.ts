@@ -428,6 +428,21 @@ for (const backend of backends) {
         assert.deepEqual(await store.readers('1', 'web_chat', 2), [at('u1', 40, 1), at('gB', 30)]);
       });
 
+      it("forgets a pipe's readers when its history goes: cleared, deleted, or evicted whole", async () => {
+        for (const pipe of ['web_a', 'web_b', 'web_c']) {
+          await store.appendHistory('1', message(1, pipe), keep(100));
+          await store.advanceReader('1', pipe, at('u1', 1, 1), 1000, 10);
+        }
+        await store.trimHistory('1', 'web_a', 0);
+        assert.deepEqual(await store.readers('1', 'web_a', 10), []);
+        await store.deleteHistory('1', 'web_b', 1);
+        assert.deepEqual(await store.readers('1', 'web_b', 10), []);
+        await store.appendHistory('1', message(2, 'web_d'), { ...keep(100), appPipes: 1 });
+        assert.deepEqual(await store.readers('1', 'web_c', 10), []);
+        await store.advanceReader('1', 'web_d', at('u1', 2, 1), 1001, 10);
+        assert.deepEqual(await store.readers('1', 'web_d', 10), [at('u1', 2, 1)]);
+      });
+
       it('keeps at most `max` readers per pipe, dropping the one that moved longest ago', async () => {
         await store.advanceReader('1', 'web_chat', at('gA', 50), 1000, 2);
         await store.advanceReader('1', 'web_chat', at('gB', 10), 1001, 2);

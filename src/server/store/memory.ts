@@ -58,6 +58,12 @@ class AppData {
   secret: string | undefined;
 }
 
+/** A pipe without history any more: its read positions go with it (they name its markers). */
+function forgetPipe(app: AppData, name: string): void {
+  app.history.delete(name);
+  app.readers.delete(name);
+}
+
 /** Drops what goes beyond `limits` after `name` was written: its oldest entries, then other pipes, least recently written first. */
 function evict(app: AppData, name: string, pipe: PipeHistory, limits: HistoryLimits): void {
   while (pipe.entries.length > limits.keep || (pipe.bytes > limits.pipeBytes && pipe.entries.length > 1)) {
@@ -66,7 +72,7 @@ function evict(app: AppData, name: string, pipe: PipeHistory, limits: HistoryLim
   for (const [other, victim] of app.history) {
     if (app.history.size <= limits.appPipes && app.historyBytes <= limits.appBytes) break;
     if (other === name) continue;
-    app.history.delete(other);
+    forgetPipe(app, other);
     app.historyBytes -= victim.bytes;
   }
 }
@@ -145,7 +151,7 @@ export class MemoryStore implements Store {
     const [gone] = list!.entries.splice(at, 1);
     list!.bytes -= gone.size;
     app.historyBytes -= gone.size;
-    if (list!.entries.length === 0) app.history.delete(pipe);
+    if (list!.entries.length === 0) forgetPipe(app, pipe);
     return true;
   }
 
@@ -154,7 +160,7 @@ export class MemoryStore implements Store {
     const list = app.history.get(pipe);
     if (!list) return;
     while (list.entries.length > Math.max(keep, 0)) app.historyBytes -= list.dropOldest();
-    if (list.entries.length === 0) app.history.delete(pipe);
+    if (list.entries.length === 0) forgetPipe(app, pipe);
   }
 
   async updateHistory(

@@ -18,9 +18,9 @@
  *   seen               hash user id → unix s  — last-seen times
  *   pubids             sorted set             — publish ids (sender and id): score = when they may be forgotten (ms)
  *   pubrec             hash publish id → "marker count" — their receipts; both keys expire once nothing is claimed
- *   rd:<pipe>          hash reader → JSON     — read positions of a pipe
- *   rdm:<pipe>         sorted set             — their readers by marker (furthest last)
- *   rdt:<pipe>         sorted set             — their readers by when they last moved (ms)
+ *   h:<pipe>:rd        hash reader → JSON     — read positions of a pipe; gone with its history
+ *   h:<pipe>:rdm       sorted set             — their readers by marker (furthest last)
+ *   h:<pipe>:rdt       sorted set             — their readers by when they last moved (ms)
  *   webhook, secret    strings
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -55,12 +55,18 @@ if not epoch or redis.call('EXISTS', KEYS[2]) == 0 then
   epoch = ARGV[1]; redis.call('SET', KEYS[1], epoch); redis.call('SET', KEYS[2], 0, 'NX')
 end`;
 
-/** After entries of ARGV[1] worth `removed` bytes left KEYS[1]: fix the books, forget the pipe once empty. */
-const SETTLE_LUA = `local function settle(removed)
+/**
+ * After entries of ARGV[1] worth `removed` bytes left KEYS[1]: fix the books, forget the pipe once empty
+ * (and its read positions, which name its markers: the keys of a pipe's history with a suffix).
+ */
+const SETTLE_LUA = `local function forgetReaders(history)
+  redis.call('DEL', history .. ':rd', history .. ':rdm', history .. ':rdt')
+end
+local function settle(removed)
   local total = tonumber(redis.call('GET', KEYS[4]) or '0') - removed
   redis.call('SET', KEYS[4], math.max(total, 0))
   if redis.call('EXISTS', KEYS[1]) == 0 then
-    redis.call('HDEL', KEYS[2], ARGV[1]); redis.call('ZREM', KEYS[3], ARGV[1])
+    redis.call('HDEL', KEYS[2], ARGV[1]); redis.call('ZREM', KEYS[3], ARGV[1]); forgetReaders(KEYS[1])
   else
     local bytes = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0') - removed
     redis.call('HSET', KEYS[2], ARGV[1], math.max(bytes, 0))
@@ -93,6 +99,7 @@ local function evict(keep, pipeBytes, appBytes, appPipes, victims)
     if not victim then break end
     total = total - tonumber(redis.call('HGET', KEYS[2], victim) or '0'); pipes = pipes - 1
     redis.call('DEL', victims .. victim); redis.call('HDEL', KEYS[2], victim); redis.call('ZREM', KEYS[3], victim)
+    forgetReaders(victims .. victim)
   end
   redis.call('SET', KEYS[4], math.max(total, 0))
 end`;
@@ -372,8 +379,10 @@ export class RedisStore implements Store {
 
   /* ---- read positions ---- */
 
+  /** Next to the pipe's history key (pipe names hold no `:`), so the history scripts forget them with it. */
   private readerKeys(appId: string, pipe: string): string[] {
-    return [this.key(appId, 'rd', pipe), this.key(appId, 'rdm', pipe), this.key(appId, 'rdt', pipe)];
+    const history = this.key(appId, 'h', pipe);
+    return [`${history}:rd`, `${history}:rdm`, `${history}:rdt`];
   }
 
   async advanceReader(

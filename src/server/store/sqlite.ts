@@ -65,6 +65,9 @@ CREATE TRIGGER IF NOT EXISTS history_removed AFTER DELETE ON history BEGIN
   UPDATE history_pipes SET bytes = bytes - OLD.size, entries = entries - 1 WHERE app = OLD.app AND pipe = OLD.pipe;
   DELETE FROM history_pipes WHERE app = OLD.app AND pipe = OLD.pipe AND entries <= 0;
 END;
+CREATE TRIGGER IF NOT EXISTS history_pipe_gone AFTER DELETE ON history_pipes BEGIN
+  DELETE FROM read_positions WHERE app = OLD.app AND pipe = OLD.pipe;
+END;
 CREATE TRIGGER IF NOT EXISTS history_resized AFTER UPDATE OF size ON history BEGIN
   UPDATE history_pipes SET bytes = bytes - OLD.size + NEW.size WHERE app = NEW.app AND pipe = NEW.pipe;
 END;
