@@ -750,6 +750,31 @@ describe('SqliteStore specifics', () => {
     }
   });
 
+  it("forgets read positions an earlier release kept after their pipe's history went", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'comet-upgrade-'));
+    const file = join(dir, 'comet.db');
+    try {
+      const first = new SqliteStore(file);
+      await first.appendHistory('1', message(1), keep(10));
+      await first.advanceReader('1', 'web_chat', { reader: 'u1', user_id: 1, marker: 1 }, 1, 10);
+      await first.close();
+      const { default: Database } = await import('better-sqlite3');
+      const old = new Database(file);
+      old.exec(`DROP TRIGGER history_pipe_gone; DELETE FROM history`);
+      old.close();
+
+      const store = new SqliteStore(file);
+      try {
+        await store.appendHistory('1', message(2), keep(10));
+        assert.deepEqual(await store.readers('1', 'web_chat', 10), []);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('upgrades a file written by the first release: sizes, usage and epochs are filled in, nothing is lost', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'comet-upgrade-'));
     const file = join(dir, 'comet.db');

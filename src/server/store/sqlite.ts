@@ -90,6 +90,9 @@ function upgrade(db: Database.Database): void {
       INSERT OR REPLACE INTO history_pipes (app, pipe, bytes, entries, last_marker)
         SELECT app, pipe, SUM(size), COUNT(*), MAX(marker) FROM history GROUP BY app, pipe;`);
   }
+  // Read positions of pipes whose history went before positions went with it (trigger history_pipe_gone).
+  db.exec(`DELETE FROM read_positions WHERE NOT EXISTS
+    (SELECT 1 FROM history_pipes h WHERE h.app = read_positions.app AND h.pipe = read_positions.pipe)`);
 }
 
 /** Stored in `bans.pipe` for an app-wide ban (pipe names are never empty). */
@@ -206,7 +209,8 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       const moved = this.q.advanceReader.run(appId, pipe, p.reader, p.user_id, p.user_name ?? null, p.marker, now);
       if (moved.changes === 0) return false;
-      this.q.dropOldReaders.run({ app: appId, pipe, reader: p.reader, keep: max });
+      const { n } = this.q.countReaders.get(appId, pipe)!;
+      if (n > max) this.q.dropOldReaders.run(appId, pipe, p.reader, n - max);
       return true;
     })();
 
@@ -432,11 +436,13 @@ function prepare(db: Database.Database) {
          marker = excluded.marker, updated_at = excluded.updated_at
        WHERE excluded.marker > read_positions.marker`,
     ),
-    /** Keeps the reader that just moved and the `keep` - 1 others moved most recently. */
-    dropOldReaders: db.prepare<{ app: string; pipe: string; reader: string; keep: number }>(
-      `DELETE FROM read_positions WHERE app = :app AND pipe = :pipe AND reader != :reader AND rowid NOT IN
-         (SELECT rowid FROM read_positions WHERE app = :app AND pipe = :pipe AND reader != :reader
-          ORDER BY updated_at DESC, rowid DESC LIMIT :keep - 1)`,
+    countReaders: db.prepare<[string, string], { n: number }>(
+      `SELECT COUNT(*) AS n FROM read_positions WHERE app = ? AND pipe = ?`,
+    ),
+    /** The `count` readers moved longest ago, the one that just moved spared (read_positions_by_age). */
+    dropOldReaders: db.prepare<[string, string, string, number]>(
+      `DELETE FROM read_positions WHERE rowid IN (SELECT rowid FROM read_positions
+         WHERE app = ? AND pipe = ? AND reader != ? ORDER BY updated_at, rowid LIMIT ?)`,
     ),
     readers: db.prepare<
       [string, string, number],
