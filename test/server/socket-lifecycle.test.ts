@@ -184,6 +184,25 @@ describe('message lifecycle', () => {
     assert.equal((await historyOf(asker, 'web_reply')).length, 3);
   });
 
+  it('leaves nothing of a deleted message in the quotes of its replies, whoever deleted it', async () => {
+    const deleters: [string, string, (c: Client, pipe: string, marker: number) => Promise<unknown>][] = [
+      ['1', 'web_q_stone', (c, pipe, marker) => request(c, 'delete', { pipe, marker })],
+      ['strict', 'web_q_vanish', (c, pipe, marker) => request(c, 'delete', { pipe, marker })],
+      ['1', 'web_q_backend', (_c, pipe, marker) => env.server.core.deleteMessage('1', pipe, marker)],
+    ];
+    for (const [app, pipe, remove] of deleters) {
+      const [author, replier, newcomer] = [await guest(app), await user(2, app), await guest(app)];
+      const marker = await publish(author, pipe, { text: 'call me at 555-0100', name: 'Ann' });
+      const reply = await publish(replier, pipe, 'ok', { reply_to: marker });
+      await remove(author, pipe, marker);
+      assert.deepEqual(find(await historyOf(newcomer, pipe), reply)!.server_info.reply, {
+        marker,
+        user_id: 0,
+        excerpt: '',
+      });
+    }
+  });
+
   it('toggles reactions, one per user and emoji, counted live and in history', async () => {
     const [author, fan, fanTab, g, watcher] = await Promise.all([user(1), user(2), user(2), guest(), guest()]);
     await subscribe(watcher, 'web_react');

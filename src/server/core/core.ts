@@ -571,10 +571,11 @@ export class Core implements BackendApi {
   }
 
   async deleteMessage(appId: string, pipe: string, marker: number): Promise<boolean> {
-    this.requireApp(appId);
+    const app = this.requireApp(appId);
     checkPipe(pipe);
     if (!Number.isSafeInteger(marker) || marker <= 0) throw new CoreError('invalid', 'markers are positive integers');
     const found = await this.store.deleteHistory(appId, pipe, marker);
+    if (found) await this.messages.forgetQuotes(app, pipe, marker);
     // Live-only messages (pipes without history) are on screens too: always tell subscribers.
     this.out.notifyDelete(appId, { pipe, marker });
     await this.tellBackend(appId, { type: 'message.deleted', deleted: { pipe, marker } });

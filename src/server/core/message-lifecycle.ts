@@ -7,6 +7,7 @@
 import {
   DEFAULT_EDIT_WINDOW_SECONDS,
   DEFAULT_REACTIONS,
+  HISTORY_PAGE_MAX,
   READERS_LIST_MAX,
   REACTORS_LIST_MAX,
   REPLY_EXCERPT_MAX,
@@ -117,9 +118,34 @@ export class MessageLifecycle {
     );
     if (!update) throw notFound(pipe, marker);
     if (!tombstone) await this.host.store.deleteHistory(conn.appId, pipe, marker);
+    await this.forgetQuotes(app, pipe, marker);
     const notice: DeleteNotice = tombstone ? { pipe, marker, tombstone: true } : { pipe, marker };
     this.host.out().notifyDelete(conn.appId, notice);
     await this.host.tellBackend(conn.appId, { type: 'message.deleted', deleted: notice });
+  }
+
+  /**
+   * What a deleted message said leaves the quotes of its replies too: who it was from stays, its excerpt and
+   * a guest's name go. Replies come after it in the pipe, which keeps at most HISTORY_LENGTH_MAX entries.
+   */
+  async forgetQuotes(app: App, pipe: string, marker: number): Promise<void> {
+    const limits = await this.host.historyLimits(app, pipe);
+    for (let after = marker; ;) {
+      const page = await this.host.store.readHistory(app.id, pipe, { limit: HISTORY_PAGE_MAX, after });
+      for (const m of page.messages) {
+        if (m.reply?.marker !== marker || (m.reply.excerpt === '' && m.reply.guest_name === undefined)) continue;
+        await this.update(
+          app.id,
+          pipe,
+          m.marker,
+          (current) => (current.reply ? { ...current, reply: blankQuote(current.reply) } : undefined),
+          limits,
+        );
+      }
+      const last = page.messages.at(-1);
+      if (!last || page.messages.length < HISTORY_PAGE_MAX) return;
+      after = last.marker;
+    }
   }
 
   /** Adds or takes back the connection's reaction (one per reader and emoji); resolves with the emoji's count. */
@@ -244,6 +270,13 @@ function checkMarker(marker: number): void {
 const notFound = (pipe: string, marker: number) =>
   new CoreError('not_found', `no message ${marker} in the history of ${pipe}`);
 const deleted = (marker: number) => new CoreError('not_found', `message ${marker} was deleted`);
+
+/** A reply's quote of a deleted message: who and which, nothing of what it said. */
+function blankQuote(quote: ReplyQuote): ReplyQuote {
+  const blank: ReplyQuote = { marker: quote.marker, user_id: quote.user_id, excerpt: '' };
+  if (quote.user_name !== undefined) blank.user_name = quote.user_name;
+  return blank;
+}
 
 /** What a deleted message leaves: who sent it and when, nothing of what it said. */
 function tombstoneOf(m: StoredMessage): StoredMessage {
