@@ -203,6 +203,28 @@ describe('message lifecycle', () => {
     }
   });
 
+  it("tells edits and reactions to those who got the message: a pipe.event subscriber not of other events' messages", async () => {
+    const [author, fan, newsOnly, whole] = await Promise.all([user(1), guest(), guest(), guest()]);
+    await subscribe(newsOnly, 'web_ev.news');
+    await subscribe(whole, 'web_ev');
+    const chat = (await request<{ marker: number }>(author, 'publish', { pipe: 'web_ev', event: 'chat', data: 'c' }))
+      .marker;
+    const news = (await request<{ marker: number }>(author, 'publish', { pipe: 'web_ev', event: 'news', data: 'n' }))
+      .marker;
+    const edits = [nextEvent<EditNotice>(newsOnly, 'edit'), nextEvent<EditNotice>(whole, 'edit')];
+    for (const marker of [chat, news]) await request(author, 'edit', { pipe: 'web_ev', marker, data: 'changed' });
+    assert.deepEqual(
+      (await Promise.all(edits)).map((n) => n.marker),
+      [news, chat],
+    );
+    const reactions = [nextEvent<ReactionNotice>(newsOnly, 'reaction'), nextEvent<ReactionNotice>(whole, 'reaction')];
+    for (const marker of [chat, news]) await request(fan, 'react', { pipe: 'web_ev', marker, emoji: '👍', on: true });
+    assert.deepEqual(
+      (await Promise.all(reactions)).map((n) => n.marker),
+      [news, chat],
+    );
+  });
+
   it('toggles reactions, one per user and emoji, counted live and in history', async () => {
     const [author, fan, fanTab, g, watcher] = await Promise.all([user(1), user(2), user(2), guest(), guest()]);
     await subscribe(watcher, 'web_react');

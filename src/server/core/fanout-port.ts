@@ -43,11 +43,12 @@ export interface Fanout {
   deliver(appId: string, msg: IncomingMessage, exceptConnId: string | undefined, receipts: boolean): Promise<number>;
   /** Personal message to every connection of a user; resolves with how many it reached. */
   deliverToUser(appId: string, userId: number, msg: IncomingMessage): Promise<number>;
-  /** The changes of a message and its readers: to every subscriber of its pipe, on every node. */
+  /** A message deleted, and readers' positions: to every subscriber of the pipe, on every node. */
   notifyDelete(appId: string, notice: DeleteNotice): void;
-  notifyEdit(appId: string, notice: EditNotice): void;
-  notifyReaction(appId: string, notice: ReactionNotice): void;
   notifyRead(appId: string, notice: ReadNotice): void;
+  /** A message of `event` changed: to those it was delivered to (the pipe's and that event's subscribers), on every node. */
+  notifyEdit(appId: string, notice: EditNotice, event: string): void;
+  notifyReaction(appId: string, notice: ReactionNotice, event: string): void;
   /** To every connection of the app, on every node. */
   notifyEpoch(appId: string, notice: EpochNotice): void;
   /** Volatile: may be dropped under load, never stored. */

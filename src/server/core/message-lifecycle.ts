@@ -94,7 +94,7 @@ export class MessageLifecycle {
     );
     if (!update) throw notFound(pipe, marker);
     const notice: EditNotice = { pipe, marker, data: update.after.data, edited: now };
-    this.host.out().notifyEdit(appId, notice);
+    this.host.out().notifyEdit(appId, notice, update.after.event);
     await this.host.tellBackend(appId, { type: 'message.edited', message: toIncoming(update.after, false) });
     return { edited: now };
   }
@@ -183,7 +183,7 @@ export class MessageLifecycle {
     if (hasReacted(update.before, emoji, conn.reader) !== hasReacted(update.after, emoji, conn.reader)) {
       const notice: ReactionNotice = { pipe, marker, emoji, count, on, user_id: conn.user_id };
       if (conn.user_name !== undefined) notice.user_name = conn.user_name;
-      this.host.out().notifyReaction(conn.appId, notice);
+      this.host.out().notifyReaction(conn.appId, notice, update.after.event);
       await this.host.tellBackend(conn.appId, { type: on ? 'reaction.added' : 'reaction.removed', reaction: notice });
     }
     return { count };

@@ -241,15 +241,15 @@ export class SocketFanout implements Fanout {
     this.io.to(memberRoom(appId, notice.pipe)).emit('delete', notice);
   }
 
-  notifyEdit(appId: string, notice: EditNotice): void {
+  notifyEdit(appId: string, notice: EditNotice, event: string): void {
     // After the messages still waiting, one of which may be the one edited.
     this.coalescer?.flush(appPipeKey(appId, notice.pipe));
-    this.io.to(memberRoom(appId, notice.pipe)).emit('edit', notice);
+    this.io.to([...subscriberRooms(appId, notice.pipe, event)]).emit('edit', notice);
   }
 
-  notifyReaction(appId: string, notice: ReactionNotice): void {
+  notifyReaction(appId: string, notice: ReactionNotice, event: string): void {
     this.coalescer?.flush(appPipeKey(appId, notice.pipe));
-    this.io.to(memberRoom(appId, notice.pipe)).emit('reaction', notice);
+    this.io.to([...subscriberRooms(appId, notice.pipe, event)]).emit('reaction', notice);
   }
 
   notifyRead(appId: string, notice: ReadNotice): void {
