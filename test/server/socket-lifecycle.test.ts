@@ -372,7 +372,7 @@ describe('message lifecycle limits', () => {
     limits: { publish: { burst: 3, perSecond: 0.001 }, requests: { burst: 3, perSecond: 0.001 } },
   });
 
-  it('takes edits, deletes and reactions from the publish bucket, and reads from the request bucket', async () => {
+  it('takes edits, deletes, reactions and read positions from the publish bucket, readers and reactors from the request bucket', async () => {
     const c = await env.client();
     const marker = (await request<{ marker: number }>(c, 'publish', { pipe: 'web_rate', data: 'a' })).marker;
     assert.equal((await request(c, 'react', { pipe: 'web_rate', marker, emoji: '👍', on: true })).error, '');
@@ -382,8 +382,38 @@ describe('message lifecycle limits', () => {
     assert.match(over.message, /too many messages/);
 
     assert.equal((await request(c, 'subscribe', { pipes: ['web_rate'] })).error, '');
-    assert.equal((await request(c, 'read', { pipe: 'web_rate', marker })).error, '');
+    // Each position that moves is told to the pipe: as many as it may publish, no more.
+    assert.equal((await request(c, 'read', { pipe: 'web_rate', marker })).error, 'rate_limited');
     assert.equal((await request(c, 'readers', { pipe: 'web_rate' })).error, '');
-    assert.equal((await request(c, 'reactors', { pipe: 'web_rate', marker })).error, 'rate_limited');
+    assert.equal((await request(c, 'reactors', { pipe: 'web_rate', marker })).error, '');
+    assert.equal((await request(c, 'readers', { pipe: 'web_rate' })).error, 'rate_limited');
+  });
+});
+
+describe('message lifecycle answer bytes', () => {
+  const env = useServer({
+    clock: () => now,
+    apps: [{ id: '1', reactions: ['👍', '❤️', '😂', '😮', '😢', '🙏'] }],
+    limits: { replyBytes: { burst: 2000, perSecond: 1 } },
+  });
+
+  it("takes readers' and reactors' answers from the connection's reply bytes, as history's", async () => {
+    const c = await env.client();
+    const marker = (await request<{ marker: number }>(c, 'publish', { pipe: 'web_bytes', data: 'a' })).marker;
+    for (const emoji of ['👍', '❤️', '😂', '😮', '😢', '🙏'])
+      await request(c, 'react', { pipe: 'web_bytes', marker, emoji, on: true });
+    const answers: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const asked =
+        i % 2 ? request(c, 'readers', { pipe: 'web_bytes' }) : request(c, 'reactors', { pipe: 'web_bytes', marker });
+      answers.push((await asked).error);
+    }
+    // About 200 bytes an answer: the 2,000 of the budget last about ten, and it does not refill meanwhile.
+    assert.ok(
+      answers.slice(0, 5).every((e) => e === ''),
+      answers.join(),
+    );
+    assert.equal(answers.at(-1), 'rate_limited');
+    assert.equal((await request(c, 'history', { pipe: 'web_bytes' })).error, 'rate_limited');
   });
 });

@@ -198,8 +198,8 @@ export class Core implements BackendApi {
   }
 
   /**
-   * May the connection make another request? What writes into a pipe (publish, edit, delete, react)
-   * takes from its publish bucket, anything else from the request bucket. The front asks before even
+   * May the connection make another request? What writes into a pipe or is told to its subscribers
+   * (publish, edit, delete, react, read) takes from its publish bucket, anything else from the request bucket. The front asks before even
    * reading the payload, so a flood costs little.
    */
   admitRequest(conn: Connection, writes: boolean): boolean {
@@ -407,14 +407,9 @@ export class Core implements BackendApi {
    * `more`), its bytes are taken from the connection's reply budget, and an empty budget refuses.
    */
   async connHistory(conn: Connection, req: HistoryRequest): Promise<{ messages: IncomingMessage[]; more: boolean }> {
-    const { replyBytes, maxReplyBytes } = this.limits;
+    const { maxReplyBytes } = this.limits;
     const now = this.now();
-    if (conn.replyBucket.available(now) < 1) {
-      throw new CoreError(
-        'rate_limited',
-        `history answers are limited to ${replyBytes.perSecond} bytes per second; wait a little`,
-      );
-    }
+    this.checkReplyBudget(conn, now);
     // The largest answer is taken before reading, so requests sent together cannot all find the budget full.
     conn.replyBucket.charge(maxReplyBytes, now);
     let page: HistoryPage;
@@ -426,6 +421,26 @@ export class Core implements BackendApi {
     }
     conn.replyBucket.refund(Math.max(0, maxReplyBytes - page.bytes));
     return { messages: page.messages.map((m) => toIncoming(m, true, conn)), more: page.more };
+  }
+
+  /**
+   * Another answer of stored data (readers, reactors) for a connection, priced like history: its JSON
+   * bytes are taken from the reply budget (each is bounded, READERS_LIST_MAX / REACTORS_LIST_MAX).
+   */
+  async connAnswer<T>(conn: Connection, answer: () => Promise<T>): Promise<T> {
+    this.checkReplyBudget(conn, this.now());
+    const value = await answer();
+    conn.replyBucket.charge(Buffer.byteLength(JSON.stringify(value)), this.now());
+    return value;
+  }
+
+  private checkReplyBudget(conn: Connection, now: number): void {
+    if (conn.replyBucket.available(now) < 1) {
+      throw new CoreError(
+        'rate_limited',
+        `answers of stored data are limited to ${this.limits.replyBytes.perSecond} bytes per second; wait a little`,
+      );
+    }
   }
 
   /* ================= the publish path ================= */

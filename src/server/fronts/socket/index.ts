@@ -74,16 +74,22 @@ const REQUESTS: {
   react: async (core, conn, req) => ({ error: '', ...(await core.messages.react(conn, req)) }),
   reactors: async (core, conn, req) => ({
     error: '',
-    ...(await core.messages.reactors(conn.appId, req.pipe, req.marker)),
+    ...(await core.connAnswer(conn, () => core.messages.reactors(conn.appId, req.pipe, req.marker))),
   }),
   read: async (core, conn, req) => {
     await core.messages.read(conn, req.pipe, req.marker);
     return { error: '' };
   },
-  readers: async (core, conn, req) => ({ error: '', readers: await core.messages.readers(conn.appId, req.pipe) }),
+  readers: async (core, conn, req) => ({
+    error: '',
+    readers: await core.connAnswer(conn, () => core.messages.readers(conn.appId, req.pipe)),
+  }),
 };
-/** Requests that write into a pipe: they take from the connection's publish bucket, the rest from its request bucket. */
-const WRITES: ReadonlySet<ClientEventName> = new Set<ClientEventName>(['publish', 'edit', 'delete', 'react']);
+/**
+ * Requests that write into a pipe or are told to its subscribers: they take from the connection's publish
+ * bucket, the rest from its request bucket.
+ */
+const WRITES: ReadonlySet<ClientEventName> = new Set<ClientEventName>(['publish', 'edit', 'delete', 'react', 'read']);
 /** Fields a refusal carries besides the error, per request kind. */
 const FAILURE_EXTRA: Partial<Record<ClientEventName, object>> = { publish: { number_messages: 0 } };
 type EngineConn = CometSocket['conn'];
