@@ -25,10 +25,13 @@ const DOCS = 'docs/benchmarks.md';
 const START = '<!-- element-bench:start -->';
 const END = '<!-- element-bench:end -->';
 
-const FILES: Record<string, string> = {
-  '/comet-chat.js': 'dist/comet-chat.js',
-  '/deep-chat.js': 'node_modules/deep-chat/dist/deepChat.bundle.js',
-};
+/** The element's entry and its lazy chunks (what ships), and deep-chat's bundle. */
+const fileOf = (url: string): string | undefined =>
+  /^\/comet-chat[\w-]*\.js$/.test(url)
+    ? `dist${url}`
+    : url === '/deep-chat.js'
+      ? 'node_modules/deep-chat/dist/deepChat.bundle.js'
+      : undefined;
 const PAGE =
   '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title></head><body></body></html>';
 
@@ -53,6 +56,9 @@ window.drivers = {
       el = document.createElement('comet-chat');
       el.lang = 'en'; el.pipe = 'web_bench'; el.name = 'Ann'; el.style.height = '600px';
       document.body.append(el);
+      // The message actions chunk, loaded as it is before a connection's history arrives.
+      await import('/comet-chat-lifecycle.js');
+      await new Promise((r) => setTimeout(r));
       await el.updateComplete;
       feed = el.shadowRoot.querySelector('[part~="feed"]');
     };
@@ -192,7 +198,7 @@ function table(rows: Result[], machine: string): string {
 
 async function main(): Promise<void> {
   const server = createServer((req, res) => {
-    const file = FILES[req.url ?? ''];
+    const file = fileOf(req.url ?? '');
     res.writeHead(200, { 'Content-Type': file ? 'text/javascript' : 'text/html' });
     res.end(file ? readFileSync(file) : PAGE);
   });
