@@ -43,30 +43,42 @@ export function noticeText(m: ChatMessage, t: ViewContext['t']): string {
 
 export class MessageView {
   /** Each shown message's node, and the message state it was built for. */
-  private _nodes = new WeakMap<ChatMessage, { node: HTMLElement; state: ChatMessage['state']; rev?: number }>();
+  private _nodes = new WeakMap<
+    ChatMessage,
+    { node: HTMLElement; state: ChatMessage['state']; rev?: number; me: string; mentions: boolean | undefined }
+  >();
   private _context = '';
   private _time: Intl.DateTimeFormat | undefined;
   private _mention: RegExp | undefined;
+  private _me: string | undefined;
 
   /**
    * Makes `list` hold exactly the nodes of `shown`, in order: nodes of messages no longer shown go, the rest
    * stay where they are, and only new (or changed) messages are built and inserted.
    */
   sync(list: HTMLElement, shown: readonly ChatMessage[], ctx: ViewContext): void {
-    // Nodes are built for one language and one reader, with the message actions or without: another rebuilds them all. (A change of `strings` shows in
-    // the messages that come after it.)
-    const key = `${ctx.lang}\n${ctx.me}\n${!ctx.more}`;
+    // Nodes are built for one language, with the message actions or without: another rebuilds them all. (A change
+    // of `strings` shows in the messages that come after it.)
+    const key = `${ctx.lang}\n${!ctx.more}`;
     if (key !== this._context) {
       this._context = key;
       this._nodes = new WeakMap();
       this._time = timeFormat(ctx.lang);
-      this._mention = mentionOf(ctx.me);
     }
+    if (ctx.me !== this._me) this._mention = mentionOf((this._me = ctx.me));
     const wanted = new Set<Node>();
     const nodes = shown.map((m) => {
       let entry = this._nodes.get(m);
-      if (!entry || entry.state !== m.state || entry.rev !== m.rev)
-        this._nodes.set(m, (entry = { node: this._build(m, ctx), state: m.state, rev: m.rev }));
+      // Another reader's name changes only the messages that mention the old name or the new one: the rest keep their
+      // nodes (rebuilding all of them when a guest names themselves would also drop a click on one under way).
+      if (entry && entry.me !== ctx.me && !entry.mentions && !this._mention?.test(m.text)) entry.me = ctx.me;
+      if (!entry || entry.state !== m.state || entry.rev !== m.rev || entry.me !== ctx.me) {
+        const { state, rev, text } = m;
+        this._nodes.set(
+          m,
+          (entry = { node: this._build(m, ctx), state, rev, me: ctx.me, mentions: this._mention?.test(text) }),
+        );
+      }
       wanted.add(entry.node);
       return entry.node;
     });

@@ -130,6 +130,30 @@ describe('<comet-chat> message formatting', () => {
   });
 });
 
+describe('<comet-chat> naming myself', () => {
+  it('rebuilds only the messages that mention the old name or the new one', async () => {
+    const el = await chat({ name: '' });
+    say(el, 'hello all');
+    say(el, 'hi Zoe');
+    say(el, 'and Ann?');
+    await el.updateComplete;
+    const before = parts(el, 'text');
+    el.name = 'Zoe';
+    await el.updateComplete;
+    const zoe = parts(el, 'text');
+    // A button in an untouched message stays the node a click under way started on.
+    expect(zoe[0]).to.equal(before[0]);
+    expect(zoe[2]).to.equal(before[2]);
+    expect([...zoe[1].querySelectorAll('[part~="mention"]')].map((m) => m.textContent)).to.deep.equal(['Zoe']);
+    el.name = 'Ann';
+    await el.updateComplete;
+    const ann = parts(el, 'text');
+    expect(ann[0]).to.equal(before[0]);
+    expect(ann[1].querySelector('[part~="mention"]')).to.equal(null);
+    expect([...ann[2].querySelectorAll('[part~="mention"]')].map((m) => m.textContent)).to.deep.equal(['Ann']);
+  });
+});
+
 describe('<comet-chat> hostile text', () => {
   it('isolates names and texts, so a right-to-left override cannot reorder what follows', async () => {
     const el = await chat();
