@@ -204,6 +204,20 @@ describe('<comet-chat> message actions', () => {
     await expect(bob).to.be.accessible();
   });
 
+  it('a deleted message leaves the quotes of its replies on screen too', async () => {
+    const { ann, bob } = await pair('my phone is 555-0100');
+    const marker = bob.messages[0].marker!;
+    await bob.reply(marker);
+    await typeAndSend(bob, 'noted');
+    await waitUntil(() => texts(ann).includes('noted'), 'Ann gets the reply');
+    const quoteText = (el: CometChat) =>
+      bubble(el, 'noted')!.querySelector('[part~="quote"] [part~="quote-text"]')!.textContent;
+    expect(quoteText(ann)).to.equal('my phone is 555-0100');
+    await ann.remove(marker);
+    for (const el of [ann, bob]) await waitUntil(() => quoteText(el) === 'message deleted', 'the quote is blanked');
+    expect(bubble(bob, 'noted')!.querySelector('[part~="quote-name"]')!.textContent).to.not.equal('Ann');
+  });
+
   it('a quote goes to the message it answers, loading earlier pages until it is there', async () => {
     const server = await serverInfo();
     const pipe = freshPipe();

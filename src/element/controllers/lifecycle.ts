@@ -9,7 +9,8 @@
  */
 import type { ReactiveController } from 'lit';
 import type { ChatClient } from '../../client/shared.js';
-import { DEFAULT_REACTIONS, REPLY_EXCERPT_MAX } from '../../protocol/limits.js';
+import { DEFAULT_REACTIONS } from '../../protocol/limits.js';
+import { blankQuote, excerptOf } from '../../protocol/quotes.js';
 import type {
   AuthInfo,
   DeleteNotice,
@@ -159,7 +160,7 @@ export class LifecycleController implements ReactiveController {
     const m = this._reply;
     this._reply = undefined;
     if (!m?.marker) return undefined;
-    const quote: ReplyQuote = { marker: m.marker, user_id: m.userId, excerpt: m.text.slice(0, REPLY_EXCERPT_MAX) };
+    const quote: ReplyQuote = { marker: m.marker, user_id: m.userId, excerpt: excerptOf(m.text) };
     if (m.name) quote[m.userId > 0 ? 'user_name' : 'guest_name'] = m.name;
     return quote;
   }
@@ -302,6 +303,12 @@ export class LifecycleController implements ReactiveController {
   private _applyDelete(n: DeleteNotice): void {
     const h = this._host;
     if (n.pipe !== h.pipe) return;
+    // What it said leaves the quotes of its replies too, as it left them on the server.
+    for (const r of this._bridge.log.list) {
+      if (r.reply?.marker !== n.marker) continue;
+      r.reply = blankQuote(r.reply);
+      this._changed(r);
+    }
     const m = this._find(n.marker);
     if (m?.deleted && n.tombstone) return;
     if (!m) return;
@@ -578,7 +585,7 @@ export class LifecycleController implements ReactiveController {
     const t = this._t;
     const preview = (this._preview = element('div', 'reply-preview'));
     const label = element('span', 'reply-to', t('replyingTo')(isolate(senderName(m, this._bridge.t))));
-    const excerpt = element('span', 'quote-text', m.text.slice(0, REPLY_EXCERPT_MAX));
+    const excerpt = element('span', 'quote-text', excerptOf(m.text));
     excerpt.dir = 'auto';
     const cancel = element('button', 'reply-cancel', '×');
     cancel.setAttribute('aria-label', t('cancelReply'));

@@ -10,9 +10,9 @@ import {
   HISTORY_PAGE_MAX,
   READERS_LIST_MAX,
   REACTORS_LIST_MAX,
-  REPLY_EXCERPT_MAX,
   USER_NAME_MAX,
 } from '../../protocol/limits.js';
+import { blankQuote, excerptOf } from '../../protocol/quotes.js';
 import type {
   DeleteNotice,
   EditNotice,
@@ -66,7 +66,7 @@ export class MessageLifecycle {
   /** The quote a reply to `marker` carries; `not_found` when the pipe's history has no such message. */
   async quote(appId: string, pipe: string, marker: number): Promise<ReplyQuote> {
     const m = await this.find(appId, pipe, marker);
-    const quote: ReplyQuote = { marker, user_id: m.user_id, excerpt: m.deleted ? '' : excerptOf(m.data) };
+    const quote: ReplyQuote = { marker, user_id: m.user_id, excerpt: m.deleted ? '' : excerptOf(textOf(m.data)) };
     if (m.user_name !== undefined) quote.user_name = m.user_name;
     const guest = m.user_id === 0 && !m.deleted ? guestNameOf(m.data) : '';
     if (guest) quote.guest_name = guest;
@@ -271,13 +271,6 @@ const notFound = (pipe: string, marker: number) =>
   new CoreError('not_found', `no message ${marker} in the history of ${pipe}`);
 const deleted = (marker: number) => new CoreError('not_found', `message ${marker} was deleted`);
 
-/** A reply's quote of a deleted message: who and which, nothing of what it said. */
-function blankQuote(quote: ReplyQuote): ReplyQuote {
-  const blank: ReplyQuote = { marker: quote.marker, user_id: quote.user_id, excerpt: '' };
-  if (quote.user_name !== undefined) blank.user_name = quote.user_name;
-  return blank;
-}
-
 /** What a deleted message leaves: who sent it and when, nothing of what it said. */
 function tombstoneOf(m: StoredMessage): StoredMessage {
   const stone: StoredMessage = {
@@ -323,12 +316,8 @@ function reactorOf([reader, name]: [string, string]): PresenceUser {
 }
 
 /** The start of a message's text: `data` when a string, else `data.text`. */
-function excerptOf(data: unknown): string {
-  const text = typeof data === 'string' ? data : textField(data, 'text');
-  // Whole characters: an emoji is not cut in half.
-  return Array.from(text.slice(0, 2 * REPLY_EXCERPT_MAX))
-    .slice(0, REPLY_EXCERPT_MAX)
-    .join('');
+function textOf(data: unknown): string {
+  return typeof data === 'string' ? data : textField(data, 'text');
 }
 
 /** A guest's own name from its message's `data.name`, as the typing notice takes it. */
