@@ -26,6 +26,12 @@ export const CHUNKS = [
     when: 'message actions, reactions, replies and "seen by", loaded as the element is made',
     bundles: [],
   },
+  {
+    source: 'src/element/controllers/launcher.ts',
+    file: 'comet-chat-launcher.js',
+    when: 'launcher mode, the title badge and the sound',
+    bundles: [],
+  },
 ];
 
 const bySource = new Map(CHUNKS.map(({ source, file }) => [resolve(source), file]));

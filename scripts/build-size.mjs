@@ -10,7 +10,7 @@ import { browserPlugins } from '../rollup.config.js';
 import { CHUNKS } from './build-chunks.mjs';
 
 /** Budgets on the gzip size, in bytes (1 KB = 1000 bytes, so the budget holds under either reading). */
-const BUDGETS = { 'dist/comet-chat.js': 27_300 };
+const BUDGETS = { 'dist/comet-chat.js': 27_000 };
 /** [file, label]: what a page loads first, then what it loads only when needed. */
 const BUNDLES = [
   ['dist/comet-chat.js', '`dist/comet-chat.js` (initial)'],

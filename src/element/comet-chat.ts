@@ -15,7 +15,7 @@ import type { DeliveryReport, IncomingMessage } from '../protocol/wire.js';
 import { ComposerController } from './controllers/composer.js';
 import type { LifecycleController } from './controllers/lifecycle.js';
 import { ConnectionController } from './controllers/connection.js';
-import { LauncherController } from './controllers/launcher.js';
+import type { LauncherController } from './controllers/launcher.js';
 import { PresenceController } from './controllers/presence.js';
 import { ScrollController } from './controllers/scroll.js';
 import { emit } from './events.js';
@@ -183,8 +183,12 @@ export class CometChat extends LitElement {
   readonly _composer = new ComposerController(this);
   /** @internal */
   readonly _scroll = new ScrollController(this);
-  /** @internal */
-  readonly _launcher = new LauncherController(this);
+  /**
+   * @internal Launcher mode, the title badge and the sound: a chunk of their own, loaded once one of them is set (the
+   * update waits for it, see scheduleUpdate). Like the message actions, it is reached by public names only.
+   */
+  _launcher: LauncherController | undefined;
+  private _launcherLoad: Promise<unknown> | undefined;
   /**
    * @internal The message actions: a chunk of their own, loaded as the element is made; the connection starts once
    * it is in (or failed to come). It reaches the element only through what it is handed: its build names `_` members
@@ -374,10 +378,26 @@ export class CometChat extends LitElement {
     this.requestUpdate();
   }
 
-  /** A language that is on its way holds the update back: the UI never flashes in English first. */
+  /**
+   * What is on its way holds the update back: a language (the UI never flashes in English first), and launcher mode's
+   * chunk (its button never shows without what it does).
+   */
   protected override scheduleUpdate(): void | Promise<unknown> {
-    const loading = this._localize.loading();
-    return loading ? loading.then(() => super.scheduleUpdate()) : super.scheduleUpdate();
+    const language = this._localize.loading();
+    const launcher = this._loadLauncher();
+    return language || launcher
+      ? Promise.all([language, launcher]).then(() => super.scheduleUpdate())
+      : super.scheduleUpdate();
+  }
+
+  /** Starts loading the launcher's chunk when the attributes first ask for it; undefined when none is awaited. */
+  private _loadLauncher(): Promise<unknown> | undefined {
+    if (this._launcher || (this.mode !== 'launcher' && !this.titleBadge && !this.sound)) return undefined;
+    return (this._launcherLoad ??= import('./controllers/launcher.js').then(
+      ({ LauncherController: L }) =>
+        (this._launcher = new L(this, { part: (name) => this._part(name), unread: () => this._scroll._unread })),
+      () => undefined,
+    ));
   }
 
   /** Lit renders the frame; the message view puts the shown window of the log into its list. */
@@ -413,13 +433,13 @@ export class CometChat extends LitElement {
         launcher
           ? html`<button part="launcher" type="button" aria-expanded=${this.open}
             aria-label=${t('openChat')(unread)}
-            @click=${this._launcher._handleToggle}>
+            @click=${this._launcher?.toggle}>
             <svg viewBox="0 0 24 24"><path d="M3 4h18v12H10l-6 5v-5H3z" /></svg>
             ${unread && !this.open ? html`<span part="badge">${unread}</span>` : nothing}
           </button>`
           : nothing
       }
-      <div part=${launcher ? 'base panel' : 'base'} @keydown=${this._launcher._handleKeyDown}>
+      <div part=${launcher ? 'base panel' : 'base'} @keydown=${this._launcher?.keyDown}>
         <header part="header">
           <h2 part="title">${t('title')}</h2>
           ${online === null || status !== 'connected' ? nothing : html`<span part="online">${t('online')(online)}</span>`}

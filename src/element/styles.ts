@@ -78,61 +78,9 @@ export const styles = css`
     border-radius: var(--_radius);
     overflow: hidden;
   }
-  /* Launcher mode: the tag takes no room; the button and the panel float in a corner of the window. */
+  /* Launcher mode: the tag takes no room (the rest is in controllers/launcher-styles.ts, loaded with its chunk). */
   :host([mode='launcher']) {
     height: 0;
-  }
-  [part~='launcher'],
-  [part~='panel'] {
-    position: fixed;
-    right: 1rem;
-    bottom: 1rem;
-    z-index: 2147483000;
-    box-shadow: 0 4px 16px #0004;
-  }
-  :host([position='bottom-left']) :is([part~='launcher'], [part~='panel']) {
-    right: auto;
-    left: 1rem;
-  }
-  [part~='launcher'] {
-    width: 3.5rem;
-    height: 3.5rem;
-    border-radius: 50%;
-  }
-  svg {
-    width: 1.5rem;
-    fill: currentColor;
-  }
-  [part~='badge'] {
-    position: absolute;
-    top: -4px;
-    right: -4px;
-    min-width: 1.4rem;
-    padding: 0 4px;
-    border-radius: 1rem;
-    color: var(--_bg);
-    background: var(--_error);
-    font-size: 0.75rem;
-    font-weight: 700;
-    line-height: 1.4rem;
-  }
-  [part~='panel'] {
-    bottom: 5.5rem;
-    width: min(24rem, 100vw - 2rem);
-    height: min(var(--comet-chat-height, 36rem), 100vh - 7rem);
-  }
-  /* Hidden, not removed: the closed panel keeps its layout, so the feed keeps its place. */
-  :host(:not([open])) [part~='panel'] {
-    visibility: hidden;
-  }
-  @media (max-width: 480px) {
-    [part~='panel'] {
-      inset: 0;
-      width: auto;
-      height: auto;
-      border: 0;
-      border-radius: 0;
-    }
   }
   [part~='close'] {
     font-size: 1.5em;
