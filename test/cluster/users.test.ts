@@ -75,6 +75,12 @@ describe('cluster: users across nodes', { timeout: 120_000 }, () => {
     const user = await cluster.client(B, { dev_id: '1', user_id: 22, user_key: 'key22' });
     const got = await waitForMessage(user, (m) => m.server_info.pipe === 'msg');
     assert.equal(got.data, 'while you were away');
+    // Node B's hand-over reaches node A over Redis, where a connection opening at that moment would
+    // rightly get it too; a later message from B arriving on A proves A has seen the hand-over.
+    const fence = await cluster.client(A);
+    await subscribe(fence, 'web_fence');
+    const mark = await request<DeliveryReport>(user, 'publish', { pipe: 'web_fence', data: 'after' });
+    await waitForMessage(fence, (m) => m.server_info.marker === mark.marker);
     // Drained: a second connection, on the other node, does not get it again.
     const later = await cluster.client(A, { dev_id: '1', user_id: 22, user_key: 'key22' });
     await request(later, 'presence', { pipe: 'web_any' });
