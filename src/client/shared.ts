@@ -246,6 +246,7 @@ export class SharedClient extends EventTarget {
           history: false,
           marker: report.marker,
           time: Date.now(),
+          ...(report.reply === undefined ? {} : { reply: report.reply }),
         },
       };
       if (from !== this._id) this._take('message', detail);

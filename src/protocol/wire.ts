@@ -94,6 +94,8 @@ export interface DeliveryReport {
   duplicate?: boolean;
   /** Human-readable detail when `error` is set. */
   message?: string;
+  /** A reply's quote as the server stored it with the message (what subscribers got). */
+  reply?: ReplyQuote;
 }
 
 /** Handshake `auth` object of the Socket.IO connection. */

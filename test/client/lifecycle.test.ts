@@ -24,6 +24,7 @@ describe('CometClient: messages with a lifecycle', { timeout: 30_000 }, () => {
       guest_name: 'A',
       excerpt: 'lunch?',
     });
+    assert.deepEqual(answer.reply, reply.server_info.reply, 'the sender gets the quote the others got');
 
     const edited = nextEvent(bob, 'edit');
     const at = await alice.edit('web_life_a', asked.marker!, { text: 'lunch at 1?', name: 'A' });

@@ -1,6 +1,6 @@
 import { expect } from '@open-wc/testing';
 import type { CometChat } from '../../src/element/index.js';
-import { command, connectedChat, freshPipe, onlineCount, serverInfo, texts, waitUntil } from './helpers.js';
+import { command, connectedChat, freshPipe, onlineCount, parts, serverInfo, texts, waitUntil } from './helpers.js';
 
 const connections = (name: string) => command<number>('comet-connections', { name });
 
@@ -32,6 +32,28 @@ describe('<comet-chat> one connection per browser', () => {
     await new Promise((r) => setTimeout(r, 300)); // room for a late duplicate to show up
     for (const el of anns) expect(texts(el)).to.deep.equal(['from the first', 'from Bob']);
     expect(texts(bob)).to.deep.equal(['from the first', 'from Bob']);
+  });
+
+  it('a reply sent from one element shows its quote in the elements sharing its connection', async () => {
+    const server = await serverInfo(name);
+    const pipe = freshPipe();
+    const eves: CometChat[] = [];
+    for (let i = 0; i < 3; i++) eves.push(await connectedChat(server, { pipe, name: 'Eve' }));
+    const fay = await connectedChat(server, { pipe, name: 'Fay', online: 2 });
+    await fay.send('a question?');
+    await waitUntil(() => eves.every((el) => texts(el).includes('a question?')), 'every Eve has it', {
+      timeout: 10000,
+    });
+    // Not the first element: its reply goes through the one holding the connection.
+    await eves[1].reply(eves[1].messages[0].marker!);
+    await eves[1].send('an answer');
+    for (const el of [...eves, fay]) {
+      await waitUntil(() => texts(el).includes('an answer'), 'everyone shows the answer', { timeout: 10000 });
+      await el.updateComplete;
+      const answer = parts(el, 'message').find((m) => m.querySelector('[part~="text"]')?.textContent === 'an answer');
+      expect(answer!.querySelector('[part~="quote-text"]')?.textContent, 'with its quote').to.equal('a question?');
+      expect(answer!.querySelector('[part~="quote-name"]')!.textContent).to.equal('Fay');
+    }
   });
 
   it('when the element holding the connection goes, another takes over and catches up: nothing is lost', async () => {

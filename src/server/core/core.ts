@@ -340,6 +340,7 @@ export class Core implements BackendApi {
       req.id === undefined ? await publish() : await this.publishOnce(conn.appId, publishKey(conn, req.id), publish);
     const report: DeliveryReport = { error: '', number_messages: result.number_messages, marker: result.marker };
     if (result.duplicate) report.duplicate = true;
+    if (sender.reply !== undefined) report.reply = sender.reply;
     return report;
   }
 
