@@ -73,7 +73,7 @@ const LINK = ['server', 'devId', 'pipe', 'userId', 'userKey', 'userToken', 'noti
  * @csspart code-block - A fenced code block in a message text.
  * @csspart mention - A mention of my own name in a message text.
  * @csspart show-more - The "show more" button under a long message (it goes once clicked).
- * @csspart actions - On a message: the button that opens its actions menu (react, reply; edit and delete on my own).
+ * @csspart actions - The button that opens a message's actions menu (react, reply; edit and delete on my own): one for the feed, on the message hovered, touched or focused (else the newest); Up and Down move it.
  * @csspart actions-menu - The open actions menu of a message (`role="menu"`; the delete confirmation in its place).
  * @csspart react-option - A reaction in the actions menu (`aria-checked` when it is mine).
  * @csspart menu-item - Reply, Edit or Delete in the actions menu.

@@ -24,6 +24,12 @@ const demo = useDemo();
 const message = (widget: Locator, text: string): Locator =>
   part(part(widget, 'feed'), 'message').filter({ has: widget.page().locator(`[part~="text"]`, { hasText: text }) });
 
+/** The feed's one actions button, brought to a message by the pointer over it. */
+async function actions(m: Locator): Promise<Locator> {
+  await m.hover();
+  return part(m, 'actions');
+}
+
 async function open(page: Page, name: string): Promise<Locator> {
   await page.goto(`${demo.server.url}/csp/`);
   const widget = chat(page);
@@ -42,9 +48,11 @@ test('A edits, B reacts, B cannot edit A\'s message, A deletes; "Seen by" rises 
 
   await say(a, 'see you at 5');
   await waitForInFeed(b, 'message', 'see you at 5');
+  // Confirmed by the server: my message has its receipt, and its actions.
+  await part(message(a, 'see you at 5'), 'receipt').waitFor({ timeout: WAIT_MS });
 
   // A edits in place, from the message's menu.
-  await part(message(a, 'see you at 5'), 'actions').click();
+  await (await actions(message(a, 'see you at 5'))).click();
   await part(a, 'actions-menu').getByRole('menuitem', { name: 'Edit' }).click();
   const field = part(a, 'edit-input');
   await field.fill('see you at 6');
@@ -53,13 +61,13 @@ test('A edits, B reacts, B cannot edit A\'s message, A deletes; "Seen by" rises 
   await part(atBob, 'edited').filter({ hasText: 'edited' }).waitFor({ timeout: WAIT_MS });
 
   // B reacts; A sees the count.
-  await part(atBob, 'actions').click();
+  await (await actions(atBob)).click();
   await part(b, 'actions-menu').getByRole('menuitemcheckbox', { name: 'React with 👍' }).click();
   await part(message(a, 'see you at 6'), 'reaction').filter({ hasText: '👍 1' }).waitFor({ timeout: WAIT_MS });
   await screenshot(alice.page, 'lifecycle-chips');
 
   // B's menu on A's message has no Edit, and the server refuses B's edit.
-  await part(atBob, 'actions').click();
+  await (await actions(atBob)).click();
   assert.equal(await part(b, 'actions-menu').getByRole('menuitem', { name: 'Edit' }).count(), 0);
   await part(b, 'actions-menu').press('Escape');
   const refused = await bob.page.evaluate(async () => {
@@ -76,7 +84,7 @@ test('A edits, B reacts, B cannot edit A\'s message, A deletes; "Seen by" rises 
   assert.equal(refused, 'forbidden');
 
   // A deletes, confirming; B sees the tombstone.
-  await part(message(a, 'see you at 6'), 'actions').click();
+  await (await actions(message(a, 'see you at 6'))).click();
   await part(a, 'actions-menu').getByRole('menuitem', { name: 'Delete' }).click();
   await part(a, 'confirm').click();
   await part(part(b, 'feed'), 'tombstone').filter({ hasText: 'message deleted' }).waitFor({ timeout: WAIT_MS });
@@ -120,14 +128,14 @@ test('screenshots: the menu, the chips and the reply preview, wide, on a phone, 
     );
     await say(widget, `a question from ${name}?`);
     const mine = message(widget, `a question from ${name}?`);
-    await part(mine, 'actions').waitFor({ timeout: WAIT_MS });
-    await part(mine, 'actions').click();
+    await part(mine, 'receipt').waitFor({ timeout: WAIT_MS });
+    await (await actions(mine)).click();
     await part(widget, 'actions-menu').getByRole('menuitemcheckbox', { name: 'React with ❤️' }).click();
     await part(mine, 'reaction').waitFor({ timeout: WAIT_MS });
-    await part(mine, 'actions').click();
+    await (await actions(mine)).click();
     await part(widget, 'actions-menu').getByRole('menuitem', { name: 'Reply' }).click();
     await part(widget, 'reply-preview').waitFor({ timeout: WAIT_MS });
-    await part(mine, 'actions').click();
+    await (await actions(mine)).click();
     await part(widget, 'actions-menu').waitFor({ timeout: WAIT_MS });
     await screenshot(page, `lifecycle-${name}`);
     assert.deepEqual(watch.errors, []);

@@ -1,5 +1,5 @@
 import { expect, oneEvent } from '@open-wc/testing';
-import { sendKeys } from '@web/test-runner-commands';
+import { resetMouse, sendKeys, sendMouse } from '@web/test-runner-commands';
 import type { CometChat, CometDeleteDetail, CometEditDetail, CometReactionDetail } from '../../src/element/index.js';
 import {
   backendPublish,
@@ -20,9 +20,16 @@ const active = (el: CometChat) => shadow(el).activeElement as HTMLElement | null
 const bubble = (el: CometChat, text: string) =>
   parts(el, 'message').find((m) => m.querySelector('[part~="text"]')?.textContent === text);
 
-/** Opens a message's actions menu from the keyboard: the actions button focused, then Enter. */
+/** The pointer goes over the bubble whose text is `text`: its actions button shows there. */
+async function hover(el: CometChat, text: string): Promise<HTMLElement> {
+  const box = bubble(el, text)!.getBoundingClientRect();
+  await sendMouse({ type: 'move', position: [Math.round(box.left + 4), Math.round(box.top + box.height / 2)] });
+  return bubble(el, text)!.querySelector<HTMLElement>('[part~="actions"]')!;
+}
+
+/** Opens a message's actions menu from the keyboard: the actions button (shown by the pointer) focused, then Enter. */
 async function openMenu(el: CometChat, text: string): Promise<HTMLElement> {
-  const button = bubble(el, text)!.querySelector<HTMLElement>('[part~="actions"]')!;
+  const button = await hover(el, text);
   button.focus();
   await sendKeys({ press: 'Enter' });
   await waitUntil(() => part(el, 'actions-menu'), 'the menu opens');
@@ -42,6 +49,8 @@ async function pair(text: string): Promise<{ ann: CometChat; bob: CometChat; pip
 }
 
 describe('<comet-chat> message actions', () => {
+  afterEach(() => resetMouse());
+
   it('opens a message menu from the keyboard, moves with the arrows, closes with Escape back to its button; axe clean open', async () => {
     const { ann, bob } = await pair('hello menu');
     // Someone else's message offers replying and reacting only.
@@ -78,6 +87,28 @@ describe('<comet-chat> message actions', () => {
     expect(part(ann, 'actions-menu')).to.equal(null);
     expect(active(ann)!.getAttribute('part')).to.equal('actions');
     expect(texts(ann)).to.deep.equal(['hello menu']);
+  });
+
+  it('has one actions button for the feed: Tab from the feed finds it on the newest message, the arrows move it', async () => {
+    const { ann } = await pair('first words');
+    await typeAndSend(ann, 'second words');
+    await waitUntil(() => bubble(ann, 'second words')?.hasAttribute('data-marker'), 'the server confirms it');
+    await hover(ann, 'first words');
+    part(ann, 'feed')!.focus();
+    await sendKeys({ press: 'Tab' });
+    expect(active(ann)!.getAttribute('part')).to.equal('actions');
+    expect(active(ann)!.closest('[part~="message"]')).to.equal(bubble(ann, 'second words'));
+    expect(parts(ann, 'actions').length).to.equal(1);
+    await sendKeys({ press: 'ArrowUp' });
+    expect(active(ann)!.closest('[part~="message"]')).to.equal(bubble(ann, 'first words'));
+    await sendKeys({ press: 'ArrowUp' });
+    expect(active(ann)!.closest('[part~="message"]'), 'the oldest keeps it').to.equal(bubble(ann, 'first words'));
+    // Enter opens the menu of the message it is on: Reply answers that one.
+    await sendKeys({ press: 'Enter' });
+    await waitUntil(() => part(ann, 'actions-menu'), 'the menu opens');
+    await sendKeys({ press: 'Enter' });
+    await waitUntil(() => part(ann, 'reply-preview'), 'the reply preview shows');
+    expect(part(ann, 'reply-preview')!.querySelector('[part~="quote-text"]')!.textContent).to.equal('first words');
   });
 
   it('edits my message in place; the other side sees the new text and "edited"', async () => {
@@ -146,7 +177,7 @@ describe('<comet-chat> message actions', () => {
     for (const el of [ann, bob])
       await waitUntil(() => part(el, 'tombstone')?.textContent === 'message deleted', 'the tombstone shows');
     expect(texts(bob)).to.not.include('take it back');
-    expect(part(bob, 'tombstone')!.closest('[part~="message"]')!.querySelector('[part~="actions"]')).to.equal(null);
+    expect(await hover(bob, 'message deleted'), 'a tombstone has no actions').to.equal(null);
   });
 
   it('reacts from the menu; chips count, show my own pressed, and a click toggles', async () => {

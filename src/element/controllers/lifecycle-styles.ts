@@ -17,9 +17,14 @@ const CSS = `
   color: inherit;
   border-radius: var(--_radius);
 }
+/* Room for the actions button, which visits one message at a time (the bubble is its containing block). */
+[data-actions] {
+  padding-inline-end: calc(var(--_gap) * 2.5 + 1em);
+}
 [part~='actions'] {
-  float: inline-end;
-  margin-inline-start: var(--_gap);
+  position: absolute;
+  inset-block-start: calc(var(--_gap) * 0.75);
+  inset-inline-end: calc(var(--_gap) / 2);
   padding: 0 calc(var(--_gap) / 2);
   border: 0;
   background: none;

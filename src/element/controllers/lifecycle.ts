@@ -60,6 +60,13 @@ export class LifecycleController implements ReactiveController {
   private _editing: ChatMessage | undefined;
   private _focusEditor = false;
   private _menu: HTMLElement | undefined;
+  /**
+   * The feed's one actions button (a button per message cost more than the rest of a bubble): it sits in the message
+   * last hovered, touched or focused, else in the newest that has actions; the arrows move it from message to message.
+   */
+  private readonly _actions = element('button', 'actions', '⋯');
+  /** The actions button had the focus when its message was built again. */
+  private _refocus = false;
   /** Each reader's position (`u<id>` or a guest's `g…`), and this connection's reader name. */
   private _readers = new Map<string, number>();
   private _me: AuthInfo | undefined;
@@ -76,6 +83,8 @@ export class LifecycleController implements ReactiveController {
     private readonly _bridge: LifecycleBridge,
   ) {
     _host.addController(this);
+    this._actions.setAttribute('aria-haspopup', 'menu');
+    this._actions.setAttribute('aria-expanded', 'false');
   }
 
   private readonly _t = <K extends keyof Strings>(key: K): Strings[K] =>
@@ -90,6 +99,8 @@ export class LifecycleController implements ReactiveController {
     h.addEventListener('comet-delivery', this._onDelivery);
     root.addEventListener('click', this._onClick);
     root.addEventListener('keydown', this._onKeyDown as EventListener);
+    root.addEventListener('pointerover', this._onPoint);
+    root.addEventListener('focusin', this._onPoint);
     // Scrolling does not bubble: caught on its way down.
     root.addEventListener('scroll', this._onScroll, true);
     document.addEventListener('visibilitychange', this._onScroll);
@@ -104,6 +115,8 @@ export class LifecycleController implements ReactiveController {
     h.removeEventListener('comet-delivery', this._onDelivery);
     root.removeEventListener('click', this._onClick);
     root.removeEventListener('keydown', this._onKeyDown as EventListener);
+    root.removeEventListener('pointerover', this._onPoint);
+    root.removeEventListener('focusin', this._onPoint);
     root.removeEventListener('scroll', this._onScroll, true);
     document.removeEventListener('visibilitychange', this._onScroll);
     clearTimeout(this._readTimer);
@@ -112,6 +125,7 @@ export class LifecycleController implements ReactiveController {
 
   hostUpdated(): void {
     this._showPreview();
+    this._keepActions();
     if (this._focusEditor) {
       this._focusEditor = false;
       const field = this._host.renderRoot.querySelector<HTMLTextAreaElement>('[part~=edit-input]');
@@ -206,11 +220,13 @@ export class LifecycleController implements ReactiveController {
       node.append(chips);
     }
     if (m.marker === undefined || m.state === 'failed') return;
-    const actions = element('button', 'actions', '⋯');
-    actions.setAttribute('aria-label', t('actions'));
-    actions.setAttribute('aria-haspopup', 'menu');
-    actions.setAttribute('aria-expanded', 'false');
-    node.prepend(actions);
+    node.toggleAttribute('data-actions');
+    // The new node replaces the one that holds the actions button: the button moves with its message.
+    const b = this._actions;
+    if (b.parentElement?.dataset.marker === node.dataset.marker) {
+      this._refocus ||= (this._host.renderRoot as ShadowRoot).activeElement === b;
+      this._moveActions(node);
+    }
     if (m.mine) {
       const receipt = element('span', 'receipt');
       this._receipts.set(m, receipt);
@@ -424,8 +440,54 @@ export class LifecycleController implements ReactiveController {
         e.preventDefault();
         this._endEdit(e.key === 'Enter');
       }
+    } else if (part === 'actions' && (e.key === 'ArrowUp' || e.key === 'ArrowDown')) {
+      // The arrows take the actions button (and the focus) to the message before or after.
+      e.preventDefault();
+      const next = e.key === 'ArrowUp' ? 'previousElementSibling' : 'nextElementSibling';
+      let node = target.parentElement![next];
+      while (node && !node.hasAttribute('data-actions')) node = node[next];
+      if (node) this._placeActions(node as HTMLElement, true);
     } else if (this._menu?.contains(target)) this._menuKey(e);
   };
+
+  /** The actions button goes to the message under the pointer or the focus; the feed focused, to the newest. */
+  private readonly _onPoint = (e: Event): void => {
+    const target = e.target as HTMLElement;
+    const node =
+      e.type === 'focusin' && target.getAttribute('part') === 'feed'
+        ? this._newestWithActions()
+        : target.closest?.<HTMLElement>('[data-actions]');
+    if (node) this._placeActions(node);
+  };
+
+  /** Puts the actions button into a message (never while its menu is open); `focus` gives it the focus. */
+  private _placeActions(node: HTMLElement, focus = false): void {
+    if (this._menu) return;
+    if (this._actions.parentElement !== node) this._moveActions(node);
+    if (focus) this._actions.focus();
+  }
+
+  private _moveActions(node: HTMLElement): void {
+    this._actions.setAttribute('aria-label', this._t('actions'));
+    node.prepend(this._actions);
+  }
+
+  /** After an update the actions button is in a shown message: its own, rebuilt, or else the newest with actions. */
+  private _keepActions(): void {
+    const b = this._actions;
+    if (this._refocus) {
+      this._refocus = false;
+      if (b.isConnected) b.focus({ preventScroll: true });
+    }
+    const node = !b.parentElement?.isConnected && this._newestWithActions();
+    if (node) this._placeActions(node);
+  }
+
+  private _newestWithActions(): HTMLElement | undefined {
+    let node = this._host.renderRoot.querySelector('[part~=feed]>div')?.lastElementChild;
+    while (node && !node.hasAttribute('data-actions')) node = node.previousElementSibling;
+    return (node as HTMLElement | null) ?? undefined;
+  }
 
   /** Menu keys: arrows and Home / End move between its items, Escape and Tab close it. */
   private _menuKey(e: KeyboardEvent): void {
@@ -543,7 +605,8 @@ export class LifecycleController implements ReactiveController {
   }
 
   private _buttonOf(menu: HTMLElement): HTMLElement | null {
-    return this._host.renderRoot.querySelector(`[data-marker="${menu.dataset.marker}"]>[part~=actions]`);
+    const b = this._actions;
+    return b.isConnected && b.parentElement!.dataset.marker === menu.dataset.marker ? b : null;
   }
 
   private _startEdit(m: ChatMessage): void {
