@@ -112,23 +112,30 @@ export const styles = css`
   [part~='status'][data-status='connected']::before {
     content: '● ';
   }
-  [part~='feed'],
-  [part~='feed'] > div {
+  [part~='feed'] {
     display: flex;
     flex-direction: column;
     gap: var(--_gap);
-  }
-  [part~='feed'] {
     position: relative;
     flex: 1;
     min-height: 0;
     overflow-y: auto;
     padding: var(--_gap);
   }
+  /*
+   * The messages' list is laid out as blocks, cheaper for an append than a flex column: each message's margin is the
+   * gap (the list takes the last one back), and a bubble is as wide as its text.
+   */
+  [part~='feed'] > div {
+    margin-bottom: calc(-1 * var(--_gap));
+  }
+  [part~='feed'] > div > * {
+    margin-block: 0 var(--_gap);
+  }
   /* contain: whatever a text holds (a tower of combining marks, a long word) stays inside its bubble. */
   [part~='message'] {
+    width: fit-content;
     max-width: 85%;
-    align-self: flex-start;
     padding: calc(var(--_gap) * 0.75) var(--_gap);
     background: var(--_other);
     border-radius: var(--_radius);
@@ -141,7 +148,7 @@ export const styles = css`
     contain-intrinsic-size: auto 3.5em;
   }
   [part~='mine'] {
-    align-self: flex-end;
+    margin-inline-start: auto;
     background: var(--_mine);
   }
   [part~='failed'] {
@@ -188,7 +195,8 @@ export const styles = css`
     white-space: pre-wrap;
   }
   [part~='notice'] {
-    align-self: center;
+    width: fit-content;
+    margin-inline: auto;
     font-style: italic;
     text-align: center;
   }
