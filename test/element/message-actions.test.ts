@@ -204,13 +204,35 @@ describe('<comet-chat> message actions', () => {
     await expect(bob).to.be.accessible();
   });
 
+  it('"Replying to Ann" reads in the order of its own language in a right-to-left page', async () => {
+    const { bob } = await pair('from the right');
+    bob.dir = 'rtl';
+    await bob.reply(bob.messages[0].marker!);
+    await waitUntil(() => part(bob, 'reply-to'), 'the preview shows');
+    /** Where a word of the label starts on screen. */
+    const left = (word: string): number => {
+      const walk = document.createTreeWalker(part(bob, 'reply-to')!, NodeFilter.SHOW_TEXT);
+      while (walk.nextNode()) {
+        const at = walk.currentNode.textContent!.indexOf(word);
+        if (at < 0) continue;
+        const range = document.createRange();
+        range.setStart(walk.currentNode, at);
+        range.setEnd(walk.currentNode, at + word.length);
+        return range.getBoundingClientRect().left;
+      }
+      throw new Error(`no ${word}`);
+    };
+    expect(left('Replying')).to.be.lessThan(left('to'));
+    expect(left('to')).to.be.lessThan(left('Ann'));
+  });
+
   it('replies: the composer shows what I answer (cancellable), the reply carries its quote to the others', async () => {
     const { ann, bob } = await pair('a question?');
     await openMenu(bob, 'a question?');
     expect(active(bob)!.textContent).to.equal('Reply');
     await sendKeys({ press: 'Enter' });
     await waitUntil(() => part(bob, 'reply-preview'), 'the preview shows');
-    expect(part(bob, 'reply-to')!.textContent).to.equal('Replying to \u2068Ann\u2069');
+    expect(part(bob, 'reply-to')!.textContent).to.equal('Replying to Ann');
     expect(part(bob, 'reply-preview')!.querySelector('[part~="quote-text"]')!.textContent).to.equal('a question?');
     expect(active(bob)).to.equal(part(bob, 'textarea'));
     part(bob, 'reply-cancel')!.click();

@@ -647,7 +647,14 @@ export class LifecycleController implements ReactiveController {
     if (!m) return;
     const t = this._t;
     const preview = (this._preview = element('div', 'reply-preview'));
-    const label = element('span', 'reply-to', t('replyingTo')(isolate(senderName(m, this._bridge.t))));
+    // The phrase in an isolate of its own language's direction (dir="auto" passes over the name's <bdi>): "Replying to
+    // Dana" reads so in a right-to-left page too (with the name a mere isolate, it read "Dana Replying to"), and the
+    // label keeps the page's side.
+    const label = element('span', 'reply-to');
+    const phrase = label.appendChild(element('span'));
+    const [before, after] = t('replyingTo')('\0').split('\0');
+    phrase.dir = 'auto';
+    phrase.append(before, element('bdi', '', senderName(m, this._bridge.t)), after ?? '');
     const excerpt = element('span', 'quote-text', excerptOf(m.text));
     excerpt.dir = 'auto';
     const cancel = element('button', 'reply-cancel', '×');
