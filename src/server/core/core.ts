@@ -53,14 +53,23 @@ import {
   checkUserId,
   checkWebhookUrl,
 } from './input-checks.js';
-import { isMember, newConnection, type Connection } from './connection.js';
+import {
+  addSubscriptions,
+  connectionRates,
+  dropSubscription,
+  isMember,
+  isSubscribed,
+  newConnection,
+  type Connection,
+  type ConnectionBucket,
+} from './connection.js';
 import { MessageLifecycle, type Reactors } from './message-lifecycle.js';
 import { toIncoming } from './message-view.js';
 import type { WebhookEvent } from './webhook.js';
 import { CoreError } from './errors.js';
 import type { Fanout, SettingsChange } from './fanout-port.js';
 import { DEFAULT_LIMITS, type Limits, type Quota } from './limits.js';
-import { TokenBucket } from './rate-limit.js';
+import { charge, refund, take, tokensLeft, TokenBucket, type Rates } from './rate-limit.js';
 import { SettingsCache } from './settings-cache.js';
 import { peekExpiry, signToken, TOKEN_CLOCK_TOLERANCE_S } from './tokens.js';
 
@@ -112,6 +121,8 @@ export class Core implements BackendApi {
   private readonly webHistoryLength: number;
   private readonly maxMessageBytes: number;
   readonly limits: Limits;
+  /** The rates of every connection's buckets, from the limits. */
+  private readonly connRates: Rates<ConnectionBucket>;
   readonly now: () => number;
   private fanout: Fanout | undefined;
   /** Read on every publish: cached (see SettingsCache). */
@@ -132,6 +143,7 @@ export class Core implements BackendApi {
     this.webHistoryLength = options.webHistoryLength ?? DEFAULT_WEB_HISTORY_LENGTH;
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.limits = options.limits ?? DEFAULT_LIMITS;
+    this.connRates = connectionRates(this.limits);
     this.now = options.clock ?? Date.now;
     this.messages = new MessageLifecycle({
       store: this.store,
@@ -194,7 +206,7 @@ export class Core implements BackendApi {
       ...(auth.user_name === undefined ? {} : { user_name: auth.user_name }),
     };
     this.metrics.connectionOpened();
-    return { ok: true, conn: newConnection(connId, identity, this.limits, this.now()), auth };
+    return { ok: true, conn: newConnection(connId, identity, this.connRates, this.now()), auth };
   }
 
   /**
@@ -203,7 +215,7 @@ export class Core implements BackendApi {
    * reading the payload, so a flood costs little.
    */
   admitRequest(conn: Connection, writes: boolean): boolean {
-    return (writes ? conn.publishBucket : conn.requestBucket).take(this.now());
+    return take(conn, this.connRates, writes ? 'publishTokens' : 'requestTokens', this.now());
   }
 
   /**
@@ -211,7 +223,7 @@ export class Core implements BackendApi {
    * strike window, and the front should close it.
    */
   strike(conn: Connection): boolean {
-    return conn.strikes.add(this.now());
+    return !take(conn, this.connRates, 'strikeTokens', this.now());
   }
 
   /** After the `auth` event went out: hand over queued personal messages and note the user online. */
@@ -241,8 +253,8 @@ export class Core implements BackendApi {
     if (conn.closed) return;
     conn.closed = true;
     this.metrics.connectionClosed();
-    const pipes = new Set([...conn.subscriptions.values()].map((s) => s.pipe));
-    conn.subscriptions.clear();
+    const pipes = new Set(conn.subscriptions.map((s) => s.pipe));
+    conn.subscriptions = [];
     for (const pipe of pipes) {
       this.metrics.setPipeSubscribers(conn.appId, pipe, this.out.localMemberCount(conn.appId, pipe));
       await this.announceLeaving(conn, pipe);
@@ -256,9 +268,9 @@ export class Core implements BackendApi {
     const fresh = new Map<string, NonNullable<(typeof subs)[number]>>();
     for (const sub of subs) {
       const key = formatSubscription(sub!);
-      if (!conn.subscriptions.has(key)) fresh.set(key, sub!);
+      if (!isSubscribed(conn, sub!)) fresh.set(key, sub!);
     }
-    if (conn.subscriptions.size + fresh.size > MAX_PIPES_PER_CONNECTION) {
+    if (conn.subscriptions.length + fresh.size > MAX_PIPES_PER_CONNECTION) {
       return { error: 'too_many_pipes', message: `at most ${MAX_PIPES_PER_CONNECTION} subscriptions per connection` };
     }
     const joinedPipes = new Set([...fresh.values()].filter((sub) => !isMember(conn, sub.pipe)).map((sub) => sub.pipe));
@@ -269,16 +281,14 @@ export class Core implements BackendApi {
     }
     if (announce.length > 0) {
       const now = this.now();
-      if (conn.publishBucket.available(now) < 1) {
+      if (tokensLeft(conn, this.connRates, 'publishTokens', now) < 1) {
         return { error: 'rate_limited', message: 'joining presence pipes counts as publishing; slow down' };
       }
       // Charged whole even past the burst, so a request for many track_ pipes can pass once, and then waits.
-      conn.publishBucket.charge(announce.length, now);
+      charge(conn, this.connRates, 'publishTokens', announce.length, now);
     }
-    for (const [key, sub] of fresh) {
-      conn.subscriptions.set(key, sub);
-      this.out.join(conn.id, conn.appId, sub);
-    }
+    addSubscriptions(conn, [...fresh.values()]);
+    for (const sub of fresh.values()) this.out.join(conn.id, conn.appId, sub);
     for (const pipe of joinedPipes)
       this.metrics.setPipeSubscribers(conn.appId, pipe, this.out.localMemberCount(conn.appId, pipe));
     for (const pipe of announce) {
@@ -293,8 +303,7 @@ export class Core implements BackendApi {
     if (subs.some((s) => s === null)) return { error: 'invalid_pipe', message: 'bad pipe or event name' };
     const leftPipes = new Set<string>();
     for (const sub of subs) {
-      const key = formatSubscription(sub!);
-      if (!conn.subscriptions.delete(key)) continue;
+      if (!dropSubscription(conn, sub!)) continue;
       this.out.leave(conn.id, conn.appId, sub!);
       if (!isMember(conn, sub!.pipe)) leftPipes.add(sub!.pipe);
     }
@@ -308,7 +317,7 @@ export class Core implements BackendApi {
   /** The unsubscription notice of a track_ pipe whose subscription was announced; it too counts as a publish. */
   private async announceLeaving(conn: Connection, pipe: string): Promise<void> {
     if (!conn.announced?.delete(pipe)) return;
-    conn.publishBucket.charge(1, this.now());
+    charge(conn, this.connRates, 'publishTokens', 1, this.now());
     await this.track(conn, pipe, TRACK_EVENTS.unsubscription);
   }
 
@@ -412,15 +421,15 @@ export class Core implements BackendApi {
     const now = this.now();
     this.checkReplyBudget(conn, now);
     // The largest answer is taken before reading, so requests sent together cannot all find the budget full.
-    conn.replyBucket.charge(maxReplyBytes, now);
+    charge(conn, this.connRates, 'replyTokens', maxReplyBytes, now);
     let page: HistoryPage;
     try {
       page = await this.readHistory(conn.appId, req.pipe, req, maxReplyBytes);
     } catch (err) {
-      conn.replyBucket.refund(maxReplyBytes);
+      refund(conn, this.connRates, 'replyTokens', maxReplyBytes);
       throw err;
     }
-    conn.replyBucket.refund(Math.max(0, maxReplyBytes - page.bytes));
+    refund(conn, this.connRates, 'replyTokens', Math.max(0, maxReplyBytes - page.bytes));
     return { messages: page.messages.map((m) => toIncoming(m, true, conn)), more: page.more };
   }
 
@@ -431,12 +440,12 @@ export class Core implements BackendApi {
   async connAnswer<T>(conn: Connection, answer: () => Promise<T>): Promise<T> {
     this.checkReplyBudget(conn, this.now());
     const value = await answer();
-    conn.replyBucket.charge(Buffer.byteLength(JSON.stringify(value)), this.now());
+    charge(conn, this.connRates, 'replyTokens', Buffer.byteLength(JSON.stringify(value)), this.now());
     return value;
   }
 
   private checkReplyBudget(conn: Connection, now: number): void {
-    if (conn.replyBucket.available(now) < 1) {
+    if (tokensLeft(conn, this.connRates, 'replyTokens', now) < 1) {
       throw new CoreError(
         'rate_limited',
         `answers of stored data are limited to ${this.limits.replyBytes.perSecond} bytes per second; wait a little`,

@@ -1,55 +1,92 @@
-/** A token bucket: `burst` at once, refilled at `perSecond`. One per connection (publish) keeps floods local. */
-export class TokenBucket {
-  private tokens: number;
-  private last: number;
+/**
+ * Token buckets: `burst` at once, refilled at `perSecond`. A bucket's state is its tokens and when they
+ * were counted; a holder may keep several buckets as plain number fields counted at one moment (a
+ * connection keeps four: 18,000 connections on a node would otherwise hold 18,000 × 4 bucket objects
+ * and their boxed numbers). Every bucket, alone or in a holder, follows the functions below.
+ */
+import type { Rate } from './limits.js';
 
-  constructor(
-    private readonly burst: number,
-    private readonly perSecond: number,
-    now: number,
-  ) {
+/** Each bucket field of a holder, and its rate. */
+export type Rates<K extends string> = Readonly<Record<K, Rate>>;
+/** A holder of buckets: the tokens of each (number fields) as of `tokensAt` (ms). */
+export type Tokens<K extends string> = Record<K, number> & { tokensAt: number };
+
+/** Brings every bucket of the holder up to `now`: refilled at its rate, never above its burst. */
+export function refill<K extends string>(holder: Tokens<K>, rates: Rates<K>, now: number): void {
+  const elapsed = now - holder.tokensAt;
+  const buckets: Record<K, number> = holder;
+  for (const key in rates) {
+    const rate = rates[key];
+    buckets[key] = Math.min(rate.burst, buckets[key] + (elapsed / 1000) * rate.perSecond);
+  }
+  holder.tokensAt = now;
+}
+
+/** Takes `cost` tokens (default one) from one bucket; false, and nothing taken, when fewer are left. */
+export function take<K extends string>(holder: Tokens<K>, rates: Rates<K>, key: K, now: number, cost = 1): boolean {
+  refill(holder, rates, now);
+  const buckets: Record<K, number> = holder;
+  if (buckets[key] < cost) return false;
+  buckets[key] -= cost;
+  return true;
+}
+
+/** Takes `cost` even when that leaves the bucket in debt: for costs known only after the work was done. */
+export function charge<K extends string>(holder: Tokens<K>, rates: Rates<K>, key: K, cost: number, now: number): void {
+  refill(holder, rates, now);
+  const buckets: Record<K, number> = holder;
+  buckets[key] -= cost;
+}
+
+/** Gives back what was taken beyond the real cost (never above the burst). */
+export function refund<K extends string>(holder: Tokens<K>, rates: Rates<K>, key: K, amount: number): void {
+  const buckets: Record<K, number> = holder;
+  buckets[key] = Math.min(rates[key].burst, buckets[key] + amount);
+}
+
+/** Tokens in one bucket now. */
+export function tokensLeft<K extends string>(holder: Tokens<K>, rates: Rates<K>, key: K, now: number): number {
+  refill(holder, rates, now);
+  return holder[key];
+}
+
+/** A bucket of its own. One per connection (publish) keeps floods local. */
+export class TokenBucket implements Tokens<'tokens'> {
+  tokens: number;
+  tokensAt: number;
+  private readonly rates: Rates<'tokens'>;
+
+  constructor(burst: number, perSecond: number, now: number) {
+    this.rates = { tokens: { burst, perSecond } };
     this.tokens = burst;
-    this.last = now;
+    this.tokensAt = now;
   }
 
   /** What may be taken now. */
   available(now: number): number {
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
-    this.last = now;
-    return this.tokens;
+    return tokensLeft(this, this.rates, 'tokens', now);
   }
 
   /** Takes `cost` tokens (default one); false, and nothing taken, when fewer are left. */
   take(now: number, cost = 1): boolean {
-    if (this.available(now) < cost) return false;
-    this.tokens -= cost;
-    return true;
+    return take(this, this.rates, 'tokens', now, cost);
   }
 
-  /** Takes `cost` even when that leaves the bucket in debt: for costs known only after the work was done. */
+  /** Takes `cost` even when that leaves the bucket in debt. */
   charge(cost: number, now: number): void {
-    this.available(now);
-    this.tokens -= cost;
+    charge(this, this.rates, 'tokens', cost, now);
   }
 
   /** Gives back what was taken beyond the real cost (never above the burst). */
   refund(amount: number): void {
-    this.tokens = Math.min(this.burst, this.tokens + amount);
+    refund(this, this.rates, 'tokens', amount);
   }
 }
 
 /**
- * Counts refusals, forgiving them at `limit` per `windowMs`: `add` answers true once a refusal comes
- * when `limit` of them have piled up (a burst of `limit`, or more than that rate for long).
+ * Refusals counted as a bucket: `limit` of them are forgiven per `windowMs`, and a refusal that finds no
+ * token left (a burst of `limit`, or more than that rate for long) is one too many.
  */
-export class StrikeCounter {
-  private readonly forgiven: TokenBucket;
-
-  constructor(limit: number, windowMs: number, now: number) {
-    this.forgiven = new TokenBucket(limit - 1, ((limit - 1) * 1000) / windowMs, now);
-  }
-
-  add(now: number): boolean {
-    return !this.forgiven.take(now);
-  }
+export function strikeRate(limit: number, windowMs: number): Rate {
+  return { burst: limit - 1, perSecond: ((limit - 1) * 1000) / windowMs };
 }
