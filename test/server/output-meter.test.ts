@@ -23,7 +23,7 @@ async function bareServer() {
   const io = new Server(http);
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   opened.push(() => new Promise<void>((resolve) => void io.close(() => resolve())));
-  const total = new OutputTotal();
+  const total = new OutputTotal(io.engine);
   const meters: OutputMeter[] = [];
   const sockets: import('socket.io').Socket[] = [];
   io.on('connection', (socket) => {

@@ -149,7 +149,7 @@ export function attachSocketFront(
   let onLeave: (() => void) | undefined;
   const trusted = options.trustedProxies ?? DEFAULT_TRUSTED_PROXIES;
   const addresses = new AddressGuard(limits, core.now);
-  const output = new OutputTotal();
+  const output = new OutputTotal(io.engine);
   /** Every engine.io connection of this node: what is counted and metered is the connection, whatever it carries. */
   const links = new Map<EngineConn, Link>();
   const available = options.available ?? (() => true);

@@ -4,16 +4,21 @@
  * Socket.IO has no public measure of what a socket still has to send, so this module leans on
  * engine.io (6.x) and keeps that dependency here alone, pinned by test/server/output-meter.test.ts:
  * every packet of a connection passes `packetCreate` (public event of engine.io's Socket), packets
- * leave for the transport in batches (`flush`, public), and the transport emits `drain` once a
- * batch was handed to the operating system (for WebSocket: ws's write callback). Between the two a
+ * leave for the transport in batches (`flush`, which engine.io's Server emits too, with the socket: one
+ * listener for every connection), and the transport emits `drain` once a batch was handed to the
+ * operating system (for WebSocket: ws's write callback). Between the two a
  * client that does not read makes its batches, and everything queued behind them, stay in our heap.
  * engine.io flushes only to a writable transport, and a transport is writable again at its `drain`, so
- * one batch at most is in flight. Listeners are `on`, not `once`: each is called once anyway, and a
- * `once` wrapper costs ~150 bytes per connection.
+ * one batch at most is in flight. An upgrade (polling to WebSocket) is seen at the next packet or batch,
+ * when the socket's transport is no longer the one followed. Each event a connection listens to costs
+ * (engine.io's event table is a dictionary that doubles past 3 and 5 events, 96–192 B), so only
+ * `packetCreate` and `close` are listened to per connection. Listeners are `on`, not `once`: each is called
+ * once anyway, and a `once` wrapper costs ~150 bytes per connection.
  */
-import type { CometSocket } from './types.js';
+import type { CometIo, CometSocket } from './types.js';
 
 type EngineSocket = CometSocket['conn'];
+type EngineServer = CometIo['engine'];
 
 /** What the meter is told about the packets of engine.io (their data is the encoded Socket.IO packet). */
 interface EnginePacket {
@@ -25,9 +30,13 @@ interface Transport {
   off(event: 'drain', listener: (this: object) => void): void;
 }
 
-/** Node-wide sum of every meter, kept as meters change. */
+/** Node-wide sum of every meter of one engine.io server, kept as meters change. */
 export class OutputTotal {
   bytes = 0;
+
+  constructor(engine: EngineServer) {
+    engine.on('flush', onFlush);
+  }
 }
 
 /** Which meter a connection or a transport belongs to: the listeners below are shared by every meter, not made per connection. */
@@ -51,8 +60,6 @@ export class OutputMeter {
   ) {
     meterOfConn.set(conn, this);
     conn.on('packetCreate', onPacketCreate);
-    conn.on('flush', onFlush);
-    conn.on('upgrade', onUpgrade);
     conn.on('close', onClose);
     this.follow();
   }
@@ -63,12 +70,14 @@ export class OutputMeter {
   }
 
   created(size: number): void {
+    this.followUpgrade();
     this.queued += size;
     this.total.bytes += size;
     this.onChange(this);
   }
 
   flushed(): void {
+    this.followUpgrade();
     this.inFlight += this.queued;
     this.queued = 0;
   }
@@ -80,7 +89,8 @@ export class OutputMeter {
   }
 
   /** A new transport starts with nothing in flight: what the old one held is discarded with it. */
-  upgraded(): void {
+  private followUpgrade(): void {
+    if (this.conn.transport === this.transport) return;
     this.total.bytes -= this.inFlight;
     this.inFlight = 0;
     this.follow();
@@ -105,11 +115,9 @@ export class OutputMeter {
 function onPacketCreate(this: object, packet: EnginePacket): void {
   meterOfConn.get(this)?.created(sizeOf(packet.data));
 }
-function onFlush(this: object): void {
-  meterOfConn.get(this)?.flushed();
-}
-function onUpgrade(this: object): void {
-  meterOfConn.get(this)?.upgraded();
+/** The server's `flush`: (socket, batch). */
+function onFlush(socket: object): void {
+  meterOfConn.get(socket)?.flushed();
 }
 function onClose(this: object): void {
   meterOfConn.get(this)?.closed();
