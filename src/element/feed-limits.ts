@@ -2,7 +2,10 @@
 
 /** Most messages kept in memory (`messages`); older ones are dropped and paging back stops there. */
 export const MAX_MESSAGES = 1000;
-/** Most messages in the DOM at once while the reader is at the bottom; "load earlier" widens it. */
-export const RENDER_LIMIT = 200;
+/**
+ * Most messages in the DOM at once while the reader is at the bottom; scrolling near the top (or "load earlier") widens
+ * it a page at a time from memory. Few enough that a live message or a history page lays out little.
+ */
+export const RENDER_LIMIT = 60;
 /** Messages asked per "load earlier" page. */
 export const PAGE_SIZE = 50;

@@ -1,5 +1,5 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
-import { MAX_MESSAGES, RENDER_LIMIT, type CometChat } from '../../src/element/index.js';
+import { MAX_MESSAGES, PAGE_SIZE, RENDER_LIMIT, type CometChat } from '../../src/element/index.js';
 import { command, connectedChat, freshPipe, part, parts, serverInfo, shadow, texts, waitUntil } from './helpers.js';
 
 const range = (from: number, to: number, prefix: string) =>
@@ -107,6 +107,31 @@ describe('<comet-chat> history and long feeds', () => {
 });
 
 describe('<comet-chat> scrolling', () => {
+  it('brings in what memory holds above as the reader scrolls near the top, keeping their place', async () => {
+    const el = await fixture<CometChat>(
+      html`<comet-chat lang="en" pipe="web_reveal" name="Ann" style="--comet-chat-height: 300px"></comet-chat>`,
+    );
+    for (let i = 1; i <= 200; i++)
+      el.receive({
+        data: { text: `r${i}`, name: 'Bob' },
+        server_info: { pipe: 'web_reveal', event: 'undefined', user_id: 0, history: true, marker: i, time: 0 },
+      });
+    await el.updateComplete;
+    expect(texts(el)[0]).to.equal(`r${200 - RENDER_LIMIT + 1}`);
+    const feed = part(el, 'feed')!;
+    await waitUntil(() => feed.scrollTop > 0, 'the feed shows the newest');
+    const first = parts(el, 'message')[0];
+    const top = () => first.getBoundingClientRect().top - feed.getBoundingClientRect().top;
+    // Where the oldest shown message will be once the feed is scrolled to its top.
+    const place = top() + feed.scrollTop;
+    const scrolled = oneEvent(feed, 'scroll');
+    feed.scrollTop = 0;
+    await scrolled;
+    await el.updateComplete;
+    expect(texts(el)[0]).to.equal(`r${200 - RENDER_LIMIT - PAGE_SIZE + 1}`);
+    expect(top()).to.be.closeTo(place, 2);
+  });
+
   it('offers a "new messages" button while the reader is scrolled up, and it jumps to the newest', async () => {
     const el = await fixture<CometChat>(
       html`<comet-chat lang="en" pipe="web_scroll" name="Ann" style="--comet-chat-height: 300px"></comet-chat>`,

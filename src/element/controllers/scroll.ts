@@ -83,6 +83,10 @@ export class ScrollController implements ReactiveController {
   };
 
   _handleScroll = (): void => {
+    const f = this._host._part('feed')!;
+    // Within a screen of the top, the next page that memory holds comes in (the place kept), as a click on "load
+    // earlier" would bring it: the reader scrolls on through everything held.
+    if (f.scrollTop < f.clientHeight && this._prependHeight < 0) this._revealEarlier();
     this._following = this._atBottom();
     if (this._unseen && this._following) {
       this._unseen = false;
