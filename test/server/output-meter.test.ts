@@ -23,11 +23,15 @@ async function bareServer() {
   const io = new Server(http);
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   opened.push(() => new Promise<void>((resolve) => void io.close(() => resolve())));
-  const total = new OutputTotal(io.engine);
   const meters: OutputMeter[] = [];
+  const total = new OutputTotal(io.engine, {
+    find: (conn) => meters.find((meter) => meter.conn === conn),
+    changed: () => undefined,
+    closed: () => undefined,
+  });
   const sockets: import('socket.io').Socket[] = [];
   io.on('connection', (socket) => {
-    meters.push(new OutputMeter(socket.conn, total, () => undefined));
+    meters.push(new OutputMeter(socket.conn, total));
     sockets.push(socket);
   });
   return { io, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, total, meters, sockets };

@@ -38,6 +38,18 @@ export function socketCap(options: SocketCapOptions): (socket: Socket) => boolea
   const exempt = new Set(options.exempt.map(plainAddress));
   const open = new Map<string, number>();
   const { node } = options;
+  /** What each counted socket is counted under (exempt peers: nothing), for the one close listener below. */
+  const keys = new WeakMap<Socket, string>();
+  // One listener for every socket, not a closure (and its context) per socket. `on`: a socket closes once,
+  // and a `once` wrapper costs ~150 bytes per connection.
+  function onClose(this: Socket): void {
+    node.open--;
+    const key = keys.get(this);
+    if (key === undefined) return;
+    const left = (open.get(key) ?? 1) - 1;
+    if (left === 0) open.delete(key);
+    else open.set(key, left);
+  }
   return (socket) => {
     if (node.open >= node.max) {
       // Proxies included: a descriptor is a descriptor, and at the process's limit nothing is accepted at all.
@@ -46,9 +58,8 @@ export function socketCap(options: SocketCapOptions): (socket: Socket) => boolea
       return false;
     }
     const peer = socket.remoteAddress ?? '';
-    let key: string | undefined;
     if (!exempt.has(plainAddress(peer))) {
-      key = peerKey(peer);
+      const key = peerKey(peer);
       const count = (open.get(key) ?? 0) + 1;
       if (count > options.perAddress) {
         options.metrics.error('address_sockets');
@@ -56,16 +67,10 @@ export function socketCap(options: SocketCapOptions): (socket: Socket) => boolea
         return false;
       }
       open.set(key, count);
+      keys.set(socket, key);
     }
     node.open++;
-    // `on`: a socket closes once, and a `once` wrapper costs ~150 bytes per connection.
-    socket.on('close', () => {
-      node.open--;
-      if (key === undefined) return;
-      const left = (open.get(key) ?? 1) - 1;
-      if (left === 0) open.delete(key);
-      else open.set(key, left);
-    });
+    socket.on('close', onClose);
     return true;
   };
 }

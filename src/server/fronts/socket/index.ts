@@ -20,7 +20,7 @@ import { SocketFanout, type SocketFanoutOptions } from './socket-fanout.js';
 import { cutOff, OutputMeter, OutputTotal } from './output-meter.js';
 import { TokenBucket } from '../../core/rate-limit.js';
 import { appRoom, userRoom } from './rooms.js';
-import type { CometIo, CometSocket } from './types.js';
+import type { CometIo, CometSocket, SocketData } from './types.js';
 
 /** Refusals that mean "you are asking too much": enough of them close the connection. */
 const LIMIT_ERRORS: ReadonlySet<string> = new Set<ErrorCode>(['rate_limited', 'backpressure']);
@@ -94,18 +94,24 @@ const WRITES: ReadonlySet<ClientEventName> = new Set<ClientEventName>(['publish'
 const FAILURE_EXTRA: Partial<Record<ClientEventName, object>> = { publish: { number_messages: 0 } };
 type EngineConn = CometSocket['conn'];
 
-/** What the front keeps about one engine.io connection. */
-interface Link {
-  address: string;
-  meter: OutputMeter;
+/** What the front keeps about one engine.io connection: its output meter, and what else it needs. One object per connection. */
+class Link extends OutputMeter {
   /** CONNECT attempts over this connection: none yet, the first (all most clients make), then a bucket. */
-  connects?: true | TokenBucket;
+  connects: undefined | true | TokenBucket = undefined;
   /** The Socket.IO socket it carries, once connected. */
-  socket?: CometSocket;
+  socket: CometSocket | undefined = undefined;
   /** The core's record of that socket's connection. */
-  conn?: Connection;
+  connection: Connection | undefined = undefined;
   /** Being closed on purpose. */
-  closing: boolean;
+  closing = false;
+
+  constructor(
+    raw: EngineConn,
+    total: OutputTotal<Link>,
+    readonly address: string,
+  ) {
+    super(raw, total);
+  }
 }
 
 export interface SocketFront {
@@ -139,6 +145,21 @@ export function attachSocketFront(
   const fanout = new SocketFanout(io, options);
   core.attach(fanout);
   const pending = new Map<string, { conn: Connection; auth: AuthInfo }>();
+  /** Guests' `socket.data`, one per app and batch choice: every guest of an app would otherwise hold an equal copy. */
+  const guestData = new Map<string, SocketData>();
+  const socketData = (conn: Connection, batch: boolean): SocketData => {
+    const data: SocketData = {
+      appId: conn.appId,
+      user_id: conn.user_id,
+      ...(conn.user_name === undefined ? {} : { user_name: conn.user_name }),
+      ...(batch ? { batch: true } : {}),
+    };
+    if (conn.user_id !== 0 || conn.user_name !== undefined) return data;
+    const key = `${conn.appId}\u0000${batch}`;
+    let shared = guestData.get(key);
+    if (!shared) guestData.set(key, (shared = Object.freeze(data)));
+    return shared;
+  };
   /** Requests being handled and disconnects being cleaned up: settle() waits for both before the store closes. */
   const work = new Set<Promise<void>>();
   const track = (job: Promise<void>): void => {
@@ -149,9 +170,16 @@ export function attachSocketFront(
   let onLeave: (() => void) | undefined;
   const trusted = options.trustedProxies ?? DEFAULT_TRUSTED_PROXIES;
   const addresses = new AddressGuard(limits, core.now);
-  const output = new OutputTotal(io.engine);
   /** Every engine.io connection of this node: what is counted and metered is the connection, whatever it carries. */
   const links = new Map<EngineConn, Link>();
+  const output = new OutputTotal<Link>(io.engine, {
+    find: (raw) => links.get(raw),
+    changed: onMeterChange,
+    closed(link) {
+      links.delete(link.conn);
+      addresses.closed(link.address);
+    },
+  });
   const available = options.available ?? (() => true);
   let availableNow = available();
 
@@ -176,7 +204,7 @@ export function attachSocketFront(
       const retryAfterMs = addresses.penalize(link.address);
       link.socket?.emit('closing', { reason, retry_after_ms: retryAfterMs });
     }
-    if (reason !== 'flood' || link.meter.pending > limits.outputBytes || !link.socket) cutOff(raw);
+    if (reason !== 'flood' || link.pending > limits.outputBytes || !link.socket) cutOff(raw);
     else if (first) link.socket.disconnect(true);
   };
 
@@ -184,34 +212,32 @@ export function attachSocketFront(
   const sweepOutput = (): void => {
     const now = core.now();
     for (const [raw, link] of links) {
-      if (link.meter.overSince !== undefined && now - link.meter.overSince >= limits.slowConsumerMs)
+      if (link.overSince !== undefined && now - link.overSince >= limits.slowConsumerMs)
         close(raw, link, 'slow_consumer');
     }
     if (output.bytes <= limits.totalOutputBytes) return;
-    const biggest = [...links].sort(([, a], [, b]) => b.meter.pending - a.meter.pending);
+    const biggest = [...links].sort(([, a], [, b]) => b.pending - a.pending);
     for (const [raw, link] of biggest) {
-      if (output.bytes <= limits.totalOutputBytes || link.meter.pending === 0) break;
+      if (output.bytes <= limits.totalOutputBytes || link.pending === 0) break;
       close(raw, link, 'slow_consumer');
     }
   };
   const sweeper = setInterval(sweepOutput, OUTPUT_SWEEP_MS).unref();
   metrics.watchOutput(() => ({
     pendingBytes: output.bytes,
-    slowConnections: [...links.values()].filter(({ meter }) => meter.overSince !== undefined).length,
+    slowConnections: [...links.values()].filter((link) => link.overSince !== undefined).length,
     addresses: addresses.size,
   }));
 
   /** Every meter's change: one function for all of them, not one per connection. */
-  const onMeterChange = (meter: OutputMeter): void => {
-    const link = links.get(meter.conn);
-    if (!link) return;
-    if (meter.pending <= limits.outputBytes) meter.overSince = undefined;
+  function onMeterChange(link: Link): void {
+    if (link.pending <= limits.outputBytes) link.overSince = undefined;
     else {
-      meter.overSince ??= core.now();
-      if (meter.pending > limits.outputBytes * OUTPUT_HARD_FACTOR && !link.closing)
-        setImmediate(() => close(meter.conn, link, 'slow_consumer'));
+      link.overSince ??= core.now();
+      if (link.pending > limits.outputBytes * OUTPUT_HARD_FACTOR && !link.closing)
+        setImmediate(() => close(link.conn, link, 'slow_consumer'));
     }
-  };
+  }
   /**
    * The chat speaks JSON. A binary frame would be an attachment Socket.IO's decoder holds until its
    * packet is whole (up to ten frames of maxHttpBufferSize): the connection ends before it is decoded.
@@ -224,28 +250,13 @@ export function attachSocketFront(
     metrics.error('binary_frame');
     cutOff(this);
   }
-  function onRawClose(this: EngineConn): void {
-    const link = links.get(this);
-    links.delete(this);
-    if (link) addresses.closed(link.address);
-  }
 
   // Counted per engine.io connection, Socket.IO CONNECT or not, so idle raw connections count too.
   io.engine.on('connection', (raw: EngineConn) => {
     const address = clientAddress(raw.request, trusted);
     addresses.opened(address);
-    // Every field at once: one object shape for every link.
-    links.set(raw, {
-      address,
-      closing: false,
-      meter: new OutputMeter(raw, output, onMeterChange),
-      connects: undefined,
-      socket: undefined,
-      conn: undefined,
-    });
+    links.set(raw, new Link(raw, output, address));
     raw.on('packet', onRawPacket);
-    // `on`: engine.io emits `close` once, and a `once` wrapper costs ~150 bytes per connection.
-    raw.on('close', onRawClose);
   });
 
   const watcher = setInterval(() => {
@@ -265,7 +276,6 @@ export function attachSocketFront(
     payload: unknown,
     ack: unknown,
   ): void => {
-    const { meter } = link;
     const reply: Reply = (res) => {
       const error = (res as { error?: string }).error;
       if (error !== undefined && LIMIT_ERRORS.has(error) && core.strike(conn)) return close(raw, link, 'flood');
@@ -283,8 +293,8 @@ export function attachSocketFront(
       reply({ ...FAILURE_EXTRA[event], error, message });
     };
     const backlog = (): string | undefined =>
-      meter.pending > limits.outputBytes
-        ? `${meter.pending} bytes are still waiting to be sent to this connection; read them first`
+      link.pending > limits.outputBytes
+        ? `${link.pending} bytes are still waiting to be sent to this connection; read them first`
         : undefined;
     /** A read's answer is looked at again when ready: one computed meanwhile must not pile onto a backlog. */
     const answer = (res: object): void => {
@@ -356,12 +366,7 @@ export function attachSocketFront(
           void core.connectionClosed(conn);
           return;
         }
-        socket.data = {
-          appId: conn.appId,
-          user_id: conn.user_id,
-          ...(conn.user_name === undefined ? {} : { user_name: conn.user_name }),
-          ...(batch ? { batch: true } : {}),
-        };
+        socket.data = socketData(conn, batch === true);
         pending.set(socket.id, { conn, auth });
         next();
       },
@@ -383,26 +388,34 @@ export function attachSocketFront(
    */
   function onRequest(this: CometSocket, event: unknown, payload: unknown, ack?: unknown): void {
     const link = links.get(this.conn);
-    if (!this.connected || !link?.conn || typeof event !== 'string' || !Object.hasOwn(REQUESTS, event)) return;
-    request(this.conn, link.conn, link, event as ClientEventName, payload, ack);
+    if (!this.connected || !link?.connection || typeof event !== 'string' || !Object.hasOwn(REQUESTS, event)) return;
+    request(this.conn, link.connection, link, event as ClientEventName, payload, ack);
   }
 
-  function onDisconnect(this: CometSocket): void {
-    const link = links.get(this.conn);
-    const conn = link?.conn;
-    if (link) {
-      link.socket = undefined;
-      link.conn = undefined;
-    }
-    onLeave?.();
-    if (!conn) return;
-    track(
-      core.connectionClosed(conn).catch((err: unknown) => {
-        metrics.error('internal');
-        if (!(err instanceof CoreError && err.code === 'unavailable')) log('disconnect cleanup failed', err);
-      }),
-    );
-  }
+  /**
+   * A socket's end, seen on the adapter (its events are public API): as a socket disconnects, socket.io makes
+   * it leave every room, its own first. One listener for every socket instead of a `disconnect` listener on
+   * each (socket.io keeps each event's listeners in an array with room for 17, ~150 B).
+   */
+  io.of('/').adapter.on('leave-room', (room: string, id: string) => {
+    if (room !== id) return;
+    const socket = io.of('/').sockets.get(id);
+    const link = socket && links.get(socket.conn);
+    if (!link || link.socket !== socket || !link.connection) return;
+    const conn = link.connection;
+    link.socket = undefined;
+    link.connection = undefined;
+    // Once the socket has left its other rooms and the namespace: member counts and the drain's count are right then.
+    queueMicrotask(() => {
+      onLeave?.();
+      track(
+        core.connectionClosed(conn).catch((err: unknown) => {
+          metrics.error('internal');
+          if (!(err instanceof CoreError && err.code === 'unavailable')) log('disconnect cleanup failed', err);
+        }),
+      );
+    });
+  });
 
   io.on('connection', (socket: CometSocket) => {
     const entry = pending.get(socket.id);
@@ -419,14 +432,13 @@ export function attachSocketFront(
       return;
     }
     link.socket = socket;
-    link.conn = conn;
+    link.connection = conn;
     void socket.join(
       conn.user_id > 0 ? [appRoom(conn.appId), userRoom(conn.appId, conn.user_id)] : appRoom(conn.appId),
     );
-    // Listeners shared by every socket (socket.io calls them with the socket as `this`): a closure each, and
-    // the context they would share, is paid 18,000 times on a busy node.
+    // A listener shared by every socket (socket.io calls it with the socket as `this`): a closure each, and
+    // the context it would hold, is paid 18,000 times on a busy node.
     socket.onAny(onRequest);
-    socket.on('disconnect', onDisconnect);
 
     socket.emit('auth', auth);
     if (onLeave) socket.emit('goaway', { within: 0 });

@@ -30,17 +30,46 @@ interface Transport {
   off(event: 'drain', listener: (this: object) => void): void;
 }
 
-/** Node-wide sum of every meter of one engine.io server, kept as meters change. */
-export class OutputTotal {
-  bytes = 0;
+/** What a total asks of whoever keeps the meters (the socket front keeps one per connection, with more in it). */
+export interface MeterHooks<M extends OutputMeter> {
+  /** The meter of a connection. */
+  readonly find: (conn: EngineSocket) => M | undefined;
+  /** After every change of a meter's `pending`. */
+  changed(meter: M): void;
+  /** The meter's connection closed (the meter has let go of it). */
+  closed(meter: M): void;
+}
 
-  constructor(engine: EngineServer) {
-    engine.on('flush', onFlush);
+/**
+ * Node-wide sum of every meter of one engine.io server, kept as meters change. It holds the listeners every
+ * meter shares: they find their meter through the hooks, not through a closure or a map entry per connection.
+ */
+export class OutputTotal<M extends OutputMeter = OutputMeter> {
+  bytes = 0;
+  readonly onPacketCreate: (this: EngineSocket, packet: EnginePacket) => void;
+  readonly onClose: (this: EngineSocket) => void;
+
+  constructor(
+    engine: EngineServer,
+    readonly hooks: MeterHooks<M>,
+  ) {
+    const { find } = hooks;
+    // Emitters call their listeners with `this` set to themselves.
+    this.onPacketCreate = function (packet) {
+      find(this)?.created(sizeOf(packet.data));
+    };
+    this.onClose = function () {
+      const meter = find(this);
+      if (!meter) return;
+      meter.closed();
+      hooks.closed(meter);
+    };
+    // The server's `flush`: (socket, batch).
+    engine.on('flush', (socket: EngineSocket) => find(socket)?.flushed());
   }
 }
 
-/** Which meter a connection or a transport belongs to: the listeners below are shared by every meter, not made per connection. */
-const meterOfConn = new WeakMap<object, OutputMeter>();
+/** Which meter a transport belongs to: its `drain` listener is shared by every meter. */
 const meterOfTransport = new WeakMap<object, OutputMeter>();
 
 export class OutputMeter {
@@ -55,12 +84,9 @@ export class OutputMeter {
   constructor(
     readonly conn: EngineSocket,
     private readonly total: OutputTotal,
-    /** Called after every change of `pending`. */
-    private readonly onChange: (meter: OutputMeter) => void,
   ) {
-    meterOfConn.set(conn, this);
-    conn.on('packetCreate', onPacketCreate);
-    conn.on('close', onClose);
+    conn.on('packetCreate', total.onPacketCreate);
+    conn.on('close', total.onClose);
     this.follow();
   }
 
@@ -73,7 +99,7 @@ export class OutputMeter {
     this.followUpgrade();
     this.queued += size;
     this.total.bytes += size;
-    this.onChange(this);
+    this.total.hooks.changed(this);
   }
 
   flushed(): void {
@@ -85,7 +111,7 @@ export class OutputMeter {
   drained(): void {
     this.total.bytes -= this.inFlight;
     this.inFlight = 0;
-    this.onChange(this);
+    this.total.hooks.changed(this);
   }
 
   /** A new transport starts with nothing in flight: what the old one held is discarded with it. */
@@ -111,17 +137,6 @@ export class OutputMeter {
   }
 }
 
-// Emitters call their listeners with `this` set to themselves.
-function onPacketCreate(this: object, packet: EnginePacket): void {
-  meterOfConn.get(this)?.created(sizeOf(packet.data));
-}
-/** The server's `flush`: (socket, batch). */
-function onFlush(socket: object): void {
-  meterOfConn.get(socket)?.flushed();
-}
-function onClose(this: object): void {
-  meterOfConn.get(this)?.closed();
-}
 function onDrain(this: object): void {
   meterOfTransport.get(this)?.drained();
 }
