@@ -9,7 +9,7 @@ export interface ServerChild {
   url: string;
   /** Heap in use after a full GC, bytes. */
   heap(): Promise<number>;
-  /** Resident set size after a full GC, bytes. */
+  /** Resident set size after a full GC, less the young generation (empty then), bytes. */
   rss(): Promise<number>;
   /** CPU time (user + system) the server process has used so far, µs. */
   cpu(): Promise<number>;
