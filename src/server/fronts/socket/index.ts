@@ -433,8 +433,11 @@ export function attachSocketFront(
     }
     link.socket = socket;
     link.connection = conn;
+    const { roomNames } = fanout;
     void socket.join(
-      conn.user_id > 0 ? [appRoom(conn.appId), userRoom(conn.appId, conn.user_id)] : appRoom(conn.appId),
+      conn.user_id > 0
+        ? [roomNames.of(appRoom(conn.appId)), roomNames.of(userRoom(conn.appId, conn.user_id))]
+        : roomNames.of(appRoom(conn.appId)),
     );
     // A listener shared by every socket (socket.io calls it with the socket as `this`): a closure each, and
     // the context it would hold, is paid 18,000 times on a busy node.

@@ -26,3 +26,24 @@ export function isSubscriptionRoomOf(room: string, appId: string, pipe: string):
   const whole = pipeRoom(appId, pipe);
   return room === whole || room === batchingRoom(whole) || room.startsWith(`${whole}.`);
 }
+
+/**
+ * One string per room name, however many sockets are in the room: socket.io keeps each socket's rooms in a
+ * set of its own, which would otherwise hold a copy of the name per socket (~30 B each, three per connection).
+ * A name is dropped when its room is (the adapter's `delete-room` event, public API).
+ */
+export class RoomNames {
+  private readonly names = new Map<string, string>();
+
+  constructor(adapter: { on(event: 'delete-room', listener: (room: string) => void): unknown }) {
+    adapter.on('delete-room', (room: string) => this.names.delete(room));
+  }
+
+  /** The one copy of the name: only for a room joined at once, or it stays until the room is made and gone. */
+  of(name: string): string {
+    const known = this.names.get(name);
+    if (known !== undefined) return known;
+    this.names.set(name, name);
+    return name;
+  }
+}

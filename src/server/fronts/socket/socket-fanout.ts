@@ -16,7 +16,16 @@ import type {
 import { appPipeKey } from '../../core/app-pipe.js';
 import type { Fanout, Member, SettingsChange } from '../../core/fanout-port.js';
 import { Coalescer } from './coalesce.js';
-import { appRoom, batchingRoom, eventRoom, isSubscriptionRoomOf, memberRoom, pipeRoom, userRoom } from './rooms.js';
+import {
+  appRoom,
+  batchingRoom,
+  eventRoom,
+  isSubscriptionRoomOf,
+  memberRoom,
+  pipeRoom,
+  RoomNames,
+  userRoom,
+} from './rooms.js';
 import { StaleAckSweep } from './stale-acks.js';
 import type { CometIo } from './types.js';
 
@@ -62,12 +71,15 @@ export class SocketFanout implements Fanout {
   private readonly coalescer: Coalescer<Delivery> | undefined;
   /** Publishes received from each connection and not answered yet: an entry only while there are some. */
   private readonly underWay = new Map<string, number>();
+  /** Names of the rooms sockets join, one copy each. */
+  readonly roomNames: RoomNames;
 
   constructor(
     private readonly io: CometIo,
     options: SocketFanoutOptions = {},
   ) {
     this.ackTimeoutMs = options.ackTimeoutMs ?? 3000;
+    this.roomNames = new RoomNames(io.of('/').adapter);
     this.clustered = options.clustered ?? false;
     // Answer the other nodes' count queries (see addRemoteCounts).
     io.on(COUNT_EVENT, (query, reply) => reply(this.localCount(new Set(query.rooms), new Set(query.except))));
@@ -95,7 +107,10 @@ export class SocketFanout implements Fanout {
   join(connId: string, appId: string, sub: Subscription): void {
     const socket = this.socket(connId);
     if (!socket) return;
-    void socket.join([roomOf(appId, sub, socket.data.batch === true), memberRoom(appId, sub.pipe)]);
+    void socket.join([
+      this.roomNames.of(roomOf(appId, sub, socket.data.batch === true)),
+      this.roomNames.of(memberRoom(appId, sub.pipe)),
+    ]);
   }
 
   leave(connId: string, appId: string, sub: Subscription): void {
