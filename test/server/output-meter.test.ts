@@ -1,7 +1,8 @@
 /**
  * Pins what output-meter.ts relies on in engine.io (the one place the server reads below Socket.IO's
- * public API): every packet passes `packetCreate`, batches leave on `flush`, the transport's `drain`
- * comes once a batch was written out. Checked on a bare Socket.IO server, for WebSocket and polling:
+ * public API): every packet passes `packetCreate`, batches leave on the Server's `flush` (an event engine.io's
+ * README does not list), the transport's `drain` comes once a batch was written out, and after an upgrade
+ * the socket's `transport` is the new one. Checked on a bare Socket.IO server, for WebSocket and polling:
  * a client that stops reading makes the meter grow, reading again brings it back to zero, and
  * cutOff ends a connection at once even while it does not read.
  */
@@ -53,6 +54,11 @@ const until = async (check: () => boolean, what: string): Promise<void> => {
 
 const chunk = 'x'.repeat(100_000);
 
+interface EngineClient {
+  once(event: 'upgrade', listener: () => void): void;
+  transport: { ws: { _socket: NetSocket } };
+}
+
 describe('OutputMeter over engine.io 6', () => {
   it('WebSocket: grows while the client does not read, back to zero once it reads', async () => {
     const server = await bareServer();
@@ -82,6 +88,26 @@ describe('OutputMeter over engine.io 6', () => {
     assert.ok(server.meters[0].pending >= 1_000_000, `pending ${server.meters[0].pending}`);
     await until(() => received === 20, 'every chunk to arrive');
     await until(() => server.meters[0].pending === 0, 'the meter to drain');
+  });
+
+  it('polling upgraded to WebSocket: the meter follows the new transport, growing while it is not read', async () => {
+    const server = await bareServer();
+    const c = connectClient(server.url, { forceNew: true, reconnection: false });
+    opened.push(() => void c.close());
+    const engine = (c.io as unknown as { engine: EngineClient }).engine;
+    await new Promise<void>((resolve) => engine.once('upgrade', () => resolve()));
+    await until(() => server.sockets[0]?.conn.transport.name === 'websocket', 'the server side of the upgrade');
+    const tcp = engine.transport.ws._socket;
+    tcp.pause();
+    let received = 0;
+    c.on('chunk', () => received++);
+    for (let i = 0; i < 300; i++) server.sockets[0].emit('chunk', chunk);
+    const [meter] = server.meters;
+    assert.ok(meter.pending > 10_000_000, `pending ${meter.pending}`);
+    tcp.resume();
+    await until(() => received === 300, 'every chunk to arrive');
+    await until(() => meter.pending === 0, 'the meter to drain');
+    assert.equal(server.total.bytes, 0);
   });
 
   it('cutOff ends a connection that does not read at once, and its bytes leave the total', async () => {

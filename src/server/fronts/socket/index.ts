@@ -392,6 +392,16 @@ export function attachSocketFront(
     request(this.conn, link.connection, link, event as ClientEventName, payload, ack);
   }
 
+  /** The core's record of a connection that ended: its cleanup (track notices, last-seen) is waited for by settle(). */
+  const connectionEnded = (conn: Connection): void => {
+    track(
+      core.connectionClosed(conn).catch((err: unknown) => {
+        metrics.error('internal');
+        if (!(err instanceof CoreError && err.code === 'unavailable')) log('disconnect cleanup failed', err);
+      }),
+    );
+  };
+
   /**
    * A socket's end, seen on the adapter (its events are public API): as a socket disconnects, socket.io makes
    * it leave every room, its own first. One listener for every socket instead of a `disconnect` listener on
@@ -408,12 +418,7 @@ export function attachSocketFront(
     // Once the socket has left its other rooms and the namespace: member counts and the drain's count are right then.
     queueMicrotask(() => {
       onLeave?.();
-      track(
-        core.connectionClosed(conn).catch((err: unknown) => {
-          metrics.error('internal');
-          if (!(err instanceof CoreError && err.code === 'unavailable')) log('disconnect cleanup failed', err);
-        }),
-      );
+      connectionEnded(conn);
     });
   });
 
@@ -426,9 +431,12 @@ export function attachSocketFront(
     }
     const { conn, auth } = entry;
     const link = links.get(socket.conn);
-    if (!link) {
-      // The engine connection closed while the CONNECT was looked up.
+    if (!link || link.socket) {
+      // The engine connection closed while the CONNECT was looked up, or another CONNECT sent with this one
+      // (both looked up at once) got its socket first: only the link's socket has its end seen, so this
+      // one's record is closed here, and a client sending CONNECTs on top of each other is cut off.
       socket.disconnect(true);
+      connectionEnded(conn);
       return;
     }
     link.socket = socket;
