@@ -1,6 +1,7 @@
 /** Bad input never hurts others: oversized, malformed and flooding clients get errors while the rest flows. */
 import { describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
+import { io } from 'socket.io-client';
 import { MAX_DATA_DEPTH } from '../../src/protocol/limits.js';
 import { request, subscribe, useServer, waitForMessage } from './socket-helpers.js';
 
@@ -109,6 +110,47 @@ describe('limits', () => {
     assert.equal((await request(c, 'subscribe', { pipes: pipes(5) })).error, '');
     assert.equal((await request(c, 'unsubscribe', { pipes: pipes(1) })).error, '');
     assert.equal((await request(c, 'subscribe', { pipes: ['web_last.evt'] })).error, '');
+  });
+
+  it('requests handled at once cannot together pass 32 subscriptions, nor hold a target twice', async () => {
+    // Over polling, packets sent together arrive in one body and are handled together: the subscribes below
+    // (after a first request that leaves alone) all begin before any of them ends.
+    const socket = io(env.server.url, {
+      transports: ['polling'],
+      auth: { dev_id: '1' },
+      forceNew: true,
+      reconnection: false,
+    });
+    try {
+      await new Promise<void>((resolve) => socket.once('auth', () => resolve()));
+      const ask = (event: string, pipes: string[]) =>
+        socket.emitWithAck(event, { pipes }) as Promise<{ error: string }>;
+      const subscribeAll = (sets: string[][]) => {
+        void socket.emitWithAck('presence', { pipe: 'web_first' });
+        return Promise.all(sets.map((pipes) => ask('subscribe', pipes)));
+      };
+      // One presence pipe each (its ban is looked up, so the requests interleave) with web pipes.
+      const targets = (n: number, prefix: string) => [
+        `track_${prefix}`,
+        ...Array.from({ length: n - 1 }, (_, i) => `web_${prefix}${i}`),
+      ];
+      // The same 20 targets three times: one set held, so 12 more still fit.
+      const same = await subscribeAll([targets(20, 's'), targets(20, 's'), targets(20, 's')]);
+      assert.deepEqual(
+        same.map((r) => r.error),
+        ['', '', ''],
+      );
+      assert.equal((await ask('subscribe', targets(12, 'n').slice(1))).error, '');
+      assert.equal((await ask('subscribe', ['web_last'])).error, '');
+      assert.equal((await ask('subscribe', ['web_one_more'])).error, 'too_many_pipes');
+      // Three sets of 32 on a fresh count: one fits.
+      assert.equal((await ask('unsubscribe', targets(20, 's'))).error, '');
+      assert.equal((await ask('unsubscribe', [...targets(12, 'n'), 'web_last'])).error, '');
+      const sets = await subscribeAll([targets(32, 'a'), targets(32, 'b'), targets(32, 'c')]);
+      assert.deepEqual(sets.map((r) => r.error).sort(), ['', 'too_many_pipes', 'too_many_pipes']);
+    } finally {
+      socket.close();
+    }
   });
 
   it('a handler that throws answers internal and the server goes on', async () => {

@@ -265,6 +265,13 @@ export class Core implements BackendApi {
   async connSubscribe(conn: Connection, targets: string[]): Promise<Result<{ subscribed: string[] }>> {
     const subs = targets.map((t) => parseSubscription(t));
     if (subs.some((s) => s === null)) return { error: 'invalid_pipe', message: 'bad pipe or event name' };
+    // Joining a track_ pipe makes the server publish for this connection, and nothing is published for the
+    // banned: bans are looked up first, so nothing waits between the count below and the adding, and requests
+    // handled at once cannot each find room, or the same target missing, and all add.
+    const banned = new Set<string>();
+    for (const pipe of new Set(subs.map((sub) => sub!.pipe))) {
+      if (isTrackPipe(pipe) && (await this.isBanned(conn, pipe))) banned.add(pipe);
+    }
     const fresh = new Map<string, NonNullable<(typeof subs)[number]>>();
     for (const sub of subs) {
       const key = formatSubscription(sub!);
@@ -274,11 +281,7 @@ export class Core implements BackendApi {
       return { error: 'too_many_pipes', message: `at most ${MAX_PIPES_PER_CONNECTION} subscriptions per connection` };
     }
     const joinedPipes = new Set([...fresh.values()].filter((sub) => !isMember(conn, sub.pipe)).map((sub) => sub.pipe));
-    // Joining a track_ pipe makes the server publish for this connection: it costs a publish, and nothing is published for the banned.
-    const announce: string[] = [];
-    for (const pipe of joinedPipes) {
-      if (isTrackPipe(pipe) && !(await this.isBanned(conn, pipe))) announce.push(pipe);
-    }
+    const announce = [...joinedPipes].filter((pipe) => isTrackPipe(pipe) && !banned.has(pipe));
     if (announce.length > 0) {
       const now = this.now();
       if (tokensLeft(conn, this.connRates, 'publishTokens', now) < 1) {
