@@ -9,14 +9,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket as NetSocket } from 'node:net';
+import { io, type Socket } from 'socket.io-client';
 import type { CometServer } from '../../src/server/index.js';
 import { testClock, type TestClock } from '../fixtures/test-clock.js';
 import { serverPerTest } from '../fixtures/server.js';
 import { connect, disconnected, nextEvent, request, subscribe, type Client } from './socket-helpers.js';
 
-const opened: { clients: Client[] } = { clients: [] };
+const opened: { clients: Client[]; sockets: Socket[] } = { clients: [], sockets: [] };
 after(async () => {
   opened.clients.forEach((c) => c.close());
+  opened.sockets.forEach((s) => s.close());
 });
 
 const serve = serverPerTest();
@@ -126,6 +128,35 @@ describe('a connection that does not read', { timeout: 30_000 }, () => {
     assert.match(await (await fetch(`${server.url}/metrics`)).text(), /comet_errors_total\{code="slow_consumer"\} 1/);
     // Not reading is not abuse: the address may connect again at once.
     assert.equal(await admitted(server, '127.0.0.1'), true);
+  });
+
+  it('over polling, one that stops polling is held to the same budget and cut off', async () => {
+    const clock = testClock();
+    const server = await budgetServer(clock);
+    const reader = io(server.url, {
+      transports: ['polling'],
+      auth: { dev_id: '1' },
+      forceNew: true,
+      reconnection: false,
+    });
+    opened.sockets.push(reader);
+    await new Promise<void>((resolve) => reader.once('auth', () => resolve()));
+    const subscribed = (await reader.emitWithAck('subscribe', { pipes: ['web_polled'] })) as { error: string };
+    assert.equal(subscribed.error, '');
+    // The client stops polling (as it does before an upgrade), once its poll under way is answered: what is
+    // sent next waits in the server.
+    const engine = (reader.io as unknown as { engine: { transport: { pause(done: () => void): void } } }).engine;
+    const paused = new Promise<void>((resolve) => engine.transport.pause(resolve));
+    await server.core.publish('1', 'web_polled', undefined, { text: 'wake' });
+    await paused;
+    for (let i = 0; (await metric(server, 'comet_output_slow_connections')) === 0; i++) {
+      if (i > 200) throw new Error('the reader never went over its budget');
+      await server.core.publish('1', 'web_polled', undefined, { text: 'x'.repeat(20_000) });
+    }
+    assert.ok((await metric(server, 'comet_output_pending_bytes')) > 300_000);
+    clock.advance(5000);
+    await until(async () => (await metric(server, 'comet_connections')) === 0, 'the reader to be cut off');
+    assert.equal(await metric(server, 'comet_output_pending_bytes'), 0);
   });
 
   it('asking for history it does not read: answers stop at its budget, refusals follow, and it is closed for flooding', async () => {
