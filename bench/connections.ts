@@ -164,7 +164,13 @@ async function measureTarget(target: Target, options: ConnectionsOptions): Promi
     (await Promise.all(servers.map(f))).reduce((a, b) => a + b, 0);
   try {
     for (let i = 0; i < target.nodes; i++)
-      servers.push(await startServer(target.kind, { redisUrl: options.redisUrl, redisPrefix: options.redisPrefix }));
+      servers.push(
+        await startServer(target.kind, {
+          redisUrl: options.redisUrl,
+          redisPrefix: options.redisPrefix,
+          cpuProfDir: process.env.BENCH_CPU_PROF,
+        }),
+      );
     const processes = Math.ceil(total / options.perProcess);
     loads.push(...(await Promise.all(Array.from({ length: processes }, startLoadChild))));
     const rssBefore = await sum((s) => s.rss());
