@@ -431,67 +431,67 @@ export class CometChat extends LitElement {
     return html`
       ${
         launcher
-          ? html`<button part="launcher" type="button" aria-expanded=${this.open}
+          ? html`<button part="launcher" class="launcher" type="button" aria-expanded=${this.open}
             aria-label=${t('openChat')(unread)}
             @click=${this._launcher?.toggle}>
             <svg viewBox="0 0 24 24"><path d="M3 4h18v12H10l-6 5v-5H3z" /></svg>
-            ${unread && !this.open ? html`<span part="badge">${unread}</span>` : nothing}
+            ${unread && !this.open ? html`<span part="badge" class="badge">${unread}</span>` : nothing}
           </button>`
           : nothing
       }
-      <div part=${launcher ? 'base panel' : 'base'} @keydown=${this._launcher?.keyDown}>
-        <header part="header">
-          <h2 part="title">${t('title')}</h2>
-          ${online === null || status !== 'connected' ? nothing : html`<span part="online">${t('online')(online)}</span>`}
+      <div part=${launcher ? 'base panel' : 'base'} class=${launcher ? 'base panel' : 'base'} @keydown=${this._launcher?.keyDown}>
+        <header part="header" class="header">
+          <h2 part="title" class="title">${t('title')}</h2>
+          ${online === null || status !== 'connected' ? nothing : html`<span part="online" class="online">${t('online')(online)}</span>`}
           ${
             status === 'connected' && !this._connection._available
-              ? html`<span part="status" data-status="unavailable">${t('unavailable')}</span>`
-              : html`<span part="status" data-status=${status}>${t('status')[status]}</span>`
+              ? html`<span part="status" class="status" data-status="unavailable">${t('unavailable')}</span>`
+              : html`<span part="status" class="status" data-status=${status}>${t('status')[status]}</span>`
           }
           ${
             launcher
-              ? html`<button part="close" type="button" aria-label=${t('closeChat')} @click=${() => (this.open = false)}>×</button>`
+              ? html`<button part="close" class="close" type="button" aria-label=${t('closeChat')} @click=${() => (this.open = false)}>×</button>`
               : nothing
           }
         </header>
-        <div part="feed" role="log" aria-live="off" aria-label=${t('feedLabel')} tabindex="0" @scroll=${this._scroll._handleScroll}>
+        <div part="feed" class="feed" role="log" aria-live="off" aria-label=${t('feedLabel')} tabindex="0" @scroll=${this._scroll._handleScroll}>
           ${
             count > visible || (earlier && client && count > 0)
               ? // Never disabled while loading: a disabled button loses the keyboard focus (loadEarlier ignores the extra clicks).
-                html`<button part="load-earlier" type="button" @click=${() => this.loadEarlier().then(() => this._keepFocus())}>
+                html`<button part="load-earlier" class="load-earlier" type="button" @click=${() => this.loadEarlier().then(() => this._keepFocus())}>
                 ${loading ? t('loading') : t('loadEarlier')}
               </button>`
               : nothing
           }
-          ${count === 0 ? html`<p part="empty">${t('empty')}</p>` : nothing}
+          ${count === 0 ? html`<p part="empty" class="empty">${t('empty')}</p>` : nothing}
           <div @click=${(e: Event) => (this._view.handleClick(e), this._keepFocus())}></div>
           ${
             unseen
-              ? html`<button part="new-messages" type="button" @click=${() => (this._scroll._toNewest(), this._keepFocus())}>
+              ? html`<button part="new-messages" class="new-messages" type="button" @click=${() => (this._scroll._toNewest(), this._keepFocus())}>
                 ${t('newMessages')} ↓
               </button>`
               : nothing
           }
         </div>
-        <div part="footer">
-          <p part="typing">${this._presence._text()}</p>
+        <div part="footer" class="footer">
+          <p part="typing" class="typing">${this._presence._text()}</p>
           ${
             composer._asksName()
-              ? html`<input part="name-input" type="text" maxlength=${USER_NAME_MAX} autocomplete="nickname"
+              ? html`<input part="name-input" class="name-input" type="text" maxlength=${USER_NAME_MAX} autocomplete="nickname"
                 aria-label=${t('nameLabel')} placeholder=${t('namePlaceholder')} .value=${this.name}
                 ?disabled=${!!reason} @change=${composer._commitName} />`
               : nothing
           }
-          <div part="composer">
-            <textarea part="textarea" rows="1" aria-label=${t('messageLabel')} placeholder=${t('messagePlaceholder')}
+          <div part="composer" class="composer">
+            <textarea part="textarea" class="textarea" rows="1" aria-label=${t('messageLabel')} placeholder=${t('messagePlaceholder')}
               aria-describedby="reason" .value=${composer._draft} ?disabled=${!!reason}
               @input=${composer._handleInput} @keydown=${composer._handleKeyDown}></textarea>
-            <button part="send-button" type="button" ?disabled=${!!reason || !composer._draft.trim()} @click=${composer._submit}>
+            <button part="send-button" class="send-button" type="button" ?disabled=${!!reason || !composer._draft.trim()} @click=${composer._submit}>
               ${t('send')}
             </button>
           </div>
-          <p part="reason" id="reason">${reason || (needName ? t('reasonNeedName') : '')}</p>
-          <p part="delivery" ?data-error=${composer._delivery?.state === 'failed'}>${composer._deliveryText()}</p>
+          <p part="reason" class="reason" id="reason">${reason || (needName ? t('reasonNeedName') : '')}</p>
+          <p part="delivery" class="delivery" ?data-error=${composer._delivery?.state === 'failed'}>${composer._deliveryText()}</p>
         </div>
         <div class="sr-only" role="status">${this._announcement}</div>
       </div>

@@ -64,10 +64,10 @@ function plain(parent: Element, text: string, mention: RegExp | undefined): void
   pieces.forEach((piece, i) => piece && parent.append(i % 2 ? element('mark', 'mention', piece) : piece));
 }
 
-/** An element with a part and text content; the text is a text node, never parsed. */
+/** An element with a part (also its class, which the styles select) and text content; the text is a text node, never parsed. */
 export function element(tag: string, part?: string, text?: string): HTMLElement {
   const node = document.createElement(tag);
-  if (part) node.setAttribute('part', part);
+  if (part) node.setAttribute('part', (node.className = part));
   if (text) node.textContent = text;
   return node;
 }

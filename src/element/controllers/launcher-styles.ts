@@ -4,19 +4,19 @@
  * the chunk is in (the tag taking no room, the button's colours shared with other buttons) stays in styles.ts.
  */
 const CSS = `
-[part~='launcher'],
-[part~='panel'] {
+.launcher,
+.panel {
   position: fixed;
   right: 1rem;
   bottom: 1rem;
   z-index: 2147483000;
   box-shadow: 0 4px 16px #0004;
 }
-:host([position='bottom-left']) :is([part~='launcher'], [part~='panel']) {
+:host([position='bottom-left']) :is(.launcher, .panel) {
   right: auto;
   left: 1rem;
 }
-[part~='launcher'] {
+.launcher {
   width: 3.5rem;
   height: 3.5rem;
   border-radius: 50%;
@@ -25,7 +25,7 @@ svg {
   width: 1.5rem;
   fill: currentColor;
 }
-[part~='badge'] {
+.badge {
   position: absolute;
   top: -4px;
   right: -4px;
@@ -38,17 +38,17 @@ svg {
   font-weight: 700;
   line-height: 1.4rem;
 }
-[part~='panel'] {
+.panel {
   bottom: 5.5rem;
   width: min(24rem, 100vw - 2rem);
   height: min(var(--comet-chat-height, 36rem), 100vh - 7rem);
 }
 /* Hidden, not removed: the closed panel keeps its layout, so the feed keeps its place. */
-:host(:not([open])) [part~='panel'] {
+:host(:not([open])) .panel {
   visibility: hidden;
 }
 @media (max-width: 480px) {
-  [part~='panel'] {
+  .panel {
     inset: 0;
     width: auto;
     height: auto;

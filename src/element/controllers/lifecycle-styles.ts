@@ -4,15 +4,15 @@
  */
 const CSS = `
 /* The menu's containing block (the launcher's panel is one already: it is fixed). */
-[part~='base']:not([part~='panel']) {
+.base:not(.panel) {
   position: relative;
 }
-[part~='actions'],
-[part~='quote'],
-[part~='reaction'],
-[part~='reply-cancel'],
-[part~='actions-menu'] button,
-[part~='editor'] button {
+.actions,
+.quote,
+.reaction,
+.reply-cancel,
+.actions-menu button,
+.editor button {
   font: inherit;
   color: inherit;
   border-radius: var(--_radius);
@@ -21,7 +21,7 @@ const CSS = `
 [data-actions] {
   padding-inline-end: calc(var(--_gap) * 2.5 + 1em);
 }
-[part~='actions'] {
+.actions {
   position: absolute;
   inset-block-start: calc(var(--_gap) * 0.75);
   inset-inline-end: calc(var(--_gap) / 2);
@@ -31,11 +31,11 @@ const CSS = `
   color: var(--_muted);
   line-height: 1.2;
 }
-[part~='message']:hover [part~='actions'],
-[part~='actions'][aria-expanded='true'] {
+.message:hover .actions,
+.actions[aria-expanded='true'] {
   color: var(--_fg);
 }
-[part~='quote'] {
+.quote {
   display: block;
   width: 100%;
   margin-bottom: calc(var(--_gap) / 2);
@@ -46,49 +46,49 @@ const CSS = `
   background: color-mix(in srgb, var(--_fg) 6%, transparent);
   font-size: 0.85em;
 }
-[part~='quote-name'] {
+.quote-name {
   display: block;
   font-weight: 600;
 }
-[part~='quote-text'] {
+.quote-text {
   display: block;
   overflow: hidden;
   white-space: nowrap;
   text-overflow: ellipsis;
   color: var(--_muted);
 }
-[part~='edited'],
-[part~='receipt'] {
+.edited,
+.receipt {
   color: var(--_muted);
   font-size: 0.8em;
   margin-inline-start: calc(var(--_gap) / 2);
 }
-[part~='receipt'] {
+.receipt {
   display: block;
   margin: 0;
   text-align: end;
 }
-[part~='tombstone'] {
+.tombstone {
   color: var(--_muted);
   font-style: italic;
 }
-[part~='reactions'] {
+.reactions {
   display: flex;
   flex-wrap: wrap;
   gap: calc(var(--_gap) / 2);
   margin-top: calc(var(--_gap) / 2);
 }
-[part~='reaction'] {
+.reaction {
   padding: 0 calc(var(--_gap) * 0.75);
   border: 1px solid var(--_border);
   border-radius: 1em;
   background: var(--_bg);
 }
-[part~='reaction'][aria-pressed='true'] {
+.reaction[aria-pressed='true'] {
   border-color: var(--_accent);
   background: color-mix(in srgb, var(--_accent) 15%, var(--_bg));
 }
-[part~='actions-menu'] {
+.actions-menu {
   position: absolute;
   z-index: 1;
   display: flex;
@@ -102,42 +102,42 @@ const CSS = `
   border-radius: var(--_radius);
   box-shadow: 0 4px 16px #0003;
 }
-[part~='actions-menu'] button {
+.actions-menu button {
   padding: calc(var(--_gap) / 2) var(--_gap);
   text-align: start;
   border: 0;
   background: none;
 }
-[part~='actions-menu'] button:hover,
-[part~='actions-menu'] button:focus-visible {
+.actions-menu button:hover,
+.actions-menu button:focus-visible {
   background: color-mix(in srgb, var(--_fg) 10%, transparent);
 }
-[part~='react-row'] {
+.react-row {
   display: flex;
   flex-wrap: wrap;
   border-bottom: 1px solid var(--_border);
   margin-bottom: calc(var(--_gap) / 2);
 }
-[part~='react-row'] button {
+.react-row button {
   padding: calc(var(--_gap) / 2);
   font-size: 1.2em;
 }
-[part~='react-row'] [aria-checked='true'] {
+.react-row [aria-checked='true'] {
   background: color-mix(in srgb, var(--_accent) 20%, transparent);
 }
-[part~='confirm-text'] {
+.confirm-text {
   margin: 0 0 calc(var(--_gap) / 2);
 }
-[part~='actions-menu'] [part~='confirm'] {
+.actions-menu .confirm {
   color: var(--_error);
   font-weight: 600;
 }
-[part~='editor'] {
+.editor {
   display: flex;
   flex-wrap: wrap;
   gap: calc(var(--_gap) / 2);
 }
-[part~='edit-input'] {
+.edit-input {
   flex: 1 1 100%;
   min-height: 3em;
   font: inherit;
@@ -148,17 +148,17 @@ const CSS = `
   padding: calc(var(--_gap) / 2);
   resize: vertical;
 }
-[part~='editor'] button {
+.editor button {
   padding: calc(var(--_gap) / 4) var(--_gap);
   border: 1px solid var(--_border);
   background: var(--_bg);
 }
-[part~='editor'] [part~='edit-save'] {
+.editor .edit-save {
   color: var(--_accent-fg);
   background: var(--_accent);
   border-color: var(--_accent);
 }
-[part~='reply-preview'] {
+.reply-preview {
   display: grid;
   grid-template-columns: 1fr auto;
   align-items: center;
@@ -168,13 +168,13 @@ const CSS = `
   background: color-mix(in srgb, var(--_fg) 6%, transparent);
   font-size: 0.85em;
 }
-[part~='reply-to'] {
+.reply-to {
   font-weight: 600;
 }
-[part~='reply-preview'] [part~='quote-text'] {
+.reply-preview .quote-text {
   grid-row: 2;
 }
-[part~='reply-cancel'] {
+.reply-cancel {
   grid-row: 1 / 3;
   grid-column: 2;
   padding: 0 var(--_gap);
@@ -182,7 +182,7 @@ const CSS = `
   background: none;
   font-size: 1.4em;
 }
-[part~='message']:focus {
+.message:focus {
   outline: 2px solid var(--_focus);
 }
 `;

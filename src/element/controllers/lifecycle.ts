@@ -201,7 +201,7 @@ export class LifecycleController implements ReactiveController {
     }
     if (m.deleted) {
       text.replaceChildren(t('deleted'));
-      text.setAttribute('part', 'text tombstone');
+      text.setAttribute('part', (text.className = 'text tombstone'));
       node.querySelector('[part~=show-more]')?.remove();
       return;
     }
