@@ -319,4 +319,18 @@ describe('<comet-chat> message actions', () => {
       'Удалить',
     ]);
   });
+
+  it('an element moved on the page keeps one copy of the actions styles', async () => {
+    const { ann } = await pair('moved');
+    await ann._lifecycle;
+    const sheets = () => shadow(ann).adoptedStyleSheets.length;
+    const before = sheets();
+    const elsewhere = document.createElement('div');
+    document.body.append(elsewhere);
+    elsewhere.append(ann);
+    await ann.updateComplete;
+    expect(sheets()).to.equal(before);
+    expect(new Set(shadow(ann).adoptedStyleSheets).size).to.equal(before);
+    elsewhere.remove();
+  });
 });

@@ -93,7 +93,9 @@ export class LifecycleController implements ReactiveController {
   hostConnected(): void {
     const h = this._host;
     const root = h.renderRoot as ShadowRoot;
-    root.adoptedStyleSheets = [...root.adoptedStyleSheets, lifecycleStyles()];
+    // Once: an element moved on the page connects again, and a sheet adopted twice is matched twice.
+    const sheet = lifecycleStyles();
+    if (!root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
     h.addEventListener('comet-connect', this._onConnect);
     h.addEventListener('comet-message', this._onMessage);
     h.addEventListener('comet-delivery', this._onDelivery);
