@@ -76,6 +76,9 @@ describe('the Comet Chat plugin on a real WordPress', () => {
 
   async function logIn(page: Page, who: { login: string; password: string }): Promise<void> {
     await page.goto(`${wp.url}/wp-login.php`);
+    // WordPress focuses and selects the login field 200 ms after the page runs its script; had that timer
+    // fired while the password was being typed, the password would land in the login field.
+    await page.waitForFunction(() => document.activeElement?.id === 'user_login');
     await page.fill('#user_login', who.login);
     await page.fill('#user_pass', who.password);
     await Promise.all([page.waitForURL(/wp-admin/), page.click('#wp-submit')]);
