@@ -7,8 +7,12 @@ import { expect } from '@open-wc/testing';
 import { formatText } from '../../src/element/format.js';
 
 const SIZE = 64 * 1024;
-/** Generous (they cost 1–5× here); a scan that searches again from every marker costs 1,000× and more. */
-const MAX_RATIO = 20;
+/**
+ * Generous: they cost 1–5× on a quiet machine, and up to 25× on a loaded one (a run of several milliseconds is
+ * more often interrupted than the plain baseline's short one); a scan that searches again from every marker
+ * costs 1,000× and more.
+ */
+const MAX_RATIO = 100;
 
 const fill = (unit: string) => unit.repeat(Math.ceil(SIZE / unit.length)).slice(0, SIZE);
 
@@ -49,7 +53,7 @@ describe('formatting hostile text', () => {
 
   for (const [name, text] of Object.entries(HOSTILE)) {
     it(`formats 64 KB of ${name} at most ${MAX_RATIO}× the cost of plain text`, () => {
-      const ratio = cost(text, 3) / plain;
+      const ratio = cost(text, 10) / plain;
       expect(ratio, `${name}: ${ratio.toFixed(1)}× plain`).to.be.at.most(MAX_RATIO);
     });
   }
