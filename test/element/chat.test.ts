@@ -73,9 +73,9 @@ describe('<comet-chat> two connections chatting', () => {
     const ann = await connectedChat(server, { pipe, name: 'Ann' });
     const bob = await connectedChat(server, { pipe, name: 'Bob', online: 2 });
     // Ann counted before Bob came; nobody sends anything, yet her count follows.
-    await waitUntil(() => onlineCount(ann) === 2 && onlineCount(bob) === 2, 'both show 2 online', { timeout: 5000 });
+    await waitUntil(() => onlineCount(ann) === 2 && onlineCount(bob) === 2, 'both show 2 online');
     bob.remove();
-    await waitUntil(() => onlineCount(ann) === 1, 'Ann shows 1 online once Bob left', { timeout: 5000 });
+    await waitUntil(() => onlineCount(ann) === 1, 'Ann shows 1 online once Bob left');
   });
 
   it("shows who is typing, a guest's name marked, and announces only the newest message", async () => {

@@ -1,5 +1,5 @@
 /** Shared by the element tests: the real comet servers started by web-test-runner.config.mjs, and waits. */
-import { fixture, html, waitUntil } from '@open-wc/testing';
+import { fixture, html, waitUntil as waitUntilWithin } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import '../../src/element/define.js';
 import type { CometChat } from '../../src/element/index.js';
@@ -59,10 +59,10 @@ export async function connectedChat(
     user-key=${attrs.userKey ?? ''}
     notices-pipe=${attrs.noticesPipe ?? 'loginPipe'}
   ></comet-chat>`);
-  await waitUntil(() => el.connectionStatus === 'connected', 'element should connect', { timeout: 10000 });
+  await waitUntil(() => el.connectionStatus === 'connected', 'element should connect');
   // The element asks for presence once the server has confirmed its subscriptions: the count includes it.
   const want = attrs.online ?? 1;
-  await waitUntil(() => onlineCount(el) >= want, `online count should reach ${want}`, { timeout: 10000 });
+  await waitUntil(() => onlineCount(el) >= want, `online count should reach ${want}`);
   return el;
 }
 
@@ -87,4 +87,15 @@ export async function typeAndSend(el: CometChat, text: string): Promise<Delivery
   return delivered;
 }
 
-export { waitUntil };
+/**
+ * Waits until `predicate` holds. The tests wait for round trips through the server and for renders: open-wc's
+ * 1 s default deadline is a speed check on a loaded machine, so the default here is 10 s (half the test timeout,
+ * so a wait that never ends still names itself). Resolves as soon as the state is reached.
+ */
+export function waitUntil(
+  predicate: () => unknown,
+  message?: string,
+  options: { interval?: number; timeout?: number } = {},
+): Promise<void> {
+  return waitUntilWithin(predicate, message, { timeout: 10_000, ...options });
+}

@@ -32,7 +32,7 @@ describe('<comet-chat> connection lifecycle', () => {
     el.setAttribute('server', server.url);
     el.setAttribute('dev-id', server.devId);
     el.setAttribute('pipe', freshPipe());
-    await waitUntil(() => el.connectionStatus === 'connected', 'element should connect', { timeout: 10000 });
+    await waitUntil(() => el.connectionStatus === 'connected', 'element should connect');
   });
 
   it('moves to another pipe cleanly: the old connection closes, no error, a fresh feed', async () => {
@@ -49,9 +49,9 @@ describe('<comet-chat> connection lifecycle', () => {
     // Change the pipe while the first connection's subscriptions are still on their way.
     await oneEvent(el, 'comet-connect');
     el.pipe = b;
-    await waitUntil(() => texts(el).includes('in b'), "the new pipe's history", { timeout: 10000 });
+    await waitUntil(() => texts(el).includes('in b'), "the new pipe's history");
     expect(texts(el)).to.deep.equal(['in b']);
-    await waitUntil(() => onlineCount(watcher) === 1, 'the old connection is closed', { timeout: 5000 });
+    await waitUntil(() => onlineCount(watcher) === 1, 'the old connection is closed');
     expect(errors).to.deep.equal([]);
   });
 
@@ -65,11 +65,11 @@ describe('<comet-chat> connection lifecycle', () => {
     const host = el.parentElement!;
     el.remove();
     expect(el.connectionStatus).to.equal('disconnected');
-    await waitUntil(() => onlineCount(watcher) === 1, 'the watcher sees it leave', { timeout: 5000 });
+    await waitUntil(() => onlineCount(watcher) === 1, 'the watcher sees it leave');
     await backendPublish(pipe, undefined, { text: 'two', name: 'Site' });
     host.append(el);
-    await waitUntil(() => texts(el).length === 2, 'what it missed', { timeout: 10000 });
-    await waitUntil(() => onlineCount(watcher) === 2, 'back', { timeout: 5000 });
+    await waitUntil(() => texts(el).length === 2, 'what it missed');
+    await waitUntil(() => onlineCount(watcher) === 2, 'back');
     expect(texts(el)).to.deep.equal(['one', 'two']);
   });
 
@@ -85,7 +85,7 @@ describe('<comet-chat> connection lifecycle', () => {
     el.pipe = b;
     await el.updateComplete;
     host.append(el);
-    await waitUntil(() => texts(el).includes('in b'), 'history of b', { timeout: 10000 });
+    await waitUntil(() => texts(el).includes('in b'), 'history of b');
     expect(texts(el)).to.deep.equal(['in b']);
   });
 
@@ -105,10 +105,10 @@ describe('<comet-chat> connection lifecycle', () => {
     );
     await backendPublish('loginPipe', 'userLogin', { name: 'Ghost of a' });
     await arrived;
-    await waitUntil(() => texts(el).includes('in b'), 'history of b', { timeout: 10000 });
+    await waitUntil(() => texts(el).includes('in b'), 'history of b');
     // A message of b taken in after it: the feed's batches come in order, so a stray notice would be in by then.
     await backendPublish(b, undefined, { text: 'b again', name: 'Site' });
-    await waitUntil(() => texts(el).includes('b again'), 'the live message of b', { timeout: 10000 });
+    await waitUntil(() => texts(el).includes('b again'), 'the live message of b');
     expect(parts(el, 'notice').map((n) => n.textContent)).to.deep.equal([]);
     expect(el.messages.map((m) => m.kind)).to.deep.equal(['message', 'message']);
   });

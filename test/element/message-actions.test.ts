@@ -293,15 +293,13 @@ describe('<comet-chat> message actions', () => {
     });
     await el.updateComplete;
     bubble(el, 'about that')!.querySelector<HTMLElement>('[part~="quote"]')!.click();
-    await waitUntil(() => active(el) === bubble(el, 'the original'), 'the original is shown and focused', {
-      timeout: 10000,
-    });
+    await waitUntil(() => active(el) === bubble(el, 'the original'), 'the original is shown and focused');
   });
 
   it('shows "Delivered to 1 · Seen by 1" on my message once the other reader is at the bottom', async () => {
     const { ann, bob } = await pair('did you see it?');
     const receipt = () => bubble(ann, 'did you see it?')!.querySelector('[part~="receipt"]')?.textContent;
-    await waitUntil(() => receipt() === 'Delivered to 1 · Seen by 1', 'Bob has seen it', { timeout: 10000 });
+    await waitUntil(() => receipt() === 'Delivered to 1 · Seen by 1', 'Bob has seen it');
     // My own position is not "seen by".
     expect(bubble(bob, 'did you see it?')!.querySelector('[part~="receipt"]')).to.equal(null);
   });

@@ -39,7 +39,7 @@ describe('<comet-chat> outbox: pending while offline, failed with the reason, re
     const ann = await connectedChat(server, { pipe, name: 'Ann' });
     const bob = await connectedChat(server, { pipe, name: 'Bob', online: 2 });
     await command('comet-server-pause', { name });
-    await waitUntil(() => ann.connectionStatus === 'reconnecting', 'Ann notices the drop', { timeout: 10000 });
+    await waitUntil(() => ann.connectionStatus === 'reconnecting', 'Ann notices the drop');
     expect((part(ann, 'textarea') as HTMLTextAreaElement).disabled, 'she may write meanwhile').to.equal(false);
 
     await write(ann, 'offline 1');
@@ -56,7 +56,7 @@ describe('<comet-chat> outbox: pending while offline, failed with the reason, re
       ['offline 2', 'message mine', ''],
     ]);
     expect(ann.messages.every((m) => m.marker !== undefined)).to.equal(true);
-    await waitUntil(() => texts(bob).length === 2, 'Bob gets both', { timeout: 10000 });
+    await waitUntil(() => texts(bob).length === 2, 'Bob gets both');
     await new Promise((r) => setTimeout(r, 300)); // room for a late duplicate to show up
     expect(texts(bob)).to.deep.equal(['offline 1', 'offline 2']);
     expect(texts(ann)).to.deep.equal(['offline 1', 'offline 2']);
@@ -87,7 +87,6 @@ describe('<comet-chat> outbox: pending while offline, failed with the reason, re
     await waitUntil(
       () => bubbles(ann).find((b) => b.text === text)?.part === 'message mine',
       'the retried message goes',
-      { timeout: 10000 },
     );
     const history = await command<{ data: { text: string } }[]>('comet-history', { name: 'main', pipe });
     expect(history.filter((m) => m.data.text === text).length).to.equal(1);
@@ -108,7 +107,7 @@ describe('<comet-chat> outbox: pending while offline, failed with the reason, re
     expect(bubbles(ann)).to.deep.equal([{ text: 'only once', part: 'message mine', state: '', retry: null }]);
     expect(ann.messages.map((m) => [m.text, m.marker, m.state])).to.deep.equal([['only once', report!.marker, 'sent']]);
     await ann.send('and then');
-    await waitUntil(() => texts(bob).length === 2, 'Bob gets both', { timeout: 10000 });
+    await waitUntil(() => texts(bob).length === 2, 'Bob gets both');
     expect(texts(bob)).to.deep.equal(['only once', 'and then']);
     expect(texts(ann)).to.deep.equal(['only once', 'and then']);
     const history = await command<{ data: { text: string } }[]>('comet-history', { pipe });
@@ -121,7 +120,7 @@ describe('<comet-chat> outbox: pending while offline, failed with the reason, re
     const ann = await connectedChat(server, { pipe, name: 'Аня', lang: 'ru' });
     await ann.send('x'.repeat(70_000)).catch(() => undefined);
     await command('comet-server-pause', { name });
-    await waitUntil(() => ann.connectionStatus === 'reconnecting', 'Аня notices the drop', { timeout: 10000 });
+    await waitUntil(() => ann.connectionStatus === 'reconnecting', 'Аня notices the drop');
     await write(ann, 'жду связи');
     await ann.updateComplete;
     expect(bubbles(ann).map((b) => b.state)).to.deep.equal(['Не доставлено: слишком длинное', 'Ещё не отправлено']);

@@ -32,9 +32,7 @@ describe('<comet-chat> across a server restart', () => {
       'both reconnect',
       { timeout: 15000 },
     );
-    await waitUntil(() => texts(bob).length >= 5 && texts(ann).length >= 5, 'the missed messages arrive', {
-      timeout: 10000,
-    });
+    await waitUntil(() => texts(bob).length >= 5 && texts(ann).length >= 5, 'the missed messages arrive');
 
     await ann.send('after');
     const expected = ['before 1', 'before 2', 'during 1', 'during 2', 'during 3', 'after'];

@@ -19,16 +19,15 @@ describe('<comet-chat> one connection per browser', () => {
     // A guest chatting under another name is someone else: a connection of its own.
     const bob = await connectedChat(server, { pipe, name: 'Bob', online: 2 });
     expect(await connections(name)).to.equal(before + 2);
-    await waitUntil(() => anns.every((a) => onlineCount(a) === 2), 'Ann counts once', { timeout: 10000 });
+    await waitUntil(() => anns.every((a) => onlineCount(a) === 2), 'Ann counts once');
 
     const report = await anns[0].send('from the first');
     expect(report!.number_messages, 'the server handed it to Bob; the leader hands it to the other four').to.equal(1);
     for (const el of [...anns.slice(1), bob]) {
-      await waitUntil(() => texts(el).includes('from the first'), 'every other element shows it', { timeout: 10000 });
+      await waitUntil(() => texts(el).includes('from the first'), 'every other element shows it');
     }
     await bob.send('from Bob');
-    for (const el of anns)
-      await waitUntil(() => texts(el).includes('from Bob'), 'every Ann gets Bob', { timeout: 10000 });
+    for (const el of anns) await waitUntil(() => texts(el).includes('from Bob'), 'every Ann gets Bob');
     await new Promise((r) => setTimeout(r, 300)); // room for a late duplicate to show up
     for (const el of anns) expect(texts(el)).to.deep.equal(['from the first', 'from Bob']);
     expect(texts(bob)).to.deep.equal(['from the first', 'from Bob']);
@@ -41,14 +40,12 @@ describe('<comet-chat> one connection per browser', () => {
     for (let i = 0; i < 3; i++) eves.push(await connectedChat(server, { pipe, name: 'Eve' }));
     const fay = await connectedChat(server, { pipe, name: 'Fay', online: 2 });
     await fay.send('a question?');
-    await waitUntil(() => eves.every((el) => texts(el).includes('a question?')), 'every Eve has it', {
-      timeout: 10000,
-    });
+    await waitUntil(() => eves.every((el) => texts(el).includes('a question?')), 'every Eve has it');
     // Not the first element: its reply goes through the one holding the connection.
     await eves[1].reply(eves[1].messages[0].marker!);
     await eves[1].send('an answer');
     for (const el of [...eves, fay]) {
-      await waitUntil(() => texts(el).includes('an answer'), 'everyone shows the answer', { timeout: 10000 });
+      await waitUntil(() => texts(el).includes('an answer'), 'everyone shows the answer');
       await el.updateComplete;
       const answer = parts(el, 'message').find((m) => m.querySelector('[part~="text"]')?.textContent === 'an answer');
       expect(answer!.querySelector('[part~="quote-text"]')?.textContent, 'with its quote').to.equal('a question?');
@@ -64,7 +61,7 @@ describe('<comet-chat> one connection per browser', () => {
     for (let i = 0; i < 3; i++) anns.push(await connectedChat(server, { pipe, name: 'Cat' }));
     const bob = await connectedChat(server, { pipe, name: 'Dan', online: 2 });
     await anns[0].send('before');
-    await waitUntil(() => texts(bob).length === 1, 'Dan has it', { timeout: 10000 });
+    await waitUntil(() => texts(bob).length === 1, 'Dan has it');
 
     // The first element leads (it took the lock first); it leaves the page, and meanwhile the site publishes.
     anns[0].remove();
@@ -79,13 +76,8 @@ describe('<comet-chat> one connection per browser', () => {
     await waitUntil(
       () => texts(rest[0]).includes('after') && texts(bob).includes('after'),
       'the new leader carries it',
-      {
-        timeout: 10000,
-      },
     );
-    await waitUntil(async () => (await connections(name)) === before + 2, 'still one connection for Cat', {
-      timeout: 10000,
-    });
+    await waitUntil(async () => (await connections(name)) === before + 2, 'still one connection for Cat');
     for (const el of rest) expect(texts(el)).to.deep.equal(['before', 'while taking over', 'after']);
   });
 });
