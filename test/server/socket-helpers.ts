@@ -94,9 +94,15 @@ export function connect(
   });
 }
 
+/**
+ * How long a request waits for its answer: a deadline for an answer that never comes, not a speed check. A burst
+ * of hundreds of requests on a loaded 2-core machine takes seconds before the last one is answered.
+ */
+const ANSWER_WAIT_MS = 30_000;
+
 /** Emits with an ack and resolves with the server's answer. */
 export function request<T = Record<string, unknown>>(client: Client, event: string, payload: unknown): Promise<T> {
-  return client.socket.timeout(5000).emitWithAck(event, payload) as Promise<T>;
+  return client.socket.timeout(ANSWER_WAIT_MS).emitWithAck(event, payload) as Promise<T>;
 }
 
 /** Resolves with the next occurrence of `event` (its first argument). */
