@@ -398,12 +398,11 @@ describe('the Comet Chat plugin on a real WordPress', () => {
         COMET_CHAT_SECRET: SECRET,
       });
       const page = await newPage();
-      const started = Date.now();
       await logIn(page, ALICE);
-      const took = Date.now() - started;
-      // Without the kit's timeout this login would wait for ever; the log line shows the 1 s limit was what ended it.
-      assert.ok(took < 10_000, `the login took ${took} ms`);
-      assert.ok(held.length > 0, 'the login did try the chat server');
+      // Without the kit's timeout this login would wait for ever; the log line shows the 1 s limit was what ended it,
+      // and one request (the kit does not retry) means the chat server held the login up for that second at most.
+      // How long the whole login took says more about the machine's load than about the plugin.
+      assert.equal(held.length, 1, 'the login tried the chat server once');
       await page.locator('#wp-admin-bar-my-account').waitFor();
       assert.match(
         wp.log(),
