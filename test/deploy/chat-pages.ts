@@ -4,7 +4,7 @@
  * and when it lost and regained its connection.
  */
 import assert from 'node:assert/strict';
-import type { Page } from 'playwright-core';
+import type { Page, WebSocket } from 'playwright-core';
 import type {} from '../../src/element/define.js';
 import { chat, waitConnected, WAIT_MS } from '../e2e/harness.js';
 import { connectionsOn, type Deployment, type NodeProcess } from './deploy-helpers.js';
@@ -47,6 +47,8 @@ export interface ChatPage {
   stopTraffic(): Promise<Sent[]>;
   got(): Promise<Got[]>;
   events(): Promise<Timeline[]>;
+  /** The WebSockets the page opened, each with when the test heard of it (the test's clock). */
+  readonly sockets: { ws: WebSocket; at: number }[];
   /** What the feed holds now: text and marker of every message. */
   feed(): Promise<{ text: string; marker?: number; mine: boolean }[]>;
   disconnect(): Promise<void>;
@@ -57,6 +59,8 @@ export interface ChatPage {
 /** Opens the anonymous demo through the proxy, with a name set, recording from the first moment. */
 export async function openChat(deployment: Deployment, name: string): Promise<ChatPage> {
   const page = await (await deployment.context()).newPage();
+  const sockets: { ws: WebSocket; at: number }[] = [];
+  page.on('websocket', (ws) => sockets.push({ ws, at: Date.now() }));
   await page.goto(`${deployment.proxy.url}/anonymous/`);
   const widget = chat(page);
   await waitConnected(widget);
@@ -82,6 +86,7 @@ export async function openChat(deployment: Deployment, name: string): Promise<Ch
   return {
     name,
     page,
+    sockets,
     async startTraffic(periodMs) {
       await widget.evaluate(
         (el: HTMLElementTagNameMap['comet-chat'], { label, period }: { label: string; period: number }) => {

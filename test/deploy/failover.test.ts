@@ -1,6 +1,6 @@
 /**
  * Failover: two browsers chat through nginx while the node both are connected to is killed (SIGKILL,
- * a real child process of the CLI). Both reconnect through nginx to the surviving node within 5 s,
+ * a real child process of the CLI). Both reconnect through nginx to the surviving node on their first try,
  * catch up from history on what was published meanwhile, and no acknowledged message is lost or
  * shown twice. The client knows one URL, the proxy's: nothing else is needed.
  */
@@ -12,7 +12,7 @@ import { assertExactlyOnce, connects, openChat, placeOn, type Sent } from './cha
 const deployment = useDeployment();
 
 test(
-  'a node is killed mid-chat: both browsers move to the other one within 5 s and lose nothing acknowledged',
+  'a node is killed mid-chat: both browsers move to the other one on their first try and lose nothing acknowledged',
   { timeout: 120_000 },
   async (t) => {
     const [victim, survivor] = deployment.nodes as [(typeof deployment.nodes)[0], (typeof deployment.nodes)[0]];
@@ -55,7 +55,17 @@ test(
     t.diagnostic(
       `reconnected through nginx ${reconnectMs.map((ms, i) => `${pages[i].name} ${ms} ms`).join(', ')} after SIGKILL`,
     );
-    for (const ms of reconnectMs) assert.ok(ms <= 5000, `reconnected after ${ms} ms`);
+    // Back on the first try: one WebSocket since the kill, still open. nginx passed the attempt that found the dead
+    // node refusing on to the survivor, so the move took the client's first backoff delay (0.5 to 1.5 s) and one
+    // connection; the wall time above depends on the machine's load, so it is reported, not checked.
+    for (const p of pages) {
+      const tries = p.sockets.filter((s) => s.at >= killedAt);
+      assert.deepEqual(
+        tries.map((s) => s.ws.isClosed()),
+        [false],
+        `${p.name}: ${tries.length} WebSocket(s) since the kill`,
+      );
+    }
     assert.equal(await connectionsOn(survivor), 2, 'both on the surviving node');
 
     // Chat goes on for a while (three more answered messages each), then stops; every answer is in.
