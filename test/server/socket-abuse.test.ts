@@ -138,6 +138,9 @@ describe('a connection that does not read', { timeout: 30_000 }, () => {
       auth: { dev_id: '1' },
       forceNew: true,
       reconnection: false,
+      // It never hears that it was cut off, and its close waits for a poll that never comes: its ping timer
+      // (45 s) must not keep this file's process alive after the tests.
+      autoUnref: true,
     });
     opened.sockets.push(reader);
     await new Promise<void>((resolve) => reader.once('auth', () => resolve()));
