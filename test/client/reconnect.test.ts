@@ -147,9 +147,10 @@ describe("CometClient: a server's goaway (shutting down, reconnect elsewhere)", 
   });
 
   test('moves at once rather than after its reconnect delay, holds requests meanwhile, and catches up', async () => {
-    // A backoff of 5 s: reconnecting that way would take at least 2.5 s.
+    // A backoff of 60 s: reconnecting that way would take at least 30 s, past this suite's timeout, so the move can
+    // only be back in time by not waiting for it (whatever the machine's load; its wall time is no measure).
     const { server, pool } = env;
-    const mover = pool.make(server.url, { reconnectDelay: 5000, reconnectDelayMax: 5000 });
+    const mover = pool.make(server.url, { reconnectDelay: 60_000, reconnectDelayMax: 60_000 });
     await mover.subscribe('web_goaway');
     mover.connect();
     await mover.ready();
@@ -157,7 +158,6 @@ describe("CometClient: a server's goaway (shutting down, reconnect elsewhere)", 
     const statuses: string[] = [];
     mover.on('status', (s) => statuses.push(s));
 
-    const asked = Date.now();
     const away = nextEvent(mover, 'status', (s) => s === 'reconnecting');
     const back = nextEvent(mover, 'ready');
     server.io.local.emit('goaway', { within: 300 });
@@ -168,14 +168,12 @@ describe("CometClient: a server's goaway (shutting down, reconnect elsewhere)", 
     for (let i = 0; i < 3; i++)
       missed.push((await server.core.publish(APP, 'web_goaway', undefined, { text: `missed ${i}` })).marker);
     await back;
-    const moved = Date.now() - asked;
     const report = await during;
     assert.equal(report.error, '');
     await until(mover, () => got.length >= missed.length);
 
     assert.deepEqual(markersOf(got), missed);
     assert.deepEqual(statuses, ['reconnecting', 'connected']);
-    assert.ok(moved < 2500, `moved in ${moved} ms`);
   });
 });
 

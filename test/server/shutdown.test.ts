@@ -11,23 +11,22 @@ import { apiClient, listen } from './http-helpers.js';
 import { startServer } from '../fixtures/server.js';
 import { connect, disconnected, nextEvent, request } from './socket-helpers.js';
 
-describe('graceful shutdown', () => {
+describe('graceful shutdown', { timeout: 60_000 }, () => {
   it('stops listening, sends goaway, still serves its clients, and ends as soon as they have left', async () => {
-    const server = await startServer({ drainMs: 4000 });
+    // A drain deadline past the suite's timeout: the close can only end in time by seeing the last client go
+    // (whatever the machine's load; the wall time it takes is no measure).
+    const server = await startServer({ drainMs: 120_000 });
     const client = await connect(server);
     const notice = nextEvent<GoAwayNotice>(client, 'goaway');
     const closing = server.close();
-    assert.deepEqual(await notice, { within: 2000 });
+    assert.deepEqual(await notice, { within: 60_000 });
 
     await assert.rejects(fetch(`${server.url}/healthz`), 'no new connections');
     const report = await request<DeliveryReport>(client, 'publish', { pipe: 'web_drain', data: 'still here' });
     assert.equal(report.error, '');
 
-    const left = Date.now();
     client.close();
     await closing;
-    // Without clients the drain ends at once, not at its 4 s deadline.
-    assert.ok(Date.now() - left < 2000, `closed ${Date.now() - left} ms after the last client left`);
   });
 
   it('closes clients that do not move once the drain time is over', async () => {
