@@ -3,16 +3,18 @@
  * keeps it while it is shown, so a live message costs one insertion, however many are shown or held.
  * Everything about how one message looks lives here: bubble, name, time, formatted text, "show more".
  */
+import { RENDER_LIMIT } from './feed-limits.js';
 import { element, formatText, mentionOf } from './format.js';
 import type { Translation } from './localize.js';
 import type { ChatMessage } from './message-log.js';
 
 /**
- * The newest this many nodes are always laid out; older ones are marked `data-far`, which lets the browser skip
- * them while they are out of view (`content-visibility: auto`). The newest must not be skipped: a node skipped
- * until the next frame would be measured at a guessed height, and following the newest would fall short.
+ * Nodes beyond the newest RENDER_LIMIT (there are some only while the reader has scrolled up into earlier pages) are
+ * marked `data-far`, which lets the browser skip them while they are out of view (`content-visibility: auto`). The
+ * newest are never skipped: a node skipped until the next frame would be measured at a guessed height, and following
+ * the newest would fall short. At the bottom no node is far, so a live message changes no other node's containment
+ * (one node turning far cost an append a quarter of its style and layout).
  */
-const NEAR = 30;
 /** A text longer than this, or with more line breaks, is clamped until "show more" is clicked. */
 const CLAMP_CHARS = 700;
 const CLAMP_LINES = 12;
@@ -45,7 +47,14 @@ export class MessageView {
   /** Each shown message's node, and the message state it was built for. */
   private _nodes = new WeakMap<
     ChatMessage,
-    { node: HTMLElement; state: ChatMessage['state']; rev?: number; me: string; mentions: boolean | undefined }
+    {
+      node: HTMLElement;
+      state: ChatMessage['state'];
+      rev?: number;
+      me: string;
+      mentions: boolean | undefined;
+      far?: boolean;
+    }
   >();
   private _context = '';
   private _time: Intl.DateTimeFormat | undefined;
@@ -67,7 +76,7 @@ export class MessageView {
     }
     if (ctx.me !== this._me) this._mention = mentionOf((this._me = ctx.me));
     const wanted = new Set<Node>();
-    const nodes = shown.map((m) => {
+    const entries = shown.map((m) => {
       let entry = this._nodes.get(m);
       // Another reader's name changes only the messages that mention the old name or the new one: the rest keep their
       // nodes (rebuilding all of them when a guest names themselves would also drop a click on one under way).
@@ -80,12 +89,15 @@ export class MessageView {
         );
       }
       wanted.add(entry.node);
-      return entry.node;
+      return entry;
     });
     for (const child of [...list.children]) if (!wanted.has(child)) child.remove();
     let at = list.firstChild;
-    nodes.forEach((node, i) => {
-      node.toggleAttribute('data-far', i < nodes.length - NEAR);
+    entries.forEach((entry, i) => {
+      const { node } = entry;
+      const far = i < entries.length - RENDER_LIMIT;
+      // Only a change reaches the DOM: a call per shown node was a measurable part of an append.
+      if (entry.far !== far) node.toggleAttribute('data-far', (entry.far = far));
       if (node === at) at = at.nextSibling;
       else list.insertBefore(node, at);
     });
