@@ -3,7 +3,6 @@
  * through the socket front (the `conn*` methods), backends through the BackendApi methods; both end
  * in the same publish path. Out goes only through the Fanout port and the Store.
  */
-import { randomBytes } from 'node:crypto';
 import {
   DEFAULT_EVENT,
   MSG_PIPE,
@@ -64,6 +63,7 @@ import {
   type ConnectionBucket,
 } from './connection.js';
 import { MessageLifecycle, type Reactors } from './message-lifecycle.js';
+import { randomId } from './random-id.js';
 import { toIncoming } from './message-view.js';
 import type { WebhookEvent } from './webhook.js';
 import { CoreError } from './errors.js';
@@ -188,7 +188,7 @@ export class Core implements BackendApi {
       typeof creds === 'string'
         ? { authorized: false, user_id: 0, reason: creds }
         : await authenticateUser(this.store, app, creds, this.now());
-    const reader = who.authorized && who.user_id > 0 ? `u${who.user_id}` : `g${randomBytes(9).toString('base64url')}`;
+    const reader = who.authorized && who.user_id > 0 ? `u${who.user_id}` : `g${randomId(9)}`;
     const auth: AuthInfo = {
       ...who,
       reader,
