@@ -10,7 +10,7 @@
  * leaves the payload as it is), a close frame ends the connection.
  *
  * Packets it knows: Engine.IO `0` open, `2` ping (answered `3`), `4` message carrying a Socket.IO
- * packet: `0` CONNECT, `4` CONNECT_ERROR, `2` EVENT (`2<id>[…]` when the server wants an ack), `3` ACK.
+ * packet: `0` CONNECT (with our server, asked as our client asks, it carries the AuthInfo: not read here), `4` CONNECT_ERROR, `2` EVENT (`2<id>[…]` when the server wants an ack), `3` ACK.
  * Events it takes: `message`, and our server's `batch` when it asked for them.
  */
 import { connect, type Socket } from 'node:net';
@@ -78,7 +78,8 @@ export function openLightClient(options: LightClientOptions): Promise<LightClien
       `Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${KEY}\r\n\r\n`,
   );
   const send = (text: string): boolean => socket.write(frame(OPCODE_TEXT, text));
-  const auth = options.batch ? { dev_id: options.app, batch: true } : { dev_id: options.app };
+  // As our client does: its AuthInfo comes in the CONNECT packet, not as an `auth` event of its own.
+  const auth = { dev_id: options.app, auth_in_connect: true, ...(options.batch ? { batch: true } : {}) };
   const connectPacket = options.dialect === 'comet' ? `40${JSON.stringify(auth)}` : '40';
   const subscribe =
     options.dialect === 'comet'

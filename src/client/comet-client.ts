@@ -9,6 +9,7 @@ import { MSG_PIPE, isValidEventName, isValidPipeName } from '../protocol/names.j
 import type {
   AuthInfo,
   ClientToServerEvents,
+  ConnectData,
   DeliveryReport,
   GoAwayNotice,
   HandshakeAuth,
@@ -69,6 +70,8 @@ interface Answers {
 }
 
 const DEFAULT_REQUEST_TIMEOUT = 10_000;
+/** Socket.IO's packet type of CONNECT (socket.io-parser's PacketType.CONNECT): ConnectData comes in it. */
+const CONNECT_PACKET = 0;
 
 /** Per pipe: what was emitted already, and live messages held back while catching up. */
 interface PipeState {
@@ -187,7 +190,8 @@ export class CometClient extends EventTarget {
     if (this._socket) return;
     const o = this.options;
     // `batch`: a busy pipe's messages may come several to a frame (unpacked below, so listeners see each alone).
-    const auth: HandshakeAuth = { dev_id: o.devId, batch: true };
+    // `auth_in_connect`: who we are comes with the CONNECT packet, not in a frame of its own.
+    const auth: HandshakeAuth = { dev_id: o.devId, batch: true, auth_in_connect: true };
     if (o.token !== undefined) auth.token = o.token;
     else if (o.userId !== undefined && o.userId !== '') {
       auth.user_id = o.userId;
@@ -205,6 +209,22 @@ export class CometClient extends EventTarget {
     });
     this._socket = socket;
     this._setStatus('connecting');
+    // AuthInfo in the CONNECT packet, taken once the socket is connected: the manager hands the packet to this
+    // listener and to the socket's own in the order they were added, which a reconnect of the socket reverses.
+    let connectAuth: AuthInfo | undefined;
+    socket.io.on('packet', (packet) => {
+      const auth =
+        (packet.type as number) === CONNECT_PACKET && packet.nsp === '/' && (packet.data as ConnectData)?.auth;
+      if (!auth) return;
+      if (socket.connected) this._onAuth(auth);
+      else connectAuth = auth;
+    });
+    socket.on('connect', () => {
+      const auth = connectAuth;
+      connectAuth = undefined;
+      if (auth) this._onAuth(auth);
+    });
+    // A server that does not know `auth_in_connect` sends the `auth` event.
     socket.on('auth', (info) => this._onAuth(info));
     socket.on('message', (msg, ack) => {
       if (typeof ack === 'function') ack();

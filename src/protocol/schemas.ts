@@ -27,6 +27,7 @@ export const handshakeAuthSchema = z.object({
   user_key: z.string().max(USER_KEY_MAX).optional(),
   token: z.string().max(TOKEN_MAX).optional(),
   batch: z.boolean().optional(),
+  auth_in_connect: z.boolean().optional(),
 });
 
 export const subscribeSchema = z.object({

@@ -107,9 +107,23 @@ export interface HandshakeAuth {
   token?: string;
   /** The client takes `batch` events as well as `message`: a busy pipe's messages may then come several to a frame. */
   batch?: boolean;
+  /**
+   * The client reads its AuthInfo from the CONNECT packet (ConnectData) and the server sends no `auth` event:
+   * one frame less per connection. Without it (older clients) the `auth` event comes right after CONNECT.
+   */
+  auth_in_connect?: boolean;
 }
 
-/** Sent by the server right after connecting: who this connection is. */
+/**
+ * The data of the server's Socket.IO CONNECT packet. Socket.IO's own `sid`; `auth` when the handshake
+ * asked for it (`HandshakeAuth.auth_in_connect`), in place of the `auth` event.
+ */
+export interface ConnectData {
+  sid: string;
+  auth?: AuthInfo;
+}
+
+/** Sent by the server right after connecting (in ConnectData, or as the `auth` event): who this connection is. */
 export interface AuthInfo {
   authorized: boolean;
   user_id: number;

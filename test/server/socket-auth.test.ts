@@ -1,6 +1,9 @@
 /** Who a connection is: user keys, tokens, revocation, origins, and what gets stamped on its messages. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { io } from 'socket.io-client';
+import { PacketType } from 'socket.io-parser';
+import type { ConnectData } from '../../src/protocol/wire.js';
 import { signToken, TOKEN_CLOCK_TOLERANCE_S } from '../../src/server/core/tokens.js';
 import { testClock } from '../fixtures/test-clock.js';
 import { disconnected, request, subscribe, useServer, waitForMessage } from './socket-helpers.js';
@@ -33,6 +36,52 @@ describe('authorization', () => {
     assert.equal(got.server_info.history, false);
     // The payload is carried as data, untouched, never read as server_info.
     assert.deepEqual(got.data, forged);
+  });
+
+  it('tells a client that asks who it is in the CONNECT packet, with no `auth` event; others get the event', async () => {
+    await env.server.core.setUserKey('1', 9, 'key9', 'Nine');
+    const subscribed = async (socket: ReturnType<typeof io>) =>
+      ((await socket.timeout(5000).emitWithAck('subscribe', { pipes: ['web_x'] })) as { error: string }).error;
+    const open = (asks: boolean) => {
+      const socket = io(env.server.url, {
+        transports: ['websocket'],
+        auth: { dev_id: '1', user_id: 9, user_key: 'key9', ...(asks ? { auth_in_connect: true } : {}) },
+        forceNew: true,
+        reconnection: false,
+      });
+      const events: string[] = [];
+      socket.onAny((event: string) => events.push(event));
+      const connectData = new Promise<ConnectData>((resolve) =>
+        socket.io.on('packet', (packet) => packet.type === PacketType.CONNECT && resolve(packet.data as ConnectData)),
+      );
+      return { socket, events, connectData };
+    };
+    const [asking, other] = [open(true), open(false)];
+    try {
+      const data = await asking.connectData;
+      assert.equal(data.sid, asking.socket.id);
+      const { authorized, user_id, user_name, reader, edit_window } = data.auth!;
+      assert.deepEqual(
+        { authorized, user_id, user_name, reader, edit_window },
+        {
+          authorized: true,
+          user_id: 9,
+          user_name: 'Nine',
+          reader: 'u9',
+          edit_window: 15 * 60,
+        },
+      );
+      // An `auth` event would have come before the answer to anything asked after connecting.
+      assert.equal(await subscribed(asking.socket), '');
+      assert.deepEqual(asking.events, []);
+
+      assert.equal((await other.connectData).auth, undefined);
+      assert.equal(await subscribed(other.socket), '');
+      assert.deepEqual(other.events, ['auth']);
+    } finally {
+      asking.socket.close();
+      other.socket.close();
+    }
   });
 
   it('a wrong key connects as anonymous with reason bad_key', async () => {

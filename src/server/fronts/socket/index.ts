@@ -20,6 +20,7 @@ import { SocketFanout, type SocketFanoutOptions } from './socket-fanout.js';
 import { cutOff, OutputMeter, OutputTotal } from './output-meter.js';
 import { TokenBucket } from '../../core/rate-limit.js';
 import { appRoom, userRoom } from './rooms.js';
+import { carryAuthInConnect } from './connect-auth.js';
 import type { CometIo, CometSocket, SocketData } from './types.js';
 
 /** Refusals that mean "you are asking too much": enough of them close the connection. */
@@ -144,7 +145,12 @@ export function attachSocketFront(
   const { limits } = core;
   const fanout = new SocketFanout(io, options);
   core.attach(fanout);
-  const pending = new Map<string, { conn: Connection; auth: AuthInfo }>();
+  /** Sockets past the handshake, until their `connection`: their record, and AuthInfo (whether their CONNECT packet carries it). */
+  const pending = new Map<string, { conn: Connection; auth: AuthInfo; inConnect: boolean }>();
+  carryAuthInConnect(io, (id) => {
+    const entry = pending.get(id);
+    return entry?.inConnect ? entry.auth : undefined;
+  });
   /** Guests' `socket.data`, one per app and batch choice: every guest of an app would otherwise hold an equal copy. */
   const guestData = new Map<string, SocketData>();
   const socketData = (conn: Connection, batch: boolean): SocketData => {
@@ -350,7 +356,7 @@ export function attachSocketFront(
       if (link && !link.socket) cutOff(socket.conn);
       return;
     }
-    const { devId, creds, batch } = readHandshake(socket.handshake.auth);
+    const { devId, creds, batch, authInConnect } = readHandshake(socket.handshake.auth);
     core.openConnection(socket.id, devId, creds, socket.handshake.headers.origin).then(
       (opened) => {
         if (!opened.ok) {
@@ -367,7 +373,7 @@ export function attachSocketFront(
           return;
         }
         socket.data = socketData(conn, batch === true);
-        pending.set(socket.id, { conn, auth });
+        pending.set(socket.id, { conn, auth, inConnect: authInConnect === true });
         next();
       },
       (err: unknown) => {
@@ -429,7 +435,7 @@ export function attachSocketFront(
       socket.disconnect(true);
       return;
     }
-    const { conn, auth } = entry;
+    const { conn, auth, inConnect } = entry;
     const link = links.get(socket.conn);
     if (!link || link.socket) {
       // The engine connection closed while the CONNECT was looked up, or another CONNECT sent with this one
@@ -451,7 +457,8 @@ export function attachSocketFront(
     // the context it would hold, is paid 18,000 times on a busy node.
     socket.onAny(onRequest);
 
-    socket.emit('auth', auth);
+    // Its CONNECT packet carried the AuthInfo already when the client asked for that.
+    if (!inConnect) socket.emit('auth', auth);
     if (onLeave) socket.emit('goaway', { within: 0 });
     if (!availableNow) socket.emit('availability', { available: false, reason: 'store_unavailable' });
     core.connectionReady(conn).catch((err: unknown) => {
@@ -496,11 +503,12 @@ function readHandshake(raw: unknown): {
   devId: string;
   creds: Credentials | 'bad_key' | 'bad_token';
   batch?: boolean;
+  authInConnect?: boolean;
 } {
   const parsed = handshakeAuthSchema.safeParse(raw);
   if (parsed.success) {
-    const { dev_id, batch, ...creds } = parsed.data;
-    return { devId: String(dev_id), creds, batch };
+    const { dev_id, batch, auth_in_connect, ...creds } = parsed.data;
+    return { devId: String(dev_id), creds, batch, authInConnect: auth_in_connect };
   }
   const fields = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   const devId = handshakeAuthSchema.shape.dev_id.safeParse(fields.dev_id);
@@ -508,6 +516,7 @@ function readHandshake(raw: unknown): {
     devId: devId.success ? String(devId.data) : '',
     creds: fields.token !== undefined ? 'bad_token' : 'bad_key',
     batch: fields.batch === true,
+    authInConnect: fields.auth_in_connect === true,
   };
 }
 
