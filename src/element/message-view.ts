@@ -125,8 +125,9 @@ export class MessageView {
     const time = element('time', 'time', this._time!.format(m.time)) as HTMLTimeElement;
     time.dateTime = new Date(m.time).toISOString();
     const text = element('div', 'text');
-    // dir="auto" also isolates each (unicode-bidi: isolate): an override inside cannot reorder what follows.
-    name.dir = text.dir = 'auto';
+    // dir="auto" also isolates each (unicode-bidi: isolate): an override inside cannot reorder what follows, and a
+    // right-to-left page cannot turn "02:45 PM" into "PM 02:45".
+    name.dir = time.dir = text.dir = 'auto';
     formatText(text, m.text, this._mention);
     node.append(name, time, text);
     if (m.text.length > CLAMP_CHARS || m.text.split('\n', CLAMP_LINES + 2).length > CLAMP_LINES + 1) {

@@ -60,6 +60,17 @@ describe('<comet-chat> layout', () => {
     expect(box(theirs).right).to.be.closeTo(feed.right - 8, 2);
     expect(box(mine).left).to.be.closeTo(feed.left + 8, 2);
     expect(box(part(el, 'title')!).left).to.be.above(box(part(el, 'status')!).left);
+    // An English time keeps its own order on a right-to-left page: "02:45 PM", never "PM 02:45".
+    const time = theirs.querySelector('[part~="time"]')!.firstChild as Text;
+    const at = (from: number, to: number) => {
+      const range = document.createRange();
+      range.setStart(time, from);
+      range.setEnd(time, to);
+      return range.getBoundingClientRect();
+    };
+    const text = time.data;
+    expect(text).to.match(/^\d\d:\d\d\s[AP]M$/);
+    expect(at(0, 5).left).to.be.below(at(text.length - 2, text.length).left);
   });
 
   it('inserts one node per live message, however many are held', async () => {
