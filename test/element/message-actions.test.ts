@@ -271,6 +271,18 @@ describe('<comet-chat> message actions', () => {
     expect(bubble(bob, 'noted')!.querySelector('[part~="quote-name"]')!.textContent).to.not.equal('Ann');
   });
 
+  it('an edited message is quoted as it reads now, on screen as on the server', async () => {
+    const { ann, bob } = await pair('my phone is 555-0100');
+    const marker = bob.messages[0].marker!;
+    await bob.reply(marker);
+    await typeAndSend(bob, 'noted');
+    await waitUntil(() => texts(ann).includes('noted'), 'Ann gets the reply');
+    const quoteText = (el: CometChat) =>
+      bubble(el, 'noted')!.querySelector('[part~="quote"] [part~="quote-text"]')!.textContent;
+    await ann.edit(marker, 'call me');
+    for (const el of [ann, bob]) await waitUntil(() => quoteText(el) === 'call me', 'the quote follows the edit');
+  });
+
   it('a quote goes to the message it answers, loading earlier pages until it is there', async () => {
     const server = await serverInfo();
     const pipe = freshPipe();

@@ -27,6 +27,7 @@ describe('message lifecycle', () => {
         quota: { reactionBytes: 40, readersPerPipe: 2 },
       },
       { id: 'frozen', editWindowSeconds: 0 },
+      { id: 'crowd', reactions: ['👍'], quota: { reactionBytes: 200 } },
     ],
   });
   const { client } = env;
@@ -34,7 +35,7 @@ describe('message lifecycle', () => {
   const guest = (app = '1') => client({ dev_id: app });
 
   before(async () => {
-    for (const app of ['1', 'strict', 'frozen']) {
+    for (const app of ['1', 'strict', 'frozen', 'crowd']) {
       for (const id of [1, 2, 3]) await env.server.core.setUserKey(app, id, `key${id}`, `User ${id}`);
     }
   });
@@ -203,6 +204,30 @@ describe('message lifecycle', () => {
     }
   });
 
+  it('quotes the edited text in the replies, so an author who edits a secret out takes it out of them too', async () => {
+    const [author, replier, newcomer] = [await user(1), await user(2), await guest()];
+    const marker = await publish(author, 'web_q_edit', { text: 'my password is hunter2' });
+    const reply = await publish(replier, 'web_q_edit', 'noted', { reply_to: marker });
+    const other = await publish(replier, 'web_q_edit', 'unrelated');
+    assert.equal(
+      (await request(author, 'edit', { pipe: 'web_q_edit', marker, data: { text: '[removed]' } })).error,
+      '',
+    );
+    const kept = await historyOf(newcomer, 'web_q_edit');
+    assert.deepEqual(find(kept, reply)!.server_info.reply, {
+      marker,
+      user_id: 1,
+      user_name: 'User 1',
+      excerpt: '[removed]',
+    });
+    assert.equal(find(kept, other)!.server_info.reply, undefined);
+    await env.server.core.editMessage('1', 'web_q_edit', marker, { text: 'said by the backend' });
+    assert.equal(
+      find(await historyOf(newcomer, 'web_q_edit'), reply)!.server_info.reply!.excerpt,
+      'said by the backend',
+    );
+  });
+
   it("tells edits and reactions to those who got the message: a pipe.event subscriber not of other events' messages", async () => {
     const [author, fan, newsOnly, whole] = await Promise.all([user(1), guest(), guest(), guest()]);
     await subscribe(newsOnly, 'web_ev.news');
@@ -301,6 +326,33 @@ describe('message lifecycle', () => {
     const full = await react(c, '🔥');
     assert.equal(full.error, 'too_large');
     assert.deepEqual(find(await historyOf(author, 'web_rx'), marker)!.server_info.reactions, { '🔥': 2 });
+  });
+
+  it("keeps half of a message's reaction bytes for users: guests, a new one per connection, cannot fill it", async () => {
+    const author = await user(1, 'crowd');
+    const marker = await publish(author, 'web_crowd', 'vote');
+    const react = (who: Client) =>
+      request<{ error: string; message?: string }>(who, 'react', {
+        pipe: 'web_crowd',
+        marker,
+        emoji: '👍',
+        on: true,
+      });
+    const answers = [];
+    for (let i = 0; i < 12; i++) answers.push(await react(await guest('crowd')));
+    const taken = answers.filter((a) => a.error === '').length;
+    // Each guest's entry is ~15 bytes of JSON: 100 bytes hold 5 or 6 of them, and then no more.
+    assert.ok(taken >= 4 && taken <= 7, JSON.stringify(answers));
+    assert.deepEqual(answers.at(-1), {
+      error: 'too_large',
+      message: `message ${marker} holds as many reactions from guests as it can`,
+    });
+    for (const id of [1, 2, 3]) assert.equal((await react(await user(id, 'crowd'))).error, '');
+    const { reactions } = await request<{ reactions: Record<string, number> }>(author, 'reactors', {
+      pipe: 'web_crowd',
+      marker,
+    });
+    assert.deepEqual(reactions, { '👍': taken + 3 });
   });
 
   it('keeps how far each reader has seen a pipe, only forward, and tells the pipe', async () => {
@@ -415,5 +467,18 @@ describe('message lifecycle answer bytes', () => {
     );
     assert.equal(answers.at(-1), 'rate_limited');
     assert.equal((await request(c, 'history', { pipe: 'web_bytes' })).error, 'rate_limited');
+  });
+
+  it('charges what a delete or an edit reads to find the replies to requote to the same bytes', async () => {
+    for (const change of ['delete', 'edit'] as const) {
+      const c = await env.client();
+      const pipe = `web_scan_${change}`;
+      const marker = (await request<{ marker: number }>(c, 'publish', { pipe, data: { text: 'first' } })).marker;
+      // Written by the backend, so that the connection's own budgets stay as they are: 6 KB after the message.
+      for (let i = 0; i < 6; i++) await env.server.core.publish('1', pipe, undefined, 'x'.repeat(1000));
+      const asked = change === 'delete' ? { pipe, marker } : { pipe, marker, data: { text: 'second' } };
+      assert.equal((await request(c, change, asked)).error, '');
+      assert.equal((await request(c, 'history', { pipe })).error, 'rate_limited');
+    }
   });
 });

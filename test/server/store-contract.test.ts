@@ -451,6 +451,20 @@ for (const backend of backends) {
         assert.deepEqual(await store.readers('1', 'web_chat', 10), [at('gA', 60), at('gC', 20)]);
       });
 
+      it("drops guests before users, so new guests' connections cannot push members out", async () => {
+        await store.advanceReader('1', 'web_chat', at('u1', 10, 1), 1000, 2);
+        await store.advanceReader('1', 'web_chat', at('gA', 20), 1001, 2);
+        await store.advanceReader('1', 'web_chat', at('gB', 30), 1002, 2);
+        assert.deepEqual(await store.readers('1', 'web_chat', 10), [at('gB', 30), at('u1', 10, 1)]);
+        await store.advanceReader('1', 'web_chat', at('u2', 5, 2), 1003, 2);
+        assert.deepEqual(await store.readers('1', 'web_chat', 10), [at('u1', 10, 1), at('u2', 5, 2)]);
+        // A guest arriving where only users are kept is the one dropped; a user that moves stays.
+        assert.equal(await store.advanceReader('1', 'web_chat', at('gC', 40), 1004, 2), true);
+        assert.deepEqual(await store.readers('1', 'web_chat', 10), [at('u1', 10, 1), at('u2', 5, 2)]);
+        await store.advanceReader('1', 'web_chat', at('u3', 50, 3), 1005, 2);
+        assert.deepEqual(await store.readers('1', 'web_chat', 10), [at('u3', 50, 3), at('u2', 5, 2)]);
+      });
+
       if (backend.shared) {
         it('is shared with a second handle on the same backing', async () => {
           const other = opened.openSibling!();

@@ -315,6 +315,14 @@ export class LifecycleController implements ReactiveController {
     m.text = text;
     m.edited = edited;
     this._changed(m);
+    // Its replies quote the new text, as the server now keeps them.
+    const excerpt = excerptOf(text);
+    for (const r of this._bridge.log.list) {
+      const { reply } = r;
+      if (!reply || reply.marker !== m.marker || reply.excerpt === excerpt) continue;
+      r.reply = { ...reply, excerpt };
+      this._changed(r);
+    }
     emit(this._host, 'comet-edit', { message: m });
   }
 

@@ -36,6 +36,7 @@ import type {
   Result,
   TypingNotice,
 } from '../../protocol/wire.js';
+import { blankQuote } from '../../protocol/quotes.js';
 import type { Metrics } from '../metrics.js';
 import type { HistoryLimits, HistoryPage, HistoryUsage, MarkerTicket, Store, StoredMessage } from '../store/types.js';
 import type { AppInfo, BackendApi, BanSpec, HistoryQuery, PersonalResult, PublishResult } from './api.js';
@@ -155,6 +156,8 @@ export class Core implements BackendApi {
       isBanned: (conn, pipe) => this.isBanned(conn, pipe),
       tellBackend: (appId, event) => this.tellBackend(appId, event),
       historyLimits: async (app, pipe) => historyLimits(app, Math.max(1, await this.pipeLength(app.id, pipe))),
+      checkReads: (conn) => this.checkReplyBudget(conn, this.now()),
+      chargeReads: (conn, bytes) => charge(conn, this.connRates, 'replyTokens', bytes, this.now()),
     });
   }
 
@@ -603,7 +606,7 @@ export class Core implements BackendApi {
     checkPipe(pipe);
     if (!Number.isSafeInteger(marker) || marker <= 0) throw new CoreError('invalid', 'markers are positive integers');
     const found = await this.store.deleteHistory(appId, pipe, marker);
-    if (found) await this.messages.forgetQuotes(app, pipe, marker);
+    if (found) await this.messages.requote(app, pipe, marker, blankQuote);
     // Live-only messages (pipes without history) are on screens too: always tell subscribers.
     this.out.notifyDelete(appId, { pipe, marker });
     await this.tellBackend(appId, { type: 'message.deleted', deleted: { pipe, marker } });

@@ -25,6 +25,7 @@ import {
   StoreBusyError,
   type HistoryLimits,
   type HistoryUpdate,
+  isUserReader,
   type ReaderPosition,
   type Store,
   type StoredMessage,
@@ -52,6 +53,10 @@ export interface LifecycleHost {
   tellBackend(appId: string, event: WebhookEvent): Promise<void>;
   /** Where the pipe's history stops growing: a changed message that grows it evicts as an append does. */
   historyLimits(app: App, pipe: string): Promise<HistoryLimits>;
+  /** Refuses (`rate_limited`) when the connection's budget for reading stored data is spent. */
+  checkReads(conn: Connection): void;
+  /** Takes `bytes` of stored data read on the connection's behalf from that budget. */
+  chargeReads(conn: Connection, bytes: number): void;
 }
 
 /** Who reacted with each emoji (a few), and how many did. */
@@ -80,6 +85,7 @@ export class MessageLifecycle {
     checkMarker(marker);
     if (by) await this.host.checkWriter(by, pipe);
     checkData(data, this.host.maxMessageBytes);
+    if (by) this.host.checkReads(by);
     const now = this.host.now();
     const limits = await this.host.historyLimits(app, pipe);
     const update = await this.update(
@@ -93,6 +99,11 @@ export class MessageLifecycle {
       limits,
     );
     if (!update) throw notFound(pipe, marker);
+    // A reply quotes the text as it is now: an author who edits a secret out takes it out of the quotes too.
+    const excerpt = excerptOf(textOf(update.after.data));
+    if (excerpt !== excerptOf(textOf(update.before.data))) {
+      await this.requote(app, pipe, marker, (q) => ({ ...q, excerpt }), by);
+    }
     const notice: EditNotice = { pipe, marker, data: update.after.data, edited: now };
     this.host.out().notifyEdit(appId, notice, update.after.event);
     await this.host.tellBackend(appId, { type: 'message.edited', message: toIncoming(update.after, false) });
@@ -103,6 +114,7 @@ export class MessageLifecycle {
   async remove(conn: Connection, pipe: string, marker: number): Promise<void> {
     const app = this.host.requireApp(conn.appId);
     await this.host.checkWriter(conn, pipe);
+    this.host.checkReads(conn);
     const now = this.host.now();
     const tombstone = (app.deleteMode ?? 'tombstone') === 'tombstone';
     const limits = await this.host.historyLimits(app, pipe);
@@ -118,33 +130,46 @@ export class MessageLifecycle {
     );
     if (!update) throw notFound(pipe, marker);
     if (!tombstone) await this.host.store.deleteHistory(conn.appId, pipe, marker);
-    await this.forgetQuotes(app, pipe, marker);
+    await this.requote(app, pipe, marker, blankQuote, conn);
     const notice: DeleteNotice = tombstone ? { pipe, marker, tombstone: true } : { pipe, marker };
     this.host.out().notifyDelete(conn.appId, notice);
     await this.host.tellBackend(conn.appId, { type: 'message.deleted', deleted: notice });
   }
 
   /**
-   * What a deleted message said leaves the quotes of its replies too: who it was from stays, its excerpt and
-   * a guest's name go. Replies come after it in the pipe, which keeps at most HISTORY_LENGTH_MAX entries.
+   * Changes the quotes of `marker`'s replies (a deleted message's go blank, an edited one's take its new text).
+   * Replies come after it in the pipe, which keeps at most HISTORY_LENGTH_MAX entries; what is read to find them
+   * is charged to the reading budget of the connection that caused it (`by`), as a history request would be.
    */
-  async forgetQuotes(app: App, pipe: string, marker: number): Promise<void> {
+  async requote(
+    app: App,
+    pipe: string,
+    marker: number,
+    change: (quote: ReplyQuote) => ReplyQuote,
+    by?: Connection,
+  ): Promise<void> {
     const limits = await this.host.historyLimits(app, pipe);
-    for (let after = marker; ;) {
-      const page = await this.host.store.readHistory(app.id, pipe, { limit: HISTORY_PAGE_MAX, after });
-      for (const m of page.messages) {
-        if (m.reply?.marker !== marker || (m.reply.excerpt === '' && m.reply.guest_name === undefined)) continue;
-        await this.update(
-          app.id,
-          pipe,
-          m.marker,
-          (current) => (current.reply ? { ...current, reply: blankQuote(current.reply) } : undefined),
-          limits,
-        );
+    let read = 0;
+    try {
+      for (let after = marker; ;) {
+        const page = await this.host.store.readHistory(app.id, pipe, { limit: HISTORY_PAGE_MAX, after });
+        read += page.bytes;
+        for (const m of page.messages) {
+          if (m.reply?.marker !== marker || sameQuote(m.reply, change(m.reply))) continue;
+          await this.update(
+            app.id,
+            pipe,
+            m.marker,
+            (current) => (current.reply ? { ...current, reply: change(current.reply) } : undefined),
+            limits,
+          );
+        }
+        const last = page.messages.at(-1);
+        if (!last || page.messages.length < HISTORY_PAGE_MAX) return;
+        after = last.marker;
       }
-      const last = page.messages.at(-1);
-      if (!last || page.messages.length < HISTORY_PAGE_MAX) return;
-      after = last.marker;
+    } finally {
+      if (by) this.host.chargeReads(by, read);
     }
   }
 
@@ -169,9 +194,7 @@ export class MessageLifecycle {
         if (m.deleted) throw deleted(marker);
         if (hasReacted(m, emoji, conn.reader) === on) return undefined;
         const reactions = toggled(m.reactions ?? {}, emoji, conn.reader, on ? (conn.user_name ?? '') : undefined);
-        if (on && Buffer.byteLength(JSON.stringify(reactions)) > app.quota.reactionBytes) {
-          throw new CoreError('too_large', `message ${marker} holds as many reactions as it can`);
-        }
+        if (on) checkReactionBytes(reactions, conn.reader, marker, app.quota.reactionBytes);
         const next: StoredMessage = { ...m, reactions };
         if (Object.keys(reactions).length === 0) delete next.reactions;
         return next;
@@ -287,6 +310,31 @@ function tombstoneOf(m: StoredMessage): StoredMessage {
   return stone;
 }
 
+/**
+ * A message's reactions fit in `max` bytes, of which guests' take at most half: every new connection is a new guest,
+ * so guests could otherwise fill a message's reactions for good and leave its members no room.
+ */
+function checkReactionBytes(
+  reactions: Record<string, Record<string, string>>,
+  reader: string,
+  marker: number,
+  max: number,
+): void {
+  if (Buffer.byteLength(JSON.stringify(reactions)) > max) {
+    throw new CoreError('too_large', `message ${marker} holds as many reactions as it can`);
+  }
+  if (isUserReader(reader)) return;
+  const guests = Object.fromEntries(
+    Object.entries(reactions).map(([emoji, by]) => [emoji, Object.keys(by).filter((r) => !isUserReader(r))]),
+  );
+  if (Buffer.byteLength(JSON.stringify(guests)) > max / 2) {
+    throw new CoreError('too_large', `message ${marker} holds as many reactions from guests as it can`);
+  }
+}
+
+const sameQuote = (a: ReplyQuote, b: ReplyQuote) =>
+  a.excerpt === b.excerpt && a.guest_name === b.guest_name && a.user_name === b.user_name;
+
 function hasReacted(m: StoredMessage, emoji: string, reader: string): boolean {
   const by = m.reactions?.[emoji];
   return by !== undefined && Object.hasOwn(by, reader);
@@ -309,7 +357,7 @@ function toggled(
 
 /** A reactor as listed: an authorized user by id and name, a guest as user 0. */
 function reactorOf([reader, name]: [string, string]): PresenceUser {
-  if (!reader.startsWith('u')) return { user_id: 0 };
+  if (!isUserReader(reader)) return { user_id: 0 };
   const user: PresenceUser = { user_id: Number(reader.slice(1)) };
   if (name) user.user_name = name;
   return user;

@@ -16,6 +16,7 @@ import type {
   StoredMessage,
   UserKeyRecord,
 } from './types.js';
+import { isUserReader } from './types.js';
 
 interface Entry {
   msg: StoredMessage;
@@ -202,9 +203,13 @@ export class MemoryStore implements Store {
     // Moved now: to the end of the least-recently-moved order.
     readers.delete(position.reader);
     readers.set(position.reader, { ...position });
-    for (const reader of readers.keys()) {
-      if (readers.size <= max) break;
-      readers.delete(reader);
+    // Guests go first, the one that just moved last of them: each connection is a new guest, and guests must not push
+    // members' positions out. A user who just moved stays.
+    for (const users of [false, true]) {
+      for (const reader of readers.keys()) {
+        if (readers.size <= max) return true;
+        if (isUserReader(reader) === users && !(users && reader === position.reader)) readers.delete(reader);
+      }
     }
     return true;
   }

@@ -153,12 +153,15 @@ return 1`,
     lua: `local at = redis.call('ZSCORE', KEYS[2], ARGV[1])
 if at and tonumber(at) >= tonumber(ARGV[2]) then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]); redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
+-- Guests are evicted first (see isUserReader): a user's age counts from far after any guest's.
+local age = tonumber(ARGV[4])
+if string.sub(ARGV[1], 1, 1) == 'u' then age = age + 1e15 end
+redis.call('ZADD', KEYS[3], age, ARGV[1])
 local n = redis.call('ZCARD', KEYS[3])
 while n > tonumber(ARGV[5]) do
   local victim = redis.call('ZRANGE', KEYS[3], 0, 1)
   local gone = victim[1]
-  if gone == ARGV[1] then gone = victim[2] end
+  if gone == ARGV[1] and string.sub(gone, 1, 1) == 'u' then gone = victim[2] end
   redis.call('ZREM', KEYS[3], gone); redis.call('ZREM', KEYS[2], gone); redis.call('HDEL', KEYS[1], gone)
   n = n - 1
 end

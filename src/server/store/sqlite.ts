@@ -439,10 +439,14 @@ function prepare(db: Database.Database) {
     countReaders: db.prepare<[string, string], { n: number }>(
       `SELECT COUNT(*) AS n FROM read_positions WHERE app = ? AND pipe = ?`,
     ),
-    /** The `count` readers moved longest ago, the one that just moved spared (read_positions_by_age). */
+    /**
+     * The `count` readers moved longest ago, guests before users (see isUserReader); a user who just moved is spared.
+     * Run only past the pipe's cap, over at most that many rows.
+     */
     dropOldReaders: db.prepare<[string, string, string, number]>(
       `DELETE FROM read_positions WHERE rowid IN (SELECT rowid FROM read_positions
-         WHERE app = ? AND pipe = ? AND reader != ? ORDER BY updated_at, rowid LIMIT ?)`,
+         WHERE app = ? AND pipe = ? AND NOT (reader = ? AND substr(reader, 1, 1) = 'u')
+         ORDER BY substr(reader, 1, 1) = 'u', updated_at, rowid LIMIT ?)`,
     ),
     readers: db.prepare<
       [string, string, number],

@@ -47,11 +47,15 @@ export class StoreBusyError extends Error {
 
 /** How far one reader has seen a pipe (see ReadPosition in the wire protocol). */
 export interface ReaderPosition {
+  /** `u<user_id>` for an authorized user, `g…` (random, one per connection) for a guest. */
   reader: string;
   user_id: number;
   user_name?: string;
   marker: number;
 }
+
+/** Is this reader (of a position or a reaction) an authorized user, rather than a guest's connection? */
+export const isUserReader = (reader: string): boolean => reader.startsWith('u');
 
 /** A history entry before and after `updateHistory` changed it. */
 export interface HistoryUpdate {
