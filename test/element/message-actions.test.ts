@@ -257,14 +257,20 @@ describe('<comet-chat> message actions', () => {
     await expect(bob).to.be.accessible();
   });
 
-  it('a deleted message leaves the quotes of its replies on screen too', async () => {
-    const { ann, bob } = await pair('my phone is 555-0100');
+  /** Ann's message and Bob's reply to it, on both screens; `quoteText` reads the reply's quote on one. */
+  const answered = async (text: string) => {
+    const { ann, bob } = await pair(text);
     const marker = bob.messages[0].marker!;
     await bob.reply(marker);
     await typeAndSend(bob, 'noted');
     await waitUntil(() => texts(ann).includes('noted'), 'Ann gets the reply');
     const quoteText = (el: CometChat) =>
       bubble(el, 'noted')!.querySelector('[part~="quote"] [part~="quote-text"]')!.textContent;
+    return { ann, bob, marker, quoteText };
+  };
+
+  it('a deleted message leaves the quotes of its replies on screen too', async () => {
+    const { ann, bob, marker, quoteText } = await answered('my phone is 555-0100');
     expect(quoteText(ann)).to.equal('my phone is 555-0100');
     await ann.remove(marker);
     for (const el of [ann, bob]) await waitUntil(() => quoteText(el) === 'message deleted', 'the quote is blanked');
@@ -272,13 +278,7 @@ describe('<comet-chat> message actions', () => {
   });
 
   it('an edited message is quoted as it reads now, on screen as on the server', async () => {
-    const { ann, bob } = await pair('my phone is 555-0100');
-    const marker = bob.messages[0].marker!;
-    await bob.reply(marker);
-    await typeAndSend(bob, 'noted');
-    await waitUntil(() => texts(ann).includes('noted'), 'Ann gets the reply');
-    const quoteText = (el: CometChat) =>
-      bubble(el, 'noted')!.querySelector('[part~="quote"] [part~="quote-text"]')!.textContent;
+    const { ann, bob, marker, quoteText } = await answered('my phone is 555-0100');
     await ann.edit(marker, 'call me');
     for (const el of [ann, bob]) await waitUntil(() => quoteText(el) === 'call me', 'the quote follows the edit');
   });
