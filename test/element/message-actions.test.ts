@@ -257,30 +257,41 @@ describe('<comet-chat> message actions', () => {
     await expect(bob).to.be.accessible();
   });
 
-  /** Ann's message and Bob's reply to it, on both screens; `quoteText` reads the reply's quote on one. */
+  /** The quote in the bubble of the reply "noted". */
+  const quoteOf = (el: CometChat) =>
+    bubble(el, 'noted')!.querySelector('[part~="quote"] [part~="quote-text"]')!.textContent;
+
+  /** Ann's message and Bob's reply "noted" to it, on both screens. */
   const answered = async (text: string) => {
     const { ann, bob } = await pair(text);
     const marker = bob.messages[0].marker!;
     await bob.reply(marker);
     await typeAndSend(bob, 'noted');
     await waitUntil(() => texts(ann).includes('noted'), 'Ann gets the reply');
-    const quoteText = (el: CometChat) =>
-      bubble(el, 'noted')!.querySelector('[part~="quote"] [part~="quote-text"]')!.textContent;
-    return { ann, bob, marker, quoteText };
+    return { ann, bob, marker };
   };
 
   it('a deleted message leaves the quotes of its replies on screen too', async () => {
-    const { ann, bob, marker, quoteText } = await answered('my phone is 555-0100');
-    expect(quoteText(ann)).to.equal('my phone is 555-0100');
+    const { ann, bob, marker } = await answered('my phone is 555-0100');
+    expect(quoteOf(ann)).to.equal('my phone is 555-0100');
     await ann.remove(marker);
-    for (const el of [ann, bob]) await waitUntil(() => quoteText(el) === 'message deleted', 'the quote is blanked');
+    for (const el of [ann, bob]) await waitUntil(() => quoteOf(el) === 'message deleted', 'the quote is blanked');
     expect(bubble(bob, 'noted')!.querySelector('[part~="quote-name"]')!.textContent).to.not.equal('Ann');
   });
 
-  it('an edited message is quoted as it reads now, on screen as on the server', async () => {
-    const { ann, bob, marker, quoteText } = await answered('my phone is 555-0100');
+  it('an edited message is quoted as it reads now, on screen as on the server, loaded or not', async () => {
+    const { ann, bob, pipe } = await pair('my phone is 555-0100');
+    const marker = bob.messages[0].marker!;
+    await command('comet-publish-many', { pipe, count: 30, prefix: 'filler ' });
+    await waitUntil(() => texts(bob).includes('filler 30'), 'Bob has the fillers');
+    await bob.reply(marker);
+    await typeAndSend(bob, 'noted');
+    // Carol's page holds the reply and not the message it answers.
+    const carol = await connectedChat(await serverInfo(), { pipe, name: 'Carol', history: 10 });
+    await waitUntil(() => texts(carol).includes('noted'), 'Carol has the reply');
+    expect(texts(carol)).to.not.include('my phone is 555-0100');
     await ann.edit(marker, 'call me');
-    for (const el of [ann, bob]) await waitUntil(() => quoteText(el) === 'call me', 'the quote follows the edit');
+    for (const el of [bob, carol]) await waitUntil(() => quoteOf(el) === 'call me', 'the quote follows the edit');
   });
 
   it('a quote goes to the message it answers, loading earlier pages until it is there', async () => {

@@ -1,5 +1,5 @@
 /** Messages with a lifecycle over real sockets: edit, delete, reply, react and "seen by", with their refusals. */
-import { before, describe, it } from 'node:test';
+import { before, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_REACTIONS, REPLY_EXCERPT_MAX } from '../../src/protocol/limits.js';
 import type {
@@ -10,6 +10,7 @@ import type {
   ReadNotice,
   ReadPosition,
 } from '../../src/protocol/wire.js';
+import type { Store } from '../../src/server/store/types.js';
 import { nextEvent, request, subscribe, useServer, waitForMessage, type Client } from './socket-helpers.js';
 
 /** The core's clock: tests move it to step past edit windows. */
@@ -29,6 +30,8 @@ describe('message lifecycle', () => {
       { id: 'frozen', editWindowSeconds: 0 },
       { id: 'crowd', reactions: ['👍'], quota: { reactionBytes: 200 } },
     ],
+    // Every guest here is a connection of its own, all from 127.0.0.1.
+    limits: { handshakes: { burst: 1000, perSecond: 100 } },
   });
   const { client } = env;
   const user = (id: number, app = '1') => client({ dev_id: app, user_id: id, user_key: `key${id}` });
@@ -226,6 +229,68 @@ describe('message lifecycle', () => {
       find(await historyOf(newcomer, 'web_q_edit'), reply)!.server_info.reply!.excerpt,
       'said by the backend',
     );
+  });
+
+  it("requotes a guest's name with its text, and a reply whose original changed while it was being published", async () => {
+    const [author, replier, newcomer] = [await guest(), await user(2), await guest()];
+    const marker = await publish(author, 'web_q_race', { text: 'SECRET', name: 'Ann 555-0100' });
+    const early = await publish(replier, 'web_q_race', 'ok', { reply_to: marker });
+    assert.equal(
+      (await request(author, 'edit', { pipe: 'web_q_race', marker, data: { text: 'x', name: 'Ann' } })).error,
+      '',
+    );
+    assert.deepEqual(find(await historyOf(newcomer, 'web_q_race'), early)!.server_info.reply, {
+      marker,
+      user_id: 0,
+      guest_name: 'Ann',
+      excerpt: 'x',
+    });
+    // The quote is read, then the original is deleted (its requote finds no reply yet), then the reply is kept.
+    const { messages } = env.server.core;
+    const quote = messages.quote.bind(messages);
+    mock.method(messages, 'quote', async (...args: Parameters<typeof quote>) => {
+      const q = await quote(...args);
+      await env.server.core.deleteMessage('1', 'web_q_race', marker);
+      return q;
+    });
+    let late: number;
+    try {
+      late = await publish(replier, 'web_q_race', 'too late', { reply_to: marker });
+    } finally {
+      mock.restoreAll();
+    }
+    assert.deepEqual(find(await historyOf(newcomer, 'web_q_race'), late)!.server_info.reply, {
+      marker,
+      user_id: 0,
+      excerpt: '',
+    });
+  });
+
+  it('requotes again when the original is edited while its replies are being requoted', async () => {
+    const [author, replier, newcomer] = [await user(1), await user(2), await guest()];
+    const marker = await publish(author, 'web_q_twice', { text: 'first' });
+    const reply = await publish(replier, 'web_q_twice', 'ok', { reply_to: marker });
+    // The first edit's requote reads the replies only once the second edit, and its requote, are done.
+    const store = (env.server.core as unknown as { store: Store }).store;
+    const readHistory = store.readHistory.bind(store);
+    let second: Promise<unknown> | undefined;
+    mock.method(store, 'readHistory', async (...args: Parameters<Store['readHistory']>) => {
+      if (second === undefined && args[2].after === marker) {
+        // The backend's edit: the author's own budget for reading is taken by the first edit until it ends.
+        second = env.server.core.editMessage('1', 'web_q_twice', marker, { text: 'public' });
+        await second;
+      }
+      return readHistory(...args);
+    });
+    try {
+      const res = await request(author, 'edit', { pipe: 'web_q_twice', marker, data: { text: 'SECRET' } });
+      assert.equal(res.error, '');
+    } finally {
+      mock.restoreAll();
+    }
+    const kept = await historyOf(newcomer, 'web_q_twice');
+    assert.deepEqual(find(kept, marker)!.data, { text: 'public' });
+    assert.equal(find(kept, reply)!.server_info.reply!.excerpt, 'public');
   });
 
   it("tells edits and reactions to those who got the message: a pipe.event subscriber not of other events' messages", async () => {
@@ -467,6 +532,27 @@ describe('message lifecycle answer bytes', () => {
     );
     assert.equal(answers.at(-1), 'rate_limited');
     assert.equal((await request(c, 'history', { pipe: 'web_bytes' })).error, 'rate_limited');
+  });
+
+  it('takes what a change may read from the reply bytes first, so changes sent together cannot all read', async () => {
+    const c = await env.client();
+    const markers = [];
+    for (const text of ['a', 'b']) {
+      markers.push((await request<{ marker: number }>(c, 'publish', { pipe: 'web_burst', data: { text } })).marker);
+    }
+    const core = env.server.core;
+    const open = await core.openConnection('burst', '1', 'bad_key', undefined);
+    assert.ok(open.ok);
+    const conn = open.conn;
+    for (const text of ['c', 'd'])
+      markers.push((await core.connPublish(conn, { pipe: 'web_burst', data: { text } })).marker!);
+    const results = await Promise.allSettled(markers.slice(2).map((m) => core.messages.remove(conn, 'web_burst', m)));
+    assert.deepEqual(
+      results.map((r) => (r.status === 'fulfilled' ? '' : (r.reason as { code: string }).code)),
+      ['', 'rate_limited'],
+    );
+    // What the first did not read came back: the next delete goes through.
+    await core.messages.remove(conn, 'web_burst', markers[3]);
   });
 
   it('charges what a delete or an edit reads to find the replies to requote to the same bytes', async () => {

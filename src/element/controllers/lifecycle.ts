@@ -305,9 +305,22 @@ export class LifecycleController implements ReactiveController {
   };
 
   private _onEdit(n: EditNotice): void {
-    const m = n.pipe === this._host.pipe ? this._find(n.marker) : undefined;
+    if (n.pipe !== this._host.pipe) return;
     const text = (n.data as { text?: unknown } | null)?.text;
+    // Its replies on screen quote it as the server now does, whether or not the message itself is loaded.
+    this._requote(n.marker, typeof text === 'string' ? text : '');
+    const m = this._find(n.marker);
     if (m && typeof text === 'string') this._applyEdit(m, text, n.edited);
+  }
+
+  private _requote(marker: number, text: string): void {
+    const excerpt = excerptOf(text);
+    for (const r of this._bridge.log.list) {
+      const { reply } = r;
+      if (!reply || reply.marker !== marker || reply.excerpt === excerpt) continue;
+      r.reply = { ...reply, excerpt };
+      this._changed(r);
+    }
   }
 
   private _applyEdit(m: ChatMessage, text: string, edited: number): void {
@@ -315,14 +328,7 @@ export class LifecycleController implements ReactiveController {
     m.text = text;
     m.edited = edited;
     this._changed(m);
-    // Its replies quote the new text, as the server now keeps them.
-    const excerpt = excerptOf(text);
-    for (const r of this._bridge.log.list) {
-      const { reply } = r;
-      if (!reply || reply.marker !== m.marker || reply.excerpt === excerpt) continue;
-      r.reply = { ...reply, excerpt };
-      this._changed(r);
-    }
+    if (m.marker !== undefined) this._requote(m.marker, text);
     emit(this._host, 'comet-edit', { message: m });
   }
 

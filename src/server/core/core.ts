@@ -36,7 +36,6 @@ import type {
   Result,
   TypingNotice,
 } from '../../protocol/wire.js';
-import { blankQuote } from '../../protocol/quotes.js';
 import type { Metrics } from '../metrics.js';
 import type { HistoryLimits, HistoryPage, HistoryUsage, MarkerTicket, Store, StoredMessage } from '../store/types.js';
 import type { AppInfo, BackendApi, BanSpec, HistoryQuery, PersonalResult, PublishResult } from './api.js';
@@ -156,8 +155,14 @@ export class Core implements BackendApi {
       isBanned: (conn, pipe) => this.isBanned(conn, pipe),
       tellBackend: (appId, event) => this.tellBackend(appId, event),
       historyLimits: async (app, pipe) => historyLimits(app, Math.max(1, await this.pipeLength(app.id, pipe))),
-      checkReads: (conn) => this.checkReplyBudget(conn, this.now()),
-      chargeReads: (conn, bytes) => charge(conn, this.connRates, 'replyTokens', bytes, this.now()),
+      reserveReads: (conn, bytes) => {
+        this.checkReplyBudget(conn, this.now());
+        charge(conn, this.connRates, 'replyTokens', bytes, this.now());
+      },
+      settleReads: (conn, bytes) =>
+        bytes > 0
+          ? charge(conn, this.connRates, 'replyTokens', bytes, this.now())
+          : refund(conn, this.connRates, 'replyTokens', -bytes),
     });
   }
 
@@ -355,7 +360,13 @@ export class Core implements BackendApi {
       req.id === undefined ? await publish() : await this.publishOnce(conn.appId, publishKey(conn, req.id), publish);
     const report: DeliveryReport = { error: '', number_messages: result.number_messages, marker: result.marker };
     if (result.duplicate) report.duplicate = true;
-    if (sender.reply !== undefined) report.reply = sender.reply;
+    if (sender.reply !== undefined) {
+      report.reply = sender.reply;
+      // Its original may have been edited or deleted since the quote was read, that change's requote missing this.
+      if (!result.duplicate && result.marker !== undefined) {
+        await this.messages.settleReply(conn.appId, req.pipe, result.marker, sender.reply);
+      }
+    }
     return report;
   }
 
@@ -606,7 +617,7 @@ export class Core implements BackendApi {
     checkPipe(pipe);
     if (!Number.isSafeInteger(marker) || marker <= 0) throw new CoreError('invalid', 'markers are positive integers');
     const found = await this.store.deleteHistory(appId, pipe, marker);
-    if (found) await this.messages.requote(app, pipe, marker, blankQuote);
+    if (found) await this.messages.requote(app, pipe, marker);
     // Live-only messages (pipes without history) are on screens too: always tell subscribers.
     this.out.notifyDelete(appId, { pipe, marker });
     await this.tellBackend(appId, { type: 'message.deleted', deleted: { pipe, marker } });

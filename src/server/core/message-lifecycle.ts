@@ -53,10 +53,12 @@ export interface LifecycleHost {
   tellBackend(appId: string, event: WebhookEvent): Promise<void>;
   /** Where the pipe's history stops growing: a changed message that grows it evicts as an append does. */
   historyLimits(app: App, pipe: string): Promise<HistoryLimits>;
-  /** Refuses (`rate_limited`) when the connection's budget for reading stored data is spent. */
-  checkReads(conn: Connection): void;
-  /** Takes `bytes` of stored data read on the connection's behalf from that budget. */
-  chargeReads(conn: Connection, bytes: number): void;
+  /**
+   * Takes `bytes` from the connection's budget for reading stored data, refusing (`rate_limited`) when it is
+   * spent; settleReads then takes what was read beyond that (`bytes` > 0) or gives back what was not (< 0).
+   */
+  reserveReads(conn: Connection, bytes: number): void;
+  settleReads(conn: Connection, bytes: number): void;
 }
 
 /** Who reacted with each emoji (a few), and how many did. */
@@ -70,12 +72,7 @@ export class MessageLifecycle {
 
   /** The quote a reply to `marker` carries; `not_found` when the pipe's history has no such message. */
   async quote(appId: string, pipe: string, marker: number): Promise<ReplyQuote> {
-    const m = await this.find(appId, pipe, marker);
-    const quote: ReplyQuote = { marker, user_id: m.user_id, excerpt: m.deleted ? '' : excerptOf(textOf(m.data)) };
-    if (m.user_name !== undefined) quote.user_name = m.user_name;
-    const guest = m.user_id === 0 && !m.deleted ? guestNameOf(m.data) : '';
-    if (guest) quote.guest_name = guest;
-    return quote;
+    return quoteOf(await this.find(appId, pipe, marker));
   }
 
   /** Changes a message's data: its author within the app's window (`by`), or the backend (no `by`). */
@@ -85,25 +82,24 @@ export class MessageLifecycle {
     checkMarker(marker);
     if (by) await this.host.checkWriter(by, pipe);
     checkData(data, this.host.maxMessageBytes);
-    if (by) this.host.checkReads(by);
     const now = this.host.now();
-    const limits = await this.host.historyLimits(app, pipe);
-    const update = await this.update(
-      appId,
-      pipe,
-      marker,
-      (m) => {
-        this.authorize(app, m, by, now);
-        return { ...m, data: data ?? null, edited: now };
-      },
-      limits,
-    );
-    if (!update) throw notFound(pipe, marker);
-    // A reply quotes the text as it is now: an author who edits a secret out takes it out of the quotes too.
-    const excerpt = excerptOf(textOf(update.after.data));
-    if (excerpt !== excerptOf(textOf(update.before.data))) {
-      await this.requote(app, pipe, marker, (q) => ({ ...q, excerpt }), by);
-    }
+    const update = await this.withReads(app, by, async () => {
+      const limits = await this.host.historyLimits(app, pipe);
+      const update = await this.update(
+        appId,
+        pipe,
+        marker,
+        (m) => {
+          this.authorize(app, m, by, now);
+          return { ...m, data: data ?? null, edited: now };
+        },
+        limits,
+      );
+      if (!update) throw notFound(pipe, marker);
+      // Replies quote the message as it reads now: an author who edits a secret out takes it out of the quotes too.
+      const read = sameQuote(quoteOf(update.before), quoteOf(update.after)) ? 0 : await this.requote(app, pipe, marker);
+      return { value: update, read };
+    });
     const notice: EditNotice = { pipe, marker, data: update.after.data, edited: now };
     this.host.out().notifyEdit(appId, notice, update.after.event);
     await this.host.tellBackend(appId, { type: 'message.edited', message: toIncoming(update.after, false) });
@@ -114,63 +110,96 @@ export class MessageLifecycle {
   async remove(conn: Connection, pipe: string, marker: number): Promise<void> {
     const app = this.host.requireApp(conn.appId);
     await this.host.checkWriter(conn, pipe);
-    this.host.checkReads(conn);
     const now = this.host.now();
     const tombstone = (app.deleteMode ?? 'tombstone') === 'tombstone';
-    const limits = await this.host.historyLimits(app, pipe);
-    const update = await this.update(
-      conn.appId,
-      pipe,
-      marker,
-      (m) => {
-        this.authorize(app, m, conn, now);
-        return tombstone ? tombstoneOf(m) : undefined;
-      },
-      limits,
-    );
-    if (!update) throw notFound(pipe, marker);
-    if (!tombstone) await this.host.store.deleteHistory(conn.appId, pipe, marker);
-    await this.requote(app, pipe, marker, blankQuote, conn);
+    await this.withReads(app, conn, async () => {
+      const limits = await this.host.historyLimits(app, pipe);
+      const update = await this.update(
+        conn.appId,
+        pipe,
+        marker,
+        (m) => {
+          this.authorize(app, m, conn, now);
+          return tombstone ? tombstoneOf(m) : undefined;
+        },
+        limits,
+      );
+      if (!update) throw notFound(pipe, marker);
+      if (!tombstone) await this.host.store.deleteHistory(conn.appId, pipe, marker);
+      return { value: undefined, read: await this.requote(app, pipe, marker) };
+    });
     const notice: DeleteNotice = tombstone ? { pipe, marker, tombstone: true } : { pipe, marker };
     this.host.out().notifyDelete(conn.appId, notice);
     await this.host.tellBackend(conn.appId, { type: 'message.deleted', deleted: notice });
   }
 
   /**
-   * Changes the quotes of `marker`'s replies (a deleted message's go blank, an edited one's take its new text).
-   * Replies come after it in the pipe, which keeps at most HISTORY_LENGTH_MAX entries; what is read to find them
-   * is charged to the reading budget of the connection that caused it (`by`), as a history request would be.
+   * Runs a change that reads history on a connection's behalf (`by`; none for the backend), priced like a history
+   * request: as much as the pipe may hold is taken from the connection's reply bytes first, so changes sent
+   * together cannot all find the budget full, and what was not read is given back.
    */
-  async requote(
+  private async withReads<T>(
     app: App,
-    pipe: string,
-    marker: number,
-    change: (quote: ReplyQuote) => ReplyQuote,
-    by?: Connection,
-  ): Promise<void> {
-    const limits = await this.host.historyLimits(app, pipe);
+    by: Connection | undefined,
+    change: () => Promise<{ value: T; read: number }>,
+  ): Promise<T> {
+    if (!by) return (await change()).value;
+    const reserved = app.quota.pipeHistoryBytes;
+    this.host.reserveReads(by, reserved);
     let read = 0;
     try {
+      const done = await change();
+      read = done.read;
+      return done.value;
+    } finally {
+      this.host.settleReads(by, read - reserved);
+    }
+  }
+
+  /**
+   * Brings the quotes of `marker`'s replies to what it is now: its current text, or blank once it is deleted or gone.
+   * Replies come after it in the pipe, which keeps at most HISTORY_LENGTH_MAX entries. A change of the message made
+   * while its replies were being read (another edit) is caught by reading it again after: one more pass, at most
+   * REQUOTE_PASSES. Resolves with the bytes of history read.
+   */
+  async requote(app: App, pipe: string, marker: number): Promise<number> {
+    const limits = await this.host.historyLimits(app, pipe);
+    let read = 0;
+    let fresh = await this.currentQuote(app.id, pipe, marker);
+    for (let pass = 1; ; pass++) {
       for (let after = marker; ;) {
         const page = await this.host.store.readHistory(app.id, pipe, { limit: HISTORY_PAGE_MAX, after });
         read += page.bytes;
         for (const m of page.messages) {
-          if (m.reply?.marker !== marker || sameQuote(m.reply, change(m.reply))) continue;
-          await this.update(
-            app.id,
-            pipe,
-            m.marker,
-            (current) => (current.reply ? { ...current, reply: change(current.reply) } : undefined),
-            limits,
-          );
+          if (m.reply?.marker === marker && !sameQuote(m.reply, toward(fresh, m.reply))) {
+            await this.update(app.id, pipe, m.marker, (current) => requoted(current, fresh), limits);
+          }
         }
         const last = page.messages.at(-1);
-        if (!last || page.messages.length < HISTORY_PAGE_MAX) return;
+        if (!last || page.messages.length < HISTORY_PAGE_MAX) break;
         after = last.marker;
       }
-    } finally {
-      if (by) this.host.chargeReads(by, read);
+      const again = await this.currentQuote(app.id, pipe, marker);
+      if (pass === REQUOTE_PASSES || again === fresh || (again && fresh && sameQuote(again, fresh))) return read;
+      fresh = again;
     }
+  }
+
+  /**
+   * A reply just kept in history quotes `reply`, read before it was kept: the original may have been edited or
+   * deleted since, its requote missing this reply. Brings the one reply up to date.
+   */
+  async settleReply(appId: string, pipe: string, replyMarker: number, reply: ReplyQuote): Promise<void> {
+    const fresh = await this.currentQuote(appId, pipe, reply.marker);
+    if (sameQuote(reply, toward(fresh, reply))) return;
+    const limits = await this.host.historyLimits(this.host.requireApp(appId), pipe);
+    await this.update(appId, pipe, replyMarker, (current) => requoted(current, fresh), limits);
+  }
+
+  /** How `marker` is quoted now; undefined once it is deleted or gone (its quotes go blank). */
+  private async currentQuote(appId: string, pipe: string, marker: number): Promise<ReplyQuote | undefined> {
+    const [m] = (await this.host.store.readHistory(appId, pipe, { limit: 1, before: marker + 1 })).messages;
+    return m?.marker === marker && !m.deleted ? quoteOf(m) : undefined;
   }
 
   /** Adds or takes back the connection's reaction (one per reader and emoji); resolves with the emoji's count. */
@@ -325,15 +354,44 @@ function checkReactionBytes(
   }
   if (isUserReader(reader)) return;
   const guests = Object.fromEntries(
-    Object.entries(reactions).map(([emoji, by]) => [emoji, Object.keys(by).filter((r) => !isUserReader(r))]),
+    Object.entries(reactions).map(([emoji, by]) => [
+      emoji,
+      Object.fromEntries(Object.entries(by).filter(([r]) => !isUserReader(r))),
+    ]),
   );
   if (Buffer.byteLength(JSON.stringify(guests)) > max / 2) {
     throw new CoreError('too_large', `message ${marker} holds as many reactions from guests as it can`);
   }
 }
 
+/** How often requote reads its replies again when the message changed meanwhile. */
+const REQUOTE_PASSES = 3;
+
+/** The quote of a message: its author (a guest's own name too) and the start of its text; blank once deleted. */
+function quoteOf(m: StoredMessage): ReplyQuote {
+  const quote: ReplyQuote = {
+    marker: m.marker,
+    user_id: m.user_id,
+    excerpt: m.deleted ? '' : excerptOf(textOf(m.data)),
+  };
+  if (m.user_name !== undefined) quote.user_name = m.user_name;
+  const guest = m.user_id === 0 && !m.deleted ? guestNameOf(m.data) : '';
+  if (guest) quote.guest_name = guest;
+  return quote;
+}
+
 const sameQuote = (a: ReplyQuote, b: ReplyQuote) =>
   a.excerpt === b.excerpt && a.guest_name === b.guest_name && a.user_name === b.user_name;
+
+/** The quote a reply holding `held` should have: `fresh`, or `held` made blank when the message is gone. */
+const toward = (fresh: ReplyQuote | undefined, held: ReplyQuote): ReplyQuote => fresh ?? blankQuote(held);
+
+/** A reply with its quote brought up to date, or undefined (no write) when it already is. */
+function requoted(m: StoredMessage, fresh: ReplyQuote | undefined): StoredMessage | undefined {
+  if (!m.reply) return undefined;
+  const quote = toward(fresh, m.reply);
+  return sameQuote(m.reply, quote) ? undefined : { ...m, reply: quote };
+}
 
 function hasReacted(m: StoredMessage, emoji: string, reader: string): boolean {
   const by = m.reactions?.[emoji];

@@ -52,7 +52,8 @@ CREATE TABLE IF NOT EXISTS read_positions (
   PRIMARY KEY (app, pipe, reader)
 );
 CREATE INDEX IF NOT EXISTS read_positions_by_marker ON read_positions (app, pipe, marker);
-CREATE INDEX IF NOT EXISTS read_positions_by_age ON read_positions (app, pipe, updated_at);
+DROP INDEX IF EXISTS read_positions_by_age;
+CREATE INDEX IF NOT EXISTS read_positions_by_kind_age ON read_positions (app, pipe, substr(reader, 1, 1) = 'u', updated_at);
 `;
 
 /** history_pipes follows every row that enters or leaves history, whichever statement moves it. */
@@ -440,8 +441,8 @@ function prepare(db: Database.Database) {
       `SELECT COUNT(*) AS n FROM read_positions WHERE app = ? AND pipe = ?`,
     ),
     /**
-     * The `count` readers moved longest ago, guests before users (see isUserReader); a user who just moved is spared.
-     * Run only past the pipe's cap, over at most that many rows.
+     * The `count` readers moved longest ago, guests before users (see isUserReader), in the order of
+     * read_positions_by_kind_age; a user who just moved is spared.
      */
     dropOldReaders: db.prepare<[string, string, string, number]>(
       `DELETE FROM read_positions WHERE rowid IN (SELECT rowid FROM read_positions
