@@ -146,6 +146,7 @@ export class LifecycleController implements ReactiveController {
     const data = this._me?.authorized ? { text } : { text, name: m.name };
     const edited = await this._request((c) => c.edit(m.pipe, marker, data));
     this._applyEdit(m, text, edited);
+    this._requote(marker, text);
   }
 
   async remove(marker: number): Promise<void> {
@@ -328,7 +329,6 @@ export class LifecycleController implements ReactiveController {
     m.text = text;
     m.edited = edited;
     this._changed(m);
-    if (m.marker !== undefined) this._requote(m.marker, text);
     emit(this._host, 'comet-edit', { message: m });
   }
 

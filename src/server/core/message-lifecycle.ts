@@ -171,7 +171,7 @@ export class MessageLifecycle {
         const page = await this.host.store.readHistory(app.id, pipe, { limit: HISTORY_PAGE_MAX, after });
         read += page.bytes;
         for (const m of page.messages) {
-          if (m.reply?.marker === marker && !sameQuote(m.reply, toward(fresh, m.reply))) {
+          if (m.reply?.marker === marker && requoted(m, fresh)) {
             await this.update(app.id, pipe, m.marker, (current) => requoted(current, fresh), limits);
           }
         }
@@ -198,8 +198,8 @@ export class MessageLifecycle {
 
   /** How `marker` is quoted now; undefined once it is deleted or gone (its quotes go blank). */
   private async currentQuote(appId: string, pipe: string, marker: number): Promise<ReplyQuote | undefined> {
-    const [m] = (await this.host.store.readHistory(appId, pipe, { limit: 1, before: marker + 1 })).messages;
-    return m?.marker === marker && !m.deleted ? quoteOf(m) : undefined;
+    const m = await this.lookUp(appId, pipe, marker);
+    return m && !m.deleted ? quoteOf(m) : undefined;
   }
 
   /** Adds or takes back the connection's reaction (one per reader and emoji); resolves with the emoji's count. */
@@ -309,9 +309,15 @@ export class MessageLifecycle {
   }
 
   private async find(appId: string, pipe: string, marker: number): Promise<StoredMessage> {
-    const [m] = (await this.host.store.readHistory(appId, pipe, { limit: 1, before: marker + 1 })).messages;
-    if (m?.marker !== marker) throw notFound(pipe, marker);
+    const m = await this.lookUp(appId, pipe, marker);
+    if (!m) throw notFound(pipe, marker);
     return m;
+  }
+
+  /** The pipe's history entry `marker`, if it keeps one. */
+  private async lookUp(appId: string, pipe: string, marker: number): Promise<StoredMessage | undefined> {
+    const [m] = (await this.host.store.readHistory(appId, pipe, { limit: 1, before: marker + 1 })).messages;
+    return m?.marker === marker ? m : undefined;
   }
 }
 

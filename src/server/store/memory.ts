@@ -2,21 +2,21 @@
 import { randomUUID } from 'node:crypto';
 import { banSubject } from './ban-subject.js';
 import { sizeOf, takeWithin } from './history-page.js';
-import type {
-  BanTarget,
-  HistoryLimits,
-  HistoryPage,
-  HistoryRange,
-  HistoryUpdate,
-  HistoryUsage,
-  MarkerTicket,
-  PublishReceipt,
-  ReaderPosition,
-  Store,
-  StoredMessage,
-  UserKeyRecord,
+import {
+  isUserReader,
+  type BanTarget,
+  type HistoryLimits,
+  type HistoryPage,
+  type HistoryRange,
+  type HistoryUpdate,
+  type HistoryUsage,
+  type MarkerTicket,
+  type PublishReceipt,
+  type ReaderPosition,
+  type Store,
+  type StoredMessage,
+  type UserKeyRecord,
 } from './types.js';
-import { isUserReader } from './types.js';
 
 interface Entry {
   msg: StoredMessage;
