@@ -333,26 +333,38 @@ export class CometChat extends LitElement {
     if (!info || typeof info.marker !== 'number') return null;
     const data = (raw.data ?? {}) as { text?: unknown; name?: unknown };
     const dataName = typeof data.name === 'string' ? data.name.trim().slice(0, USER_NAME_MAX) : '';
+    const { marker, pipe, event, user_id: userId } = info;
+    const id = `m${marker}`;
     const time = Number.isFinite(info.time) ? info.time : Date.now();
-    const base = {
-      id: `m${info.marker}`,
-      marker: info.marker,
-      pipe: info.pipe,
-      event: info.event,
-      userId: info.user_id,
-      time,
-    };
-    if (info.pipe === this.noticesPipe && (info.event === 'userLogin' || info.event === 'userExit')) {
-      const kind = info.event === 'userLogin' ? 'join' : 'leave';
-      return { ...base, kind, name: info.user_name || dataName, text: '', mine: false };
+    if (pipe === this.noticesPipe && (event === 'userLogin' || event === 'userExit')) {
+      const kind = event === 'userLogin' ? 'join' : 'leave';
+      return { id, marker, pipe, event, userId, time, kind, name: info.user_name || dataName, text: '', mine: false };
     }
     // A deleted message comes as its tombstone: no data.
-    if (info.pipe !== this.pipe || (typeof data.text !== 'string' && !info.deleted)) return null;
+    if (pipe !== this.pipe || (typeof data.text !== 'string' && !info.deleted)) return null;
     // A stamped name always wins; an authorized user without one is shown by id, never by data.name.
-    const name = info.user_name || (info.user_id > 0 ? '' : dataName);
+    const name = info.user_name || (userId > 0 ? '' : dataName);
     const auth = this._connection._auth;
-    const mine = info.user_id > 0 && !!auth?.authorized && info.user_id === auth.user_id;
-    return { ...base, kind: 'message', name, text: (data.text as string) ?? '', mine };
+    // History says which messages are mine also to a guest (the server knows the connection that sent them).
+    const mine = info.mine || (userId > 0 && !!auth?.authorized && userId === auth.user_id);
+    // One literal with every field: each message of a history page is built once, not copied from a base by spreads.
+    return {
+      id,
+      marker,
+      pipe,
+      event,
+      userId,
+      time,
+      kind: 'message',
+      name,
+      text: (data.text as string) ?? '',
+      mine,
+      reply: info.reply,
+      edited: info.edited,
+      deleted: info.deleted,
+      reactions: info.reactions,
+      myReactions: info.my_reactions,
+    };
   }
 
   /** A button that goes away (no more "earlier", "new messages" or "show more" done) hands the focus to the feed, not the page. */

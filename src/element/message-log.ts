@@ -63,7 +63,8 @@ export class MessageLog {
       const at = this._indexFor(m.marker);
       if (this.full && at === 0) return false;
       this._markers.add(m.marker);
-      this.list.splice(at, 0, m);
+      if (at === this.list.length) this.list.push(m);
+      else this.list.splice(at, 0, m);
     } else {
       this.list.push(m);
     }

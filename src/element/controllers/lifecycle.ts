@@ -97,7 +97,6 @@ export class LifecycleController implements ReactiveController {
     const sheet = lifecycleStyles();
     if (!root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
     h.addEventListener('comet-connect', this._onConnect);
-    h.addEventListener('comet-message', this._onMessage);
     h.addEventListener('comet-delivery', this._onDelivery);
     root.addEventListener('click', this._onClick);
     root.addEventListener('keydown', this._onKeyDown as EventListener);
@@ -113,7 +112,6 @@ export class LifecycleController implements ReactiveController {
     const h = this._host;
     const root = h.renderRoot;
     h.removeEventListener('comet-connect', this._onConnect);
-    h.removeEventListener('comet-message', this._onMessage);
     h.removeEventListener('comet-delivery', this._onDelivery);
     root.removeEventListener('click', this._onClick);
     root.removeEventListener('keydown', this._onKeyDown as EventListener);
@@ -276,26 +274,6 @@ export class LifecycleController implements ReactiveController {
       ?.readers(this._host.pipe)
       .then((list) => list.forEach((r) => this._moved(r)))
       .catch(() => undefined);
-  };
-
-  /** A message entered the feed: what the server says of it besides its text. */
-  private readonly _onMessage = (e: CustomEvent<{ message: ChatMessage; raw: { server_info: unknown } }>): void => {
-    const { message: m, raw } = e.detail;
-    const info = raw.server_info as Partial<{
-      reply: ReplyQuote;
-      edited: number;
-      deleted: boolean;
-      reactions: Record<string, number>;
-      my_reactions: string[];
-      mine: boolean;
-    }>;
-    if (m.kind !== 'message') return;
-    m.reply = info.reply;
-    m.edited = info.edited;
-    m.deleted = info.deleted;
-    m.reactions = info.reactions;
-    m.myReactions = info.my_reactions;
-    if (info.mine) m.mine = true;
   };
 
   private readonly _onDelivery = (e: CustomEvent<{ message: ChatMessage; report: { number_messages: number } }>) => {
