@@ -345,10 +345,8 @@ export class CometChat extends LitElement {
     // A stamped name always wins; an authorized user without one is shown by id, never by data.name.
     const name = info.user_name || (userId > 0 ? '' : dataName);
     const auth = this._connection._auth;
-    // History says which messages are mine also to a guest (the server knows the connection that sent them).
-    const mine = info.mine || (userId > 0 && !!auth?.authorized && userId === auth.user_id);
-    // One literal with every field: each message of a history page is built once, not copied from a base by spreads.
-    return {
+    const mine = userId > 0 && !!auth?.authorized && userId === auth.user_id;
+    const message: ChatMessage = {
       id,
       marker,
       pipe,
@@ -359,12 +357,9 @@ export class CometChat extends LitElement {
       name,
       text: (data.text as string) ?? '',
       mine,
-      reply: info.reply,
-      edited: info.edited,
-      deleted: info.deleted,
-      reactions: info.reactions,
-      myReactions: info.my_reactions,
     };
+    this._more?._taken(message, info);
+    return message;
   }
 
   /** A button that goes away (no more "earlier", "new messages" or "show more" done) hands the focus to the feed, not the page. */

@@ -63,8 +63,7 @@ export class MessageLog {
       const at = this._indexFor(m.marker);
       if (this.full && at === 0) return false;
       this._markers.add(m.marker);
-      if (at === this.list.length) this.list.push(m);
-      else this.list.splice(at, 0, m);
+      this.list.splice(at, 0, m);
     } else {
       this.list.push(m);
     }

@@ -149,19 +149,11 @@ export class MessageView {
   }
 }
 
-/** Made once per language: an Intl.DateTimeFormat takes about a millisecond to make, a feed makes one per context. */
-const timeFormats = new Map<string, Intl.DateTimeFormat>();
-
 function timeFormat(lang: string): Intl.DateTimeFormat {
-  let format = timeFormats.get(lang);
-  if (!format) {
-    const options = { hour: '2-digit', minute: '2-digit' } as const;
-    try {
-      format = new Intl.DateTimeFormat(lang, options);
-    } catch {
-      format = new Intl.DateTimeFormat('en', options); // an invalid language tag
-    }
-    timeFormats.set(lang, format);
+  const options = { hour: '2-digit', minute: '2-digit' } as const;
+  try {
+    return new Intl.DateTimeFormat(lang, options);
+  } catch {
+    return new Intl.DateTimeFormat('en', options); // an invalid language tag
   }
-  return format;
 }

@@ -18,6 +18,7 @@ import type {
   ReactionNotice,
   ReadPosition,
   ReplyQuote,
+  ServerInfo,
 } from '../../protocol/wire.js';
 import type { CometChat } from '../comet-chat.js';
 import { emit } from '../events.js';
@@ -275,6 +276,16 @@ export class LifecycleController implements ReactiveController {
       .then((list) => list.forEach((r) => this._moved(r)))
       .catch(() => undefined);
   };
+
+  /** What the server says of a message besides its text, read as the feed takes it in (before anyone hears of it). */
+  _taken(m: ChatMessage, info: ServerInfo): void {
+    m.reply = info.reply;
+    m.edited = info.edited;
+    m.deleted = info.deleted;
+    m.reactions = info.reactions;
+    m.myReactions = info.my_reactions;
+    if (info.mine) m.mine = true;
+  }
 
   private readonly _onDelivery = (e: CustomEvent<{ message: ChatMessage; report: { number_messages: number } }>) => {
     const { message: m, report } = e.detail;
