@@ -358,7 +358,7 @@ export class CometChat extends LitElement {
       text: (data.text as string) ?? '',
       mine,
     };
-    this._more?._taken(message, info);
+    this._more?.taken(message, info);
     return message;
   }
 

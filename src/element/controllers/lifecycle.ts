@@ -278,7 +278,7 @@ export class LifecycleController implements ReactiveController {
   };
 
   /** What the server says of a message besides its text, read as the feed takes it in (before anyone hears of it). */
-  _taken(m: ChatMessage, info: ServerInfo): void {
+  taken(m: ChatMessage, info: ServerInfo): void {
     m.reply = info.reply;
     m.edited = info.edited;
     m.deleted = info.deleted;
