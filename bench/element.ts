@@ -11,7 +11,7 @@
  * Neither widget talks to a server: <comet-chat> takes messages through `receive()`, deep-chat through its
  * `history` property and `addMessage()`. Prints a markdown table with the ratios ours / deep-chat and the
  * machine; `--docs` also writes it into docs/benchmarks.md (between its element-bench markers).
- * Knobs: BENCH_SAMPLES (100), BENCH_RUNS (3: history renders per widget, the median is kept).
+ * Knobs: BENCH_SAMPLES (100), BENCH_RUNS (7: history renders per widget, the median is kept; fewer swung with the machine's other work).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -20,7 +20,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { loadNow, machine } from './report.js';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 100);
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const HISTORY = 1000;
 const HELD = [1000, 10_000];
 const DOCS = 'docs/benchmarks.md';
