@@ -324,17 +324,12 @@ export function attachSocketFront(
     // Publishes under way per connection decide whether its messages may wait for company (socket-fanout.ts).
     const publish = event === 'publish';
     if (publish) fanout.publishing(conn.id, 1);
-    track(
-      run(core, conn, parsed.data)
-        .then(answer, (err: unknown) => {
-          if (err instanceof CoreError) return fail(err.code, err.message);
-          log(`${event} failed`, err);
-          fail('internal', 'internal error');
-        })
-        .finally(() => {
-          if (publish) fanout.publishing(conn.id, -1);
-        }),
-    );
+    const answered = run(core, conn, parsed.data).then(answer, (err: unknown) => {
+      if (err instanceof CoreError) return fail(err.code, err.message);
+      log(`${event} failed`, err);
+      fail('internal', 'internal error');
+    });
+    track(publish ? answered.finally(() => fanout.publishing(conn.id, -1)) : answered);
   };
 
   /** CONNECT packets at a client's pace: a bucket is made only for a connection that sends a second one. */
@@ -461,7 +456,7 @@ export function attachSocketFront(
     if (!inConnect) socket.emit('auth', auth);
     if (onLeave) socket.emit('goaway', { within: 0 });
     if (!availableNow) socket.emit('availability', { available: false, reason: 'store_unavailable' });
-    core.connectionReady(conn).catch((err: unknown) => {
+    core.connectionReady(conn)?.catch((err: unknown) => {
       metrics.error('internal');
       if (!(err instanceof CoreError && err.code === 'unavailable')) log('connect setup failed', err);
     });
