@@ -20,6 +20,7 @@ import { DEFAULT_TRUSTED_PROXIES } from './fronts/address.js';
 import { LoginFailures } from './fronts/login-failures.js';
 import { defaultNodeSockets, NodeSockets, socketCap } from './fronts/socket-cap.js';
 import { attachSocketFront } from './fronts/socket/index.js';
+import { answerUpgradesWithoutCorsPackage } from './fronts/socket/upgrade-cors.js';
 import type { CometIo } from './fronts/socket/types.js';
 import { urlForLog } from './log-safe.js';
 import { Metrics } from './metrics.js';
@@ -226,6 +227,7 @@ export async function createCometServer(options: CometServerOptions = {}): Promi
       cors: { origin: true },
       serveClient: false,
     });
+    answerUpgradesWithoutCorsPackage(io);
     if (redis) io.adapter(redis.adapterFactory);
     const socketFront = attachSocketFront(io, core, metrics, {
       clustered: redis !== undefined,

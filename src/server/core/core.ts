@@ -192,26 +192,33 @@ export class Core implements BackendApi {
     const app = this.apps.get(devId);
     if (!app) return { ok: false, reason: 'unknown_app' };
     if (!this.apps.allowsOrigin(app, origin)) return { ok: false, reason: 'origin' };
-    const who =
+    // Guests without credentials, and a known epoch, are answered without waiting: most connections are both.
+    const found =
       typeof creds === 'string'
         ? { authorized: false, user_id: 0, reason: creds }
-        : await authenticateUser(this.store, app, creds, this.now());
+        : authenticateUser(this.store, app, creds, this.now());
+    const who = found instanceof Promise ? await found : found;
     const reader = who.authorized && who.user_id > 0 ? `u${who.user_id}` : `g${randomId(9)}`;
+    // Without it the client keeps the epoch it knows: a store that cannot be read must not refuse the connection.
+    const epoch = this.epochs.get(app.id) ?? (await this.epochOf(app.id).catch(() => undefined));
+    // One literal with every field, in the order the client has always been sent them: absent ones are
+    // undefined, which JSON leaves out.
     const auth: AuthInfo = {
-      ...who,
+      authorized: who.authorized,
+      user_id: who.user_id,
+      user_name: who.user_name,
+      reason: who.reason,
       reader,
       reactions: [...(app.reactions ?? DEFAULT_REACTIONS)],
       edit_window: app.editWindowSeconds ?? DEFAULT_EDIT_WINDOW_SECONDS,
+      epoch,
     };
-    // Without it the client keeps the epoch it knows: a store that cannot be read must not refuse the connection.
-    const epoch = await this.epochOf(app.id).catch(() => undefined);
-    if (epoch !== undefined) auth.epoch = epoch;
     const identity = {
       appId: app.id,
-      user_id: auth.user_id,
-      authorized: auth.authorized,
+      user_id: who.user_id,
+      authorized: who.authorized,
       reader,
-      ...(auth.user_name === undefined ? {} : { user_name: auth.user_name }),
+      user_name: who.user_name,
     };
     this.metrics.connectionOpened();
     return { ok: true, conn: newConnection(connId, identity, this.connRates, this.now()), auth };
@@ -234,11 +241,18 @@ export class Core implements BackendApi {
     return !take(conn, this.connRates, 'strikeTokens', this.now());
   }
 
-  /** After the `auth` event went out: hand over queued personal messages and note the user online. */
-  async connectionReady(conn: Connection): Promise<void> {
-    if (conn.user_id <= 0) return;
-    await this.store.setLastSeen(conn.appId, conn.user_id, this.nowSeconds());
-    await this.deliverQueued(conn.appId, conn.user_id);
+  /**
+   * After the `auth` event went out: hand over queued personal messages and note the user online. Guests have
+   * neither: undefined, not a promise (most connections are guests).
+   */
+  connectionReady(conn: Connection): Promise<void> | undefined {
+    if (conn.user_id <= 0) return undefined;
+    return this.userReady(conn.appId, conn.user_id);
+  }
+
+  private async userReady(appId: string, userId: number): Promise<void> {
+    await this.store.setLastSeen(appId, userId, this.nowSeconds());
+    await this.deliverQueued(appId, userId);
   }
 
   /**

@@ -17,13 +17,18 @@ export type UserIdentity = Pick<AuthInfo, 'authorized' | 'user_id' | 'user_name'
 
 const ANONYMOUS: UserIdentity = { authorized: false, user_id: 0 };
 
-/** `nowMs`: the core's clock. */
-export async function authenticateUser(
+/** `nowMs`: the core's clock. Without credentials the answer comes at once, not as a promise. */
+export function authenticateUser(
   store: Store,
   app: App,
   creds: Credentials,
   nowMs: number,
-): Promise<UserIdentity> {
+): UserIdentity | Promise<UserIdentity> {
+  if (creds.token === undefined && creds.user_id === undefined && creds.user_key === undefined) return ANONYMOUS;
+  return lookUpUser(store, app, creds, nowMs);
+}
+
+async function lookUpUser(store: Store, app: App, creds: Credentials, nowMs: number): Promise<UserIdentity> {
   if (creds.token !== undefined) {
     const check = await verifyToken(app.secret, creds.token, Math.floor(nowMs / 1000));
     if (!check.ok) return { ...ANONYMOUS, reason: check.reason };
@@ -31,7 +36,6 @@ export async function authenticateUser(
     const { user_id, name } = check.claims;
     return name === undefined ? { authorized: true, user_id } : { authorized: true, user_id, user_name: name };
   }
-  if (creds.user_id === undefined && creds.user_key === undefined) return ANONYMOUS;
   const userId = Number(creds.user_id);
   if (!Number.isSafeInteger(userId) || userId <= 0 || !isValidUserKey(creds.user_key)) {
     return { ...ANONYMOUS, reason: 'bad_key' };

@@ -324,17 +324,12 @@ export function attachSocketFront(
     // Publishes under way per connection decide whether its messages may wait for company (socket-fanout.ts).
     const publish = event === 'publish';
     if (publish) fanout.publishing(conn.id, 1);
-    track(
-      run(core, conn, parsed.data)
-        .then(answer, (err: unknown) => {
-          if (err instanceof CoreError) return fail(err.code, err.message);
-          log(`${event} failed`, err);
-          fail('internal', 'internal error');
-        })
-        .finally(() => {
-          if (publish) fanout.publishing(conn.id, -1);
-        }),
-    );
+    const answered = run(core, conn, parsed.data).then(answer, (err: unknown) => {
+      if (err instanceof CoreError) return fail(err.code, err.message);
+      log(`${event} failed`, err);
+      fail('internal', 'internal error');
+    });
+    track(publish ? answered.finally(() => fanout.publishing(conn.id, -1)) : answered);
   };
 
   /** CONNECT packets at a client's pace: a bucket is made only for a connection that sends a second one. */
@@ -397,6 +392,8 @@ export function attachSocketFront(
     if (!this.connected || !link?.connection || typeof event !== 'string' || !Object.hasOwn(REQUESTS, event)) return;
     request(this.conn, link.connection, link, event as ClientEventName, payload, ack);
   }
+  /** Every socket's catch-all listeners: frozen, so a socket.io that wrote to them would fail loudly. */
+  const ANY_LISTENERS = Object.freeze([onRequest]);
 
   /** The core's record of a connection that ended: its cleanup (track notices, last-seen) is waited for by settle(). */
   const connectionEnded = (conn: Connection): void => {
@@ -454,14 +451,15 @@ export function attachSocketFront(
         : roomNames.of(appRoom(conn.appId)),
     );
     // A listener shared by every socket (socket.io calls it with the socket as `this`): a closure each, and
-    // the context it would hold, is paid 18,000 times on a busy node.
-    socket.onAny(onRequest);
+    // the context it would hold, is paid 18,000 times on a busy node. Its list is shared too: onAny would give
+    // each socket an array with room for 17 (184 B); socket.io only reads it (socket-io-internals.test.ts).
+    (socket as unknown as { _anyListeners: readonly unknown[] })._anyListeners = ANY_LISTENERS;
 
     // Its CONNECT packet carried the AuthInfo already when the client asked for that.
     if (!inConnect) socket.emit('auth', auth);
     if (onLeave) socket.emit('goaway', { within: 0 });
     if (!availableNow) socket.emit('availability', { available: false, reason: 'store_unavailable' });
-    core.connectionReady(conn).catch((err: unknown) => {
+    core.connectionReady(conn)?.catch((err: unknown) => {
       metrics.error('internal');
       if (!(err instanceof CoreError && err.code === 'unavailable')) log('connect setup failed', err);
     });
