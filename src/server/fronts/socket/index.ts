@@ -392,8 +392,6 @@ export function attachSocketFront(
     if (!this.connected || !link?.connection || typeof event !== 'string' || !Object.hasOwn(REQUESTS, event)) return;
     request(this.conn, link.connection, link, event as ClientEventName, payload, ack);
   }
-  /** Every socket's catch-all listeners: frozen, so a socket.io that wrote to them would fail loudly. */
-  const ANY_LISTENERS = Object.freeze([onRequest]);
 
   /** The core's record of a connection that ended: its cleanup (track notices, last-seen) is waited for by settle(). */
   const connectionEnded = (conn: Connection): void => {
@@ -451,9 +449,8 @@ export function attachSocketFront(
         : roomNames.of(appRoom(conn.appId)),
     );
     // A listener shared by every socket (socket.io calls it with the socket as `this`): a closure each, and
-    // the context it would hold, is paid 18,000 times on a busy node. Its list is shared too: onAny would give
-    // each socket an array with room for 17 (184 B); socket.io only reads it (socket-io-internals.test.ts).
-    (socket as unknown as { _anyListeners: readonly unknown[] })._anyListeners = ANY_LISTENERS;
+    // the context it would hold, is paid 18,000 times on a busy node.
+    socket.onAny(onRequest);
 
     // Its CONNECT packet carried the AuthInfo already when the client asked for that.
     if (!inConnect) socket.emit('auth', auth);
