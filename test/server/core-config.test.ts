@@ -122,6 +122,26 @@ describe('configuration', () => {
   });
 });
 
+describe('embedding', () => {
+  it("an embedder's catch-all listeners on server.io hear the requests, beside ours", async () => {
+    const server = await startServer();
+    try {
+      const seen: string[] = [];
+      server.io.use((socket, next) => {
+        socket.onAny((event: string) => seen.push(`use:${event}`));
+        next();
+      });
+      server.io.on('connection', (socket) => socket.onAny((event: string) => seen.push(`connection:${event}`)));
+      const client = await connect(server);
+      await subscribe(client, 'web_embedded');
+      assert.deepEqual(seen.sort(), ['connection:subscribe', 'use:subscribe']);
+      client.close();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('receipts', () => {
   it('in receipt mode the report counts the receivers that acknowledged the message', async () => {
     const server = await startServer({ apps: [{ id: 'rcpt', receipts: true }], ackTimeoutMs: 300 });
