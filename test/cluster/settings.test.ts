@@ -4,10 +4,12 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
 import type { WebhookBody } from '../../src/server/core/webhook.js';
 import { listen } from '../server/http-helpers.js';
-import { request } from '../server/socket-helpers.js';
+import { nextEvent, request } from '../server/socket-helpers.js';
 import { startCluster, type Cluster } from './cluster-helpers.js';
+import { REDIS_URL } from './redis-keys.js';
 
 describe('cluster: cached settings', { timeout: 60_000 }, () => {
   let cluster: Cluster;
@@ -61,5 +63,24 @@ describe('cluster: cached settings', { timeout: 60_000 }, () => {
       await cluster.api(A, 'DELETE', '/webhook');
       await hook.close();
     }
+  });
+  it('markers started again under a new epoch reach every node, when a node that never read the old one draws the first', async () => {
+    const [A] = cluster.nodes;
+    const reader = await cluster.client(A);
+    const old = reader.epoch;
+    // A node that has read nothing of app 1 yet: a backend's publishes may land there first.
+    const fresh = await cluster.addNode();
+    // Redis lost app 1's marker counter (a flush, a failover without persistence): the next marker starts a new epoch.
+    const redis = new Redis(REDIS_URL);
+    await redis.del(`${cluster.prefix}:1:marker`);
+    redis.disconnect();
+    const told = nextEvent<{ epoch: string }>(reader, 'epoch');
+    await fresh.core.publish('1', 'web_epoch', undefined, 'after the flush');
+    const { epoch } = await Promise.race([
+      told,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no epoch notice reached node A')), 5000)),
+    ]);
+    assert.notEqual(epoch, old);
+    assert.equal((await cluster.client(A)).epoch, epoch);
   });
 });

@@ -531,13 +531,12 @@ export class Core implements BackendApi {
   private async nextMarker(appId: string): Promise<MarkerTicket> {
     const ticket = await this.store.nextMarker(appId);
     const { epoch } = ticket;
-    const known = this.epochs.get(appId);
-    if (known !== epoch) {
+    if (this.epochs.get(appId) !== epoch) {
       this.epochs.set(appId, epoch);
-      if (known !== undefined) {
-        this.out.notifyEpoch(appId, { epoch });
-        this.fanout?.shareSettingsChange({ appId, setting: 'epoch' });
-      }
+      // Said also when this node had not read the epoch before, so cannot tell a new one from the old: other nodes
+      // may hold the old one and hand it to their connections. Clients that knew this one ignore it; nodes read it again.
+      this.out.notifyEpoch(appId, { epoch });
+      this.fanout?.shareSettingsChange({ appId, setting: 'epoch' });
     }
     return ticket;
   }
