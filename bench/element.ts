@@ -8,19 +8,28 @@
  *  3. the DOM: elements in the widget's shadow root with 1,000 and 10,000 held.
  * Each timing is taken twice: wall time in the page, and the renderer main thread's CPU time over the same stretch
  * (Chromium's Performance.getMetrics in thread ticks), which other work on a shared machine inflates far less.
+ * Each timed stretch starts once the machine is quiet (see settle): a fresh page's renderer spends its first second
+ * or two starting up on every core, and a stretch timed meanwhile measured that contention along with the widget.
  * Neither widget talks to a server: <comet-chat> takes messages through `receive()`, deep-chat through its
  * `history` property and `addMessage()`. Prints a markdown table with the ratios ours / deep-chat and the
  * machine; `--docs` also writes it into docs/benchmarks.md (between its element-bench markers).
- * Knobs: BENCH_SAMPLES (100), BENCH_RUNS (7: history renders per widget, the median is kept; fewer swung with the machine's other work).
+ * Knobs: BENCH_SAMPLES (100), BENCH_RUNS (15: history renders per widget, the median is kept; 7 still swung by a fifth from run to run),
+ * BENCH_QUIET_WAIT (15000: ms to wait for a quiet machine before each timed stretch).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { cpus } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { loadNow, machine } from './report.js';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 100);
-const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const QUIET_WAIT = Number(process.env.BENCH_QUIET_WAIT ?? 15_000);
+/** A machine is quiet when its cores are this busy or less over QUIET_WINDOW ms. */
+const QUIET_BUSY = 0.15;
+const QUIET_WINDOW = 200;
 const HISTORY = 1000;
 const HELD = [1000, 10_000];
 const DOCS = 'docs/benchmarks.md';
@@ -124,6 +133,39 @@ interface Result {
   nodes: Record<number, number>;
 }
 
+/** How busy all cores were over `ms`, 0–1, from the kernel's counters (the whole machine, not only Chromium). */
+async function busyOver(ms: number): Promise<number> {
+  const ticks = () =>
+    cpus().reduce(
+      (sum, { times: t }) => ({ idle: sum.idle + t.idle, all: sum.all + t.user + t.nice + t.sys + t.idle + t.irq }),
+      { idle: 0, all: 0 },
+    );
+  const a = ticks();
+  await sleep(ms);
+  const b = ticks();
+  return 1 - (b.idle - a.idle) / Math.max(1, b.all - a.all);
+}
+
+/** Timed stretches that started on a busy machine (settle gave up waiting). */
+let busyStarts = 0;
+let timedStarts = 0;
+
+/**
+ * Waits until the machine is quiet before a timed stretch. A new page's renderer keeps both cores of a small machine
+ * busy for a second or two after it loads, blank or not (0.6 s of CPU in its first half second, on 2 vCPUs), and a
+ * history render timed right away took half as long again as one timed 2 s later.
+ */
+async function settle(): Promise<void> {
+  const deadline = Date.now() + QUIET_WAIT;
+  timedStarts++;
+  while ((await busyOver(QUIET_WINDOW)) > QUIET_BUSY) {
+    if (Date.now() > deadline) {
+      busyStarts++;
+      return;
+    }
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** The renderer main thread's CPU time so far, ms (the tasks it ran, in thread ticks). */
@@ -154,6 +196,7 @@ async function measure(browser: Browser, base: string, widget: string, script: s
       await (window as unknown as { drivers: Record<string, () => Driver> }).drivers[w]().history(10);
       document.body.replaceChildren();
     }, widget);
+    await settle();
     const c0 = await cpu();
     history.push(
       await p.evaluate(
@@ -187,6 +230,7 @@ async function measure(browser: Browser, base: string, widget: string, script: s
       },
       [widget, held] as const,
     );
+    await settle();
     const c0 = await cpu();
     const r = await d.evaluate(async ({ d, nodes }, samples) => {
       const times: number[] = [];
@@ -210,7 +254,7 @@ function table(rows: Result[], machine: string): string {
   const ms = (v: number) => `${v.toFixed(2)} ms`;
   const x = (a: number, b: number) => `×${(a / b).toFixed(2)}`;
   const lines = [
-    `${machine}, \`npm run bench:element\` (${SAMPLES} appends per figure, history: median of ${RUNS}):`,
+    `${machine}, \`npm run bench:element\` (${SAMPLES} appends per figure, history: median of ${RUNS}; each timed stretch started once the machine's cores were at most ${QUIET_BUSY * 100} % busy${busyStarts ? `, except ${busyStarts} of ${timedStarts} that waited ${QUIET_WAIT / 1000} s in vain` : ''}):`,
     '',
     '| widget | 1,000 history messages | live message, 1,000 held | live message, 10,000 held | DOM elements, 1,000 held | DOM elements, 10,000 held |',
     '|---|---:|---:|---:|---:|---:|',
