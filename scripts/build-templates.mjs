@@ -1,4 +1,5 @@
-// Rollup plugin: shrinks the static text of lit `css` and `html` tagged templates in our own sources.
+// Rollup plugin: shrinks the static text of lit `css` and `html` tagged templates (and `sharedSheet`, CSS too) in our
+// own sources.
 // Whitespace the browser would collapse anyway costs bytes in every copy of the bundle:
 // - css: comments go, whitespace shrinks to what CSS needs (strings are left alone);
 // - html: each whitespace run that spans a line break becomes one space, and the template's leading and
@@ -8,7 +9,8 @@
 // The TypeScript parser finds the templates, so `${…}` bindings and nested templates are never touched.
 import ts from 'typescript';
 
-const TAGS = new Set(['css', 'html']);
+// css: lit's, and sharedSheet, the lazy chunks' stylesheets (src/element/shared-sheet.ts).
+const TAGS = new Set(['css', 'html', 'sharedSheet']);
 
 /** @param {{ include?: RegExp }} [options] which modules to touch: by default src/element only. */
 export function minifyLitTemplates({ include = /[\\/]src[\\/]element[\\/][^?]*\.ts$/ } = {}) {
@@ -37,7 +39,7 @@ export function templateEdits(code, fileName = 'module.ts') {
         const text = code.slice(start, end);
         const first = i === 0;
         const last = i === literals.length - 1;
-        const small = node.tag.text === 'css' ? minifyCss(text, first, last) : minifyHtml(text, first, last);
+        const small = node.tag.text === 'html' ? minifyHtml(text, first, last) : minifyCss(text, first, last);
         if (small !== text) edits.push({ start, end, text: small });
       });
     }
@@ -57,13 +59,15 @@ export function minifyHtml(text, first, last) {
 
 /** One piece of css`` text (strings kept as they are). */
 export function minifyCss(text, first, last) {
-  const parts = text.split(/('[^'\n]*'|"[^"\n]*")/);
+  // Comments go first, matched together with strings: an apostrophe in a comment ("the list's box") starts no
+  // string, and a "/*" in a string starts no comment.
+  const uncommented = text.replace(/(\/\*[\s\S]*?\*\/)|'[^'\n]*'|"[^"\n]*"/g, (m, comment) => (comment ? ' ' : m));
+  const parts = uncommented.split(/('[^'\n]*'|"[^"\n]*")/);
   let s = parts
     .map((chunk, i) =>
       i % 2 === 1
         ? unquoteIdent(chunk, parts[i - 1])
         : chunk
-            .replace(/\/\*[\s\S]*?\*\//g, '')
             .replace(/\s+/g, ' ')
             // A space before ':' may be a descendant combinator (`a :hover`), so only the space after it goes.
             .replace(/\s*([{};,>])\s*/g, '$1')

@@ -3,7 +3,10 @@
  * when its chunk comes: the button and the panel float in a corner of the window. What the element needs before
  * the chunk is in (the tag taking no room, the button's colours shared with other buttons) stays in styles.ts.
  */
-const CSS = `
+import { sharedSheet } from '../shared-sheet.js';
+
+/** One stylesheet for every element of the page. */
+export const launcherStyles = sharedSheet`
 .launcher,
 .panel {
   position: fixed;
@@ -57,14 +60,3 @@ svg {
   }
 }
 `;
-
-let sheet: CSSStyleSheet | undefined;
-
-/** One stylesheet for every element of the page. */
-export function launcherStyles(): CSSStyleSheet {
-  if (!sheet) {
-    sheet = new CSSStyleSheet();
-    sheet.replaceSync(CSS);
-  }
-  return sheet;
-}

@@ -2,7 +2,10 @@
  * Styles of the message actions, adopted next to the element's own (a constructable stylesheet, so a strict CSP
  * holds) when their chunk comes. Colours, radius and spacing come from the element's theme variables.
  */
-const CSS = `
+import { sharedSheet } from '../shared-sheet.js';
+
+/** One stylesheet for every element of the page. */
+export const lifecycleStyles = sharedSheet`
 /* The menu's containing block (the launcher's panel is one already: it is fixed). */
 .base:not(.panel) {
   position: relative;
@@ -186,14 +189,3 @@ const CSS = `
   outline: 2px solid var(--_focus);
 }
 `;
-
-let sheet: CSSStyleSheet | undefined;
-
-/** One stylesheet for every element of the page. */
-export function lifecycleStyles(): CSSStyleSheet {
-  if (!sheet) {
-    sheet = new CSSStyleSheet();
-    sheet.replaceSync(CSS);
-  }
-  return sheet;
-}
