@@ -127,13 +127,15 @@ export const styles = css`
   }
   /*
    * The messages' list is laid out as blocks, cheaper for an append than a flex column: each message's margin is the
-   * gap (the list takes the last one back), and a bubble is as wide as its text.
+   * gap (the list takes the first one back), and a bubble is as wide as its text. Taken back at the bottom instead,
+   * the list's box stuck out below an empty feed, which could then scroll (and showed a scrollbar where those take
+   * room).
    */
   .feed > div {
-    margin-bottom: calc(-1 * var(--_gap));
+    margin-top: calc(-1 * var(--_gap));
   }
   .feed > div > * {
-    margin-block: 0 var(--_gap);
+    margin-block: var(--_gap) 0;
   }
   /* contain: whatever a text holds (a tower of combining marks, a long word) stays inside its bubble. */
   .message {

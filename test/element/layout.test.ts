@@ -50,6 +50,24 @@ describe('<comet-chat> layout', () => {
     });
   }
 
+  it('spaces bubbles by the gap, and an empty feed has nothing to scroll', async () => {
+    const el = await fixture<CometChat>(
+      html`<comet-chat lang="en" pipe="web_gap" name="Ann" style="--comet-chat-height: 300px"></comet-chat>`,
+    );
+    const feed = part(el, 'feed')!;
+    // No scrollbar on an empty chat (where scrollbars take room), and no scroll event for it.
+    expect(feed.scrollHeight).to.equal(feed.clientHeight);
+    for (let i = 0; i < 12; i++) say(el, `message ${i}`);
+    await el.updateComplete;
+    const bubbles = parts(el, 'message');
+    expect(feed.scrollHeight).to.be.above(feed.clientHeight);
+    feed.scrollTop = 0;
+    expect(box(bubbles[0]).top - box(feed).top).to.be.closeTo(8, 0.5);
+    expect(box(bubbles[1]).top - box(bubbles[0]).bottom).to.be.closeTo(8, 0.5);
+    feed.scrollTop = feed.scrollHeight;
+    expect(box(feed).bottom - box(bubbles.at(-1)!).bottom).to.be.closeTo(8, 1);
+  });
+
   it('mirrors under dir="rtl": my bubbles on the left, the header reversed', async () => {
     const el = await fixture<CometChat>(html`<comet-chat lang="en" pipe="web_rtl" name="Ann" dir="rtl"></comet-chat>`);
     say(el, 'שלום');
