@@ -57,12 +57,17 @@ export function minifyHtml(text, first, last) {
   return s;
 }
 
+/** A CSS string, single- or double-quoted, on one line. */
+const CSS_STRING = String.raw`'[^'\n]*'|"[^"\n]*"`;
+
 /** One piece of css`` text (strings kept as they are). */
 export function minifyCss(text, first, last) {
   // Comments go first, matched together with strings: an apostrophe in a comment ("the list's box") starts no
   // string, and a "/*" in a string starts no comment.
-  const uncommented = text.replace(/(\/\*[\s\S]*?\*\/)|'[^'\n]*'|"[^"\n]*"/g, (m, comment) => (comment ? ' ' : m));
-  const parts = uncommented.split(/('[^'\n]*'|"[^"\n]*")/);
+  const uncommented = text.replace(new RegExp(String.raw`(/\*[\s\S]*?\*/)|${CSS_STRING}`, 'g'), (m, comment) =>
+    comment ? ' ' : m,
+  );
+  const parts = uncommented.split(new RegExp(`(${CSS_STRING})`));
   let s = parts
     .map((chunk, i) =>
       i % 2 === 1
