@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import type { WebhookBody } from '../../src/server/core/webhook.js';
 import { listen } from '../server/http-helpers.js';
-import { nextEvent, request } from '../server/socket-helpers.js';
+import { nextEvent, request, subscribe, waitForMessage } from '../server/socket-helpers.js';
 import { startCluster, type Cluster } from './cluster-helpers.js';
 import { REDIS_URL } from './redis-keys.js';
 
@@ -82,5 +82,26 @@ describe('cluster: cached settings', { timeout: 60_000 }, () => {
     ]);
     assert.notEqual(epoch, old);
     assert.equal((await cluster.client(A)).epoch, epoch);
+  });
+
+  it('publishes through nodes that have not read the epoch tell clients nothing when it did not change', async () => {
+    const [A, B] = cluster.nodes;
+    const watcher = await cluster.client(A);
+    await subscribe(watcher, 'web_quiet');
+    let notices = 0;
+    watcher.socket.on('epoch', () => notices++);
+    // A node just started publishes first (a backend's publish may land there), then the others in turn: each
+    // publish used to find its node's epoch forgotten through the last node's notice, and say it again.
+    const fresh = await cluster.addNode();
+    await fresh.core.publish('1', 'web_quiet', undefined, 'from a fresh node');
+    for (let i = 0; i < 10; i++) await [A, B, fresh][i % 3].core.publish('1', 'web_quiet', undefined, `m${i}`);
+    // Each node's last publish reaches the watcher after any notice that node sent before it.
+    const last = [A, B, fresh].map((node, i) => {
+      const text = `last from node ${i}`;
+      const seen = waitForMessage(watcher, (m) => m.data === text);
+      return node.core.publish('1', 'web_quiet', undefined, text).then(() => seen);
+    });
+    await Promise.all(last);
+    assert.equal(notices, 0);
   });
 });

@@ -135,6 +135,14 @@ for (const backend of backends) {
         assert.notEqual(await store.markerEpoch('2'), before);
       });
 
+      it("starts an epoch's markers at 1, whether the epoch was read first or not (the core tells a new epoch by it)", async () => {
+        const unread = `first-${Math.random().toString(36).slice(2)}`;
+        assert.equal((await store.nextMarker(unread)).marker, 1);
+        const read = `first-${Math.random().toString(36).slice(2)}`;
+        const epoch = await store.markerEpoch(read);
+        assert.deepEqual(await store.nextMarker(read), { marker: 1, epoch });
+      });
+
       it('never hands the same marker out twice under concurrent calls', async () => {
         const markers = await Promise.all(Array.from({ length: 40 }, () => store.nextMarker('1')));
         assert.equal(new Set(markers.map((t) => t.marker)).size, 40);

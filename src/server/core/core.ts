@@ -530,11 +530,13 @@ export class Core implements BackendApi {
    */
   private async nextMarker(appId: string): Promise<MarkerTicket> {
     const ticket = await this.store.nextMarker(appId);
-    const { epoch } = ticket;
-    if (this.epochs.get(appId) !== epoch) {
-      this.epochs.set(appId, epoch);
-      // Said also when this node had not read the epoch before, so cannot tell a new one from the old: other nodes
-      // may hold the old one and hand it to their connections. Clients that knew this one ignore it; nodes read it again.
+    const { epoch, marker } = ticket;
+    const known = this.epochs.get(appId);
+    this.epochs.set(appId, epoch);
+    // Marker 1 is an epoch's first: said even by a node that had not read the old epoch (or had read only the new
+    // one), since others may still hand out the old. A node that merely has not read the epoch (it started, or a
+    // notice made it forget) says nothing, or each notice would make the next node to publish say it again.
+    if (marker === 1 || (known !== undefined && known !== epoch)) {
       this.out.notifyEpoch(appId, { epoch });
       this.fanout?.shareSettingsChange({ appId, setting: 'epoch' });
     }

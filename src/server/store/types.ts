@@ -116,7 +116,8 @@ export interface MarkerTicket {
   marker: number;
   /**
    * Names the app's marker sequence. It changes only when the sequence starts again (a store that lost
-   * its data, a memory store after a restart): markers of a new epoch may repeat older ones.
+   * its data, a memory store after a restart): markers of a new epoch may repeat older ones. Each epoch's
+   * markers start at 1, which is how the core knows a ticket opened one.
    */
   epoch: string;
 }
