@@ -298,9 +298,12 @@ export class CometChat extends LitElement {
     return this._lifecycle.then((l) => (l![name] as (...a: unknown[]) => Promise<void>)(...args));
   }
 
-  /** Loads (or reveals) one page of earlier messages above the feed; ignored while a page is on its way. */
+  /**
+   * Loads (or reveals) one page of earlier messages above the feed; ignored while a page is on its way. What memory
+   * holds above the shown window comes first; when that is less than a page, a page is asked of the server too.
+   */
   async loadEarlier(): Promise<void> {
-    if (!this._scroll._revealEarlier()) await this._connection._loadEarlier();
+    if (this._scroll._revealEarlier() < PAGE_SIZE) await this._connection._loadEarlier();
   }
 
   /** @internal A UI string in the language in effect. */

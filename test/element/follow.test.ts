@@ -11,13 +11,13 @@ const fromBottom = (el: CometChat) => {
 /** Two frames: resize observers have had their turn. */
 const frames = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
 
-/** A phone-sized chat with a feed that scrolls. */
+/** A phone-sized chat with a feed that scrolls, and fewer messages than its window shows (none hidden above). */
 async function phoneChat(): Promise<CometChat> {
   await setViewport({ width: 375, height: 667 });
   const pipe = freshPipe();
   const el = await connectedChat(await serverInfo(), { pipe, name: 'Ann', history: 0 });
   el.style.height = '100vh';
-  for (let i = 1; i <= 30; i++)
+  for (let i = 1; i <= 20; i++)
     el.receive({
       data: { text: `message ${i}`, name: 'Bob' },
       server_info: { pipe, event: 'undefined', user_id: 0, history: false, marker: i, time: Date.now() },

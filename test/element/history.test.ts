@@ -140,7 +140,8 @@ describe('<comet-chat> scrolling', () => {
       data: { text: `s${i}`, name: 'Bob' },
       server_info: { pipe: 'web_scroll', event: 'undefined', user_id: 0, history, marker: i, time: Date.now() },
     });
-    for (let i = 1; i <= 40; i++) el.receive(at(i));
+    // As many as the window shows: none above it for scrolling up to bring in.
+    for (let i = 1; i <= RENDER_LIMIT; i++) el.receive(at(i));
     await el.updateComplete;
     const feed = part(el, 'feed')!;
     expect(feed.scrollHeight - feed.scrollTop - feed.clientHeight).to.be.below(2); // follows the newest
@@ -149,7 +150,7 @@ describe('<comet-chat> scrolling', () => {
     const scrolled = oneEvent(feed, 'scroll');
     feed.scrollTop = 0;
     await scrolled;
-    el.receive(at(41));
+    el.receive(at(RENDER_LIMIT + 1));
     await el.updateComplete;
     expect(feed.scrollTop).to.equal(0); // the reader's place is kept
     const jump = part(el, 'new-messages') as HTMLButtonElement;

@@ -58,14 +58,14 @@ export class ScrollController implements ReactiveController {
     return (h.mode === 'launcher' && !h.open) || document.hidden;
   }
 
-  /** Shows one more page of what memory holds above the window; false when the window shows all of it. */
-  _revealEarlier(): boolean {
-    const hidden = this._host._log.list.length - this._visible;
-    if (hidden <= 0) return false;
+  /** Shows up to a page more of what memory holds above the window; returns how many (0: it shows all of it). */
+  _revealEarlier(): number {
+    const more = Math.min(PAGE_SIZE, this._host._log.list.length - this._visible);
+    if (more <= 0) return 0;
     this._keepPlace();
-    this._visible += Math.min(PAGE_SIZE, hidden);
+    this._visible += more;
     this._host.requestUpdate();
-    return true;
+    return more;
   }
 
   /** Earlier messages are about to be put above: keep the reader's place. */
